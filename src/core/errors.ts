@@ -1,0 +1,64 @@
+/** Exit codes: the table in README.md ("Exit codes") is the contract. */
+export const Exit = {
+  OK: 0,
+  FAILURE: 1, // job failed (--wait/--follow) or unexpected error
+  USAGE: 2, // bad flag, argument or id syntax
+  NOT_FOUND: 3, // unknown job / agent / schedule
+  AMBIGUOUS: 4, // id prefix matches several jobs
+  CONFLICT: 5, // wrong state for the action, or a lock held by someone else
+  CONFIG: 6, // herdctl.yaml invalid
+  QUOTA: 7, // quota denied
+  CORRUPT: 8, // a state file herdctl cannot read
+  TIMEOUT: 124, // job ended failed/timeout (--wait/--follow)
+  CANCELLED: 130, // job ended cancelled (--wait/--follow)
+} as const;
+
+export type ErrorCode =
+  | 'usage'
+  | 'invalid_id'
+  | 'not_found'
+  | 'ambiguous'
+  | 'conflict'
+  | 'config'
+  | 'quota_denied'
+  | 'corrupt'
+  | 'io'
+  | 'internal';
+
+const EXIT_FOR: Record<ErrorCode, number> = {
+  usage: Exit.USAGE,
+  invalid_id: Exit.USAGE,
+  not_found: Exit.NOT_FOUND,
+  ambiguous: Exit.AMBIGUOUS,
+  conflict: Exit.CONFLICT,
+  config: Exit.CONFIG,
+  quota_denied: Exit.QUOTA,
+  corrupt: Exit.CORRUPT,
+  io: Exit.FAILURE,
+  internal: Exit.FAILURE,
+};
+
+/**
+ * Every error a user can see. `suggestion` names the next command to try;
+ * `data` is what `--json` prints instead of the message.
+ */
+export class HerdError extends Error {
+  readonly exitCode: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly suggestion?: string,
+    readonly data?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'HerdError';
+    this.exitCode = EXIT_FOR[code];
+  }
+
+  toJSON(): Record<string, unknown> {
+    return this.data ?? { error: this.code, message: this.message, suggestion: this.suggestion ?? null };
+  }
+}
+
+export const isErrno = (e: unknown, ...codes: string[]): e is NodeJS.ErrnoException =>
+  typeof e === 'object' && e !== null && codes.includes((e as NodeJS.ErrnoException).code ?? '');

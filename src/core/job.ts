@@ -1,0 +1,126 @@
+import type { Usage } from './events.js';
+import { HerdError } from './errors.js';
+
+export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const TERMINAL: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled']);
+export const EXIT_REASONS = ['success', 'error', 'timeout', 'manual_cancel'] as const;
+export type ExitReason = (typeof EXIT_REASONS)[number];
+
+export interface Recap {
+  headline: string;
+  bullets: string[];
+}
+
+/** job.json (SPEC §2). Field names are the contract; add, never rename. */
+export interface Job {
+  id: string;
+  agent: string;
+  schedule: string | null;
+  trigger: string;
+  status: JobStatus;
+  exitReason: ExitReason | null;
+  sessionId: string | null;
+  parentJobId: string | null;
+  prompt: string;
+  workspace: string;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  output: string;
+  error: string | null;
+  cancelReason: string | null;
+  pid: number | null; // agent process (group leader)
+  runnerPid: number | null;
+  host: string | null;
+  pidStartTime: number | null; // agent's start time in clock ticks since boot (/proc/<pid>/stat field 22)
+  usage: Usage | null;
+  summary: string | null;
+  recap: Recap | null;
+  priority: number;
+  tags: string[];
+  quotaBucket: string | null;
+  webhookUrl: string | null;
+  schemaVersion: 1;
+}
+
+export const isTerminal = (s: JobStatus): boolean => TERMINAL.has(s);
+
+const NEXT: Record<JobStatus, readonly JobStatus[]> = {
+  pending: ['running', 'cancelled', 'failed'],
+  running: ['completed', 'failed', 'cancelled'],
+  completed: [],
+  failed: [],
+  cancelled: [],
+};
+
+export interface Transition {
+  to: JobStatus;
+  at: string;
+  exitReason?: ExitReason | null;
+  error?: string | null;
+  patch?: Partial<Job>;
+}
+
+/**
+ * The only way a job's status changes. Returns the new job; throws `conflict`
+ * on an illegal move (a terminal job never changes).
+ */
+export function transition(job: Job, t: Transition): Job {
+  if (!NEXT[job.status].includes(t.to)) {
+    throw new HerdError(
+      'conflict',
+      `job ${job.id} is ${job.status}; it cannot become ${t.to}`,
+      isTerminal(job.status) ? `herdctl jobs resume ${job.id}` : `herdctl jobs show ${job.id}`,
+    );
+  }
+  const next: Job = { ...job, ...t.patch, status: t.to };
+  if (t.to === 'running') next.startedAt = t.at;
+  if (isTerminal(t.to)) {
+    next.completedAt = t.at;
+    next.exitReason = t.exitReason ?? (t.to === 'completed' ? 'success' : t.to === 'cancelled' ? 'manual_cancel' : 'error');
+    if (t.error !== undefined) next.error = t.error;
+  }
+  return next;
+}
+
+/** Checks the shape of a parsed job.json; returns a reason when it is not a job. */
+export function validateJob(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a JSON object';
+  const o = v as Record<string, unknown>;
+  for (const k of ['id', 'agent', 'prompt', 'createdAt'] as const) {
+    if (typeof o[k] !== 'string') return `field "${k}" is missing or not a string`;
+  }
+  if (!JOB_STATUSES.includes(o.status as JobStatus)) return `field "status" is ${JSON.stringify(o.status)}, not one of ${JOB_STATUSES.join(', ')}`;
+  return null;
+}
+
+/** Fills fields a hand-written or older job.json may lack, so readers see one shape. */
+export function normalizeJob(o: Record<string, unknown>): Job {
+  return {
+    schedule: null,
+    trigger: 'manual',
+    exitReason: null,
+    sessionId: null,
+    parentJobId: null,
+    workspace: '',
+    startedAt: null,
+    completedAt: null,
+    output: '',
+    error: null,
+    cancelReason: null,
+    pid: null,
+    runnerPid: null,
+    host: null,
+    pidStartTime: null,
+    usage: null,
+    summary: null,
+    recap: null,
+    priority: 0,
+    tags: [],
+    quotaBucket: null,
+    webhookUrl: null,
+    schemaVersion: 1,
+    ...o,
+  } as Job;
+}
