@@ -34,6 +34,10 @@ export interface Job {
   runnerPid: number | null;
   host: string | null;
   pidStartTime: number | null; // agent's start time in clock ticks since boot (/proc/<pid>/stat field 22)
+  runnerStartTime: number | null;
+  bootId: string | null; // host's boot id when the pids were recorded: after a reboot they mean nothing
+  config: string | null; // the herdctl.yaml the job was submitted with (the runner reads the agent's env from it)
+  settings: Record<string, unknown> | null; // the agent's settings at submission (env values left out)
   usage: Usage | null;
   summary: string | null;
   recap: Recap | null;
@@ -113,6 +117,10 @@ export function normalizeJob(o: Record<string, unknown>): Job {
     runnerPid: null,
     host: null,
     pidStartTime: null,
+    runnerStartTime: null,
+    bootId: null,
+    config: null,
+    settings: null,
     usage: null,
     summary: null,
     recap: null,
@@ -122,5 +130,5 @@ export function normalizeJob(o: Record<string, unknown>): Job {
     webhookUrl: null,
     schemaVersion: 1,
     ...o,
-  } as Job;
+  } as unknown as Job;
 }

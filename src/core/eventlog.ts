@@ -1,0 +1,212 @@
+import * as fs from 'node:fs';
+import type { EventDraft, JobEvent } from './events.js';
+import { io, writeAll, FILE_MODE } from './fsx.js';
+
+const CHUNK = 1 << 20;
+
+/** A line of output.jsonl as read: the raw text (no "\n", no "\r") and, if it parsed, the event. */
+export interface LogLine {
+  lineNo: number; // 1-based
+  raw: string;
+  event: JobEvent | null;
+  end: number; // byte offset just past this line's "\n"
+}
+
+export interface LogProblem {
+  lineNo: number;
+  kind: 'torn' | 'corrupt';
+  detail: string;
+}
+
+export function parseEvent(raw: string): JobEvent | null {
+  if (raw.length === 0 || raw[0] !== '{') return null;
+  try {
+    const v = JSON.parse(raw);
+    return v && typeof v === 'object' && typeof v.seq === 'number' && typeof v.type === 'string' ? (v as JobEvent) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Reads whole lines from `start` to the end of the file in 1 MiB chunks, so a
+ * 1 GB log costs one chunk of memory (plus the longest line). A final
+ * fragment without "\n" is a torn line: reported, not returned, and its
+ * start offset is `tornAt` so a follower can resume there.
+ */
+export function* readLog(
+  path: string,
+  start = 0,
+  firstLineNo = 1,
+  onProblem?: (p: LogProblem) => void,
+): Generator<LogLine, { end: number; tornAt: number | null }> {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { end: start, tornAt: null };
+    throw e;
+  }
+  const buf = Buffer.allocUnsafe(CHUNK);
+  let pos = start; // file offset of the next byte to read
+  let lineStart = start;
+  let lineNo = firstLineNo;
+  let pending: Buffer[] = []; // bytes of the current, unfinished line
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, CHUNK, pos);
+      if (n === 0) break;
+      let from = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, from);
+        if (nl === -1 || nl >= n) break;
+        pending.push(buf.subarray(from, nl));
+        let raw = pending.length === 1 ? pending[0].toString('utf8') : Buffer.concat(pending).toString('utf8');
+        pending = [];
+        if (raw.endsWith('\r')) raw = raw.slice(0, -1);
+        const end = pos + nl + 1;
+        const event = parseEvent(raw);
+        if (!event && onProblem) onProblem({ lineNo, kind: 'corrupt', detail: describeBad(raw) });
+        yield { lineNo, raw, event, end };
+        lineNo++;
+        lineStart = end;
+        from = nl + 1;
+      }
+      if (from < n) pending.push(Buffer.from(buf.subarray(from, n)));
+      pos += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (pos > lineStart) {
+    onProblem?.({ lineNo, kind: 'torn', detail: `${pos - lineStart} bytes without a final newline (a write in progress, or a crash mid-append)` });
+    return { end: lineStart, tornAt: lineStart };
+  }
+  return { end: pos, tornAt: null };
+}
+
+function describeBad(raw: string): string {
+  if (raw.length === 0) return 'empty line';
+  return `not a JSON event (${raw.length} bytes, starts ${JSON.stringify(raw.slice(0, 40))})`;
+}
+
+/**
+ * The single writer of one job's output.jsonl. Lines are stamped with
+ * gap-free `seq`, batched per tick into one write on an O_APPEND descriptor
+ * (whole lines only, so readers never see half an event from us), and
+ * fdatasync'ed within `syncEveryMs`; `flush(true)` syncs at once (status changes).
+ */
+export class EventWriter {
+  private buffered: string[] = [];
+  private bufferedBytes = 0;
+  private flushScheduled = false;
+  private syncTimer: NodeJS.Timeout | null = null;
+  private dirty = false;
+  private nextSeq: number;
+  published = 0;
+
+  private constructor(
+    private readonly fd: number,
+    nextSeq: number,
+    private readonly syncEveryMs: number,
+    private readonly onLines?: (lines: string) => void,
+  ) {
+    this.nextSeq = nextSeq;
+  }
+
+  /**
+   * Opens (creating 0600) for appending. Taking over a log a dead writer left
+   * with a torn last line truncates that fragment, so the file keeps "at most
+   * a torn last line" and gap-free seqs.
+   */
+  static open(path: string, opts: { syncEveryMs?: number; onLines?: (lines: string) => void } = {}): EventWriter {
+    const fd = io.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND, FILE_MODE);
+    let nextSeq = 0;
+    const size = fs.fstatSync(fd).size;
+    if (size > 0) {
+      const { lastWhole, seq } = scanTail(fd, size);
+      if (lastWhole < size) io.ftruncateSync(fd, lastWhole);
+      nextSeq = seq;
+    }
+    return new EventWriter(fd, nextSeq, opts.syncEveryMs ?? 100, opts.onLines);
+  }
+
+  get seq(): number {
+    return this.nextSeq;
+  }
+
+  append(draft: EventDraft, now = new Date()): JobEvent {
+    const event = { seq: this.nextSeq++, ts: now.toISOString(), ...draft, type: draft.type } as JobEvent;
+    const line = JSON.stringify(event) + '\n';
+    this.buffered.push(line);
+    this.bufferedBytes += line.length;
+    this.published++;
+    if (this.bufferedBytes >= 256 * 1024) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return event;
+  }
+
+  flush(durable = false): void {
+    this.flushScheduled = false;
+    if (this.buffered.length > 0) {
+      const text = this.buffered.join('');
+      this.buffered = [];
+      this.bufferedBytes = 0;
+      writeAll(this.fd, Buffer.from(text));
+      this.onLines?.(text);
+      this.dirty = true;
+    }
+    if (durable) this.sync();
+    else if (this.dirty && !this.syncTimer) {
+      this.syncTimer = setTimeout(() => this.sync(), this.syncEveryMs);
+      this.syncTimer.unref();
+    }
+  }
+
+  private sync(): void {
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
+    if (!this.dirty) return;
+    this.dirty = false;
+    io.fdatasyncSync(this.fd);
+  }
+
+  close(): void {
+    this.flush(true);
+    io.closeSync(this.fd);
+  }
+}
+
+/** Finds the end of the last whole line and the seq after the last parseable event, reading backwards. */
+function scanTail(fd: number, size: number): { lastWhole: number; seq: number } {
+  let end = size;
+  let lastWhole = -1;
+  let data = Buffer.alloc(0); // bytes [end, …) not yet ruled out, ending just before a "\n"
+  while (end > 0) {
+    const start = Math.max(0, end - 64 * 1024);
+    const chunk = Buffer.allocUnsafe(end - start);
+    fs.readSync(fd, chunk, 0, chunk.length, start);
+    data = data.length ? Buffer.concat([chunk, data]) : chunk;
+    end = start;
+    if (lastWhole === -1) {
+      const nl = data.lastIndexOf(10);
+      if (nl === -1) continue;
+      lastWhole = start + nl + 1;
+      data = data.subarray(0, nl);
+    }
+    let stop = data.length;
+    for (;;) {
+      const prev = stop === 0 ? -1 : data.lastIndexOf(10, stop - 1);
+      if (prev === -1 && start > 0) break; // the line may begin in an earlier chunk
+      const ev = parseEvent(data.subarray(prev + 1, stop).toString('utf8').replace(/\r$/, ''));
+      if (ev) return { lastWhole, seq: ev.seq + 1 };
+      if (prev === -1) return { lastWhole, seq: 0 };
+      stop = prev;
+    }
+    data = data.subarray(0, stop);
+  }
+  return { lastWhole: Math.max(lastWhole, 0), seq: 0 };
+}

@@ -1,0 +1,45 @@
+import type { EventWriter } from './eventlog.js';
+import type { Usage } from './events.js';
+import { transition, type ExitReason, type Job, type Transition } from './job.js';
+import type { RecapBuilder } from './recap.js';
+import type { JobStore } from './store.js';
+
+export interface Ending {
+  status: 'completed' | 'failed' | 'cancelled';
+  exitReason: ExitReason;
+  error: string | null;
+  exitCode?: number | null;
+  signal?: string | null;
+  summary?: string | null;
+  usage?: Usage | null;
+  cancelReason?: string | null;
+}
+
+/**
+ * The one way a job ends. The `complete` event is appended and fsynced
+ * first, then job.json becomes terminal (with its recap): a crash between
+ * the two leaves a complete event that recovery finalizes from, never a
+ * second one.
+ */
+export function finishJob(store: JobStore, job: Job, w: EventWriter, recap: RecapBuilder, end: Ending): Job {
+  const patch: Partial<Job> = {};
+  if (end.summary !== undefined) patch.summary = end.summary;
+  if (end.usage !== undefined) patch.usage = end.usage;
+  if (end.cancelReason !== undefined) patch.cancelReason = end.cancelReason;
+  const t: Transition = { to: end.status, at: new Date(store.now()).toISOString(), exitReason: end.exitReason, error: end.error, patch };
+  const preview = transition(job, t); // throws before anything is written if the move is illegal
+  patch.recap = recap.build(preview);
+  w.append({
+    type: 'complete',
+    status: end.status,
+    exitReason: end.exitReason,
+    error: end.error,
+    exitCode: end.exitCode ?? null,
+    signal: end.signal ?? null,
+    usage: preview.usage,
+    costUsd: preview.usage?.costUsd ?? null,
+    durationMs: preview.startedAt && preview.completedAt ? Date.parse(preview.completedAt) - Date.parse(preview.startedAt) : null,
+  });
+  w.flush(true);
+  return store.commit(job, t, w.seq);
+}

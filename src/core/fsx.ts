@@ -1,0 +1,147 @@
+import * as fs from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import { isErrno } from './errors.js';
+
+/**
+ * The file primitives herdctl's writers go through. A plain object so fault
+ * tests can wrap any of them (fail the k-th call, ENOSPC, crash mid-protocol).
+ */
+export const io = {
+  openSync: fs.openSync,
+  writeSync: fs.writeSync as (fd: number, data: string | Uint8Array) => number,
+  fsyncSync: fs.fsyncSync,
+  fdatasyncSync: fs.fdatasyncSync,
+  closeSync: fs.closeSync,
+  renameSync: fs.renameSync,
+  mkdirSync: fs.mkdirSync,
+  unlinkSync: fs.unlinkSync,
+  ftruncateSync: fs.ftruncateSync,
+};
+
+export const DIR_MODE = 0o700;
+export const FILE_MODE = 0o600;
+
+/** mkdir -p with 0700 at every level it creates (mode is explicit, so the umask can only narrow it). */
+export function ensureDir(path: string): void {
+  try {
+    io.mkdirSync(path, { recursive: true, mode: DIR_MODE });
+  } catch (e) {
+    if (!isErrno(e, 'EEXIST')) throw e;
+  }
+}
+
+export function fsyncDir(path: string): void {
+  const fd = fs.openSync(path, 'r');
+  try {
+    io.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Writes all of `data`: writeSync may write less than asked. */
+export function writeAll(fd: number, data: Buffer): void {
+  let off = 0;
+  while (off < data.length) off += io.writeSync(fd, off === 0 ? data : data.subarray(off));
+}
+
+export const TMP_PREFIX = '.tmp-';
+
+/**
+ * Replaces `path` atomically and durably: temp file beside it (0600, O_EXCL),
+ * write, fsync, rename over, fsync the directory. A crash at any step leaves
+ * the old file or the new one, never a torn one; a leftover temp file is
+ * ignored by readers and swept by `sweepTemps`.
+ */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = join(dirname(path), `${TMP_PREFIX}${basename(path)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const fd = io.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, FILE_MODE);
+  try {
+    writeAll(fd, Buffer.from(text));
+    io.fsyncSync(fd);
+  } catch (e) {
+    io.closeSync(fd);
+    tryUnlink(tmp);
+    throw e;
+  }
+  io.closeSync(fd);
+  try {
+    io.renameSync(tmp, path);
+  } catch (e) {
+    tryUnlink(tmp);
+    throw e;
+  }
+  fsyncDir(dirname(path));
+}
+
+/** Creates a file that must not exist yet (O_EXCL); false when it already does. */
+export function createExclusive(path: string, text = ''): boolean {
+  let fd: number;
+  try {
+    fd = io.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, FILE_MODE);
+  } catch (e) {
+    if (isErrno(e, 'EEXIST')) return false;
+    throw e;
+  }
+  try {
+    if (text) writeAll(fd, Buffer.from(text));
+  } finally {
+    io.closeSync(fd);
+  }
+  return true;
+}
+
+/** Appends whole lines with one write on an O_APPEND descriptor, so concurrent appenders never interleave. */
+export function appendLines(path: string, text: string): void {
+  const fd = io.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND, FILE_MODE);
+  try {
+    writeAll(fd, Buffer.from(text));
+  } finally {
+    io.closeSync(fd);
+  }
+}
+
+export function tryUnlink(path: string): void {
+  try {
+    io.unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Reads a file, or null when it does not exist. */
+export function readIfExists(path: string): string | null {
+  try {
+    return fs.readFileSync(path, 'utf8');
+  } catch (e) {
+    if (isErrno(e, 'ENOENT', 'ENOTDIR')) return null;
+    throw e;
+  }
+}
+
+/** Directory entries, or [] when the directory does not exist. */
+export function listDir(path: string): string[] {
+  try {
+    return fs.readdirSync(path);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT', 'ENOTDIR')) return [];
+    throw e;
+  }
+}
+
+/** Removes temp files a crashed writer left behind in `dir` (older than a minute, so live writers are safe). */
+export function sweepTemps(dir: string, now = Date.now()): number {
+  let swept = 0;
+  for (const name of listDir(dir)) {
+    if (!name.startsWith(TMP_PREFIX)) continue;
+    try {
+      if (now - fs.statSync(join(dir, name)).mtimeMs > 60_000) {
+        io.unlinkSync(join(dir, name));
+        swept++;
+      }
+    } catch {
+      /* raced with another sweeper */
+    }
+  }
+  return swept;
+}

@@ -1,0 +1,172 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { appendLines, listDir, readIfExists, writeFileAtomic, ensureDir } from './fsx.js';
+import { idDay, isJobId } from './ids.js';
+import type { Job } from './job.js';
+
+/**
+ * The derived job index: index/seg-YYYYMMDD.tsv, one segment per UTC creation
+ * day, append-only. A line is written when a job is created (status pending)
+ * and when it ends (its terminal status, with the figures `stats` needs);
+ * the last line of an id wins. Terminal lines are exact (terminal is final);
+ * a non-terminal entry must be checked against job.json. Delete the folder
+ * and the next command rebuilds it from jobs/.
+ */
+export interface IndexEntry {
+  id: string;
+  status: string; // a JobStatus, 'unreadable' or 'gone'
+  agent: string;
+  exitReason: string;
+  trigger: string;
+  schedule: string;
+  startedMs: number;
+  completedMs: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  events: number;
+}
+
+const SEG_RE = /^seg-(\d{8})\.tsv$/;
+const clean = (s: string | null | undefined) => (s ?? '').replace(/[\t\n\r]/g, ' ');
+
+export function entryLine(job: Job, events = 0): string {
+  const ms = (iso: string | null) => (iso ? Date.parse(iso) || 0 : 0);
+  return [
+    job.id,
+    job.status,
+    clean(job.agent),
+    job.exitReason ?? '',
+    clean(job.trigger),
+    clean(job.schedule),
+    ms(job.startedAt),
+    ms(job.completedAt),
+    job.usage?.inputTokens ?? 0,
+    job.usage?.outputTokens ?? 0,
+    job.usage?.costUsd ?? 0,
+    events,
+  ].join('\t') + '\n';
+}
+
+export function markerLine(id: string, status: 'gone' | 'unreadable', agent = ''): string {
+  return `${id}\t${status}\t${clean(agent)}\n`;
+}
+
+function parseLine(line: string): IndexEntry | null {
+  const f = line.split('\t');
+  if (f.length < 3 || !isJobId(f[0])) return null;
+  return {
+    id: f[0],
+    status: f[1],
+    agent: f[2],
+    exitReason: f[3] ?? '',
+    trigger: f[4] ?? '',
+    schedule: f[5] ?? '',
+    startedMs: Number(f[6]) || 0,
+    completedMs: Number(f[7]) || 0,
+    inputTokens: Number(f[8]) || 0,
+    outputTokens: Number(f[9]) || 0,
+    costUsd: Number(f[10]) || 0,
+    events: Number(f[11]) || 0,
+  };
+}
+
+export class JobIndex {
+  constructor(
+    readonly dir: string,
+    private readonly jobsDir: string,
+  ) {}
+
+  private segPath(day: string): string {
+    return join(this.dir, `seg-${day}.tsv`);
+  }
+
+  append(id: string, line: string): void {
+    ensureDir(this.dir);
+    appendLines(this.segPath(idDay(id)), line);
+  }
+
+  /** Segment days, newest first, optionally only those on or after `sinceDay` (YYYYMMDD). */
+  days(sinceDay?: string): string[] {
+    const days: string[] = [];
+    for (const name of listDir(this.dir)) {
+      const m = SEG_RE.exec(name);
+      if (m && (!sinceDay || m[1] >= sinceDay)) days.push(m[1]);
+    }
+    return days.sort().reverse();
+  }
+
+  /** One day's jobs, newest first, last line per id winning; 'gone' entries dropped. */
+  readDay(day: string): IndexEntry[] {
+    const text = readIfExists(this.segPath(day)) ?? '';
+    const byId = new Map<string, IndexEntry>();
+    for (const line of text.split('\n')) {
+      const e = line ? parseLine(line) : null;
+      if (!e) continue;
+      const prev = byId.get(e.id);
+      // an intent line never overrides what is already known of a job
+      if (prev && e.status === 'pending' && prev.status !== 'pending') continue;
+      if (prev && !e.agent) e.agent = prev.agent;
+      byId.set(e.id, e);
+    }
+    const out: IndexEntry[] = [];
+    for (const e of byId.values()) if (e.status !== 'gone') out.push(e);
+    return out.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  }
+
+  /** Every entry, newest first (stats, prune, reconcile). */
+  *all(sinceDay?: string): Generator<IndexEntry> {
+    for (const day of this.days(sinceDay)) yield* this.readDay(day);
+  }
+
+  // ---- staleness: jobs/ changed behind herdctl's back (a job dir copied in or deleted by hand) ----
+
+  private get syncedFile(): string {
+    return join(this.dir, 'synced');
+  }
+
+  private jobsMtime(): bigint | null {
+    try {
+      return fs.statSync(this.jobsDir, { bigint: true }).mtimeNs;
+    } catch {
+      return null;
+    }
+  }
+
+  private synced(): bigint | null {
+    const t = readIfExists(this.syncedFile);
+    return t && /^\d+$/.test(t.trim()) ? BigInt(t.trim()) : null;
+  }
+
+  /** True when jobs/ changed since the index last saw all of it. */
+  isStale(): boolean {
+    const m = this.jobsMtime();
+    if (m === null) return false;
+    const s = this.synced();
+    return s === null || m > s;
+  }
+
+  /** Call before a herdctl-made change to jobs/; pass the result to `afterOwnChange`. */
+  beforeOwnChange(): boolean {
+    const m = this.jobsMtime();
+    const s = this.synced();
+    return m !== null && s !== null && m <= s;
+  }
+
+  /** herdctl's own change is indexed already: if the index was in sync before it, it still is. */
+  afterOwnChange(wasInSync: boolean): void {
+    const m = this.jobsMtime();
+    if (wasInSync && m !== null) this.markSynced(m);
+  }
+
+  markSynced(m = this.jobsMtime()): void {
+    if (m === null) return;
+    ensureDir(this.dir);
+    writeFileAtomic(this.syncedFile, `${m}\n`);
+  }
+
+  /** Snapshot of jobs/'s mtime, taken before a reconcile reads the directory. */
+  mtime(): bigint | null {
+    return this.jobsMtime();
+  }
+}

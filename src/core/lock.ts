@@ -1,0 +1,45 @@
+import { createRequire } from 'node:module';
+import type * as Lockfile from 'proper-lockfile';
+import { ensureDir } from './fsx.js';
+import { dirname } from 'node:path';
+
+// proper-lockfile (mkdir locks with an mtime heartbeat: fine on NFS, judged by
+// staleness not pids) is loaded on first use: most commands never lock.
+let lib: typeof Lockfile | null = null;
+const lockfile = (): typeof Lockfile => (lib ??= createRequire(import.meta.url)('proper-lockfile') as typeof Lockfile);
+
+export const STALE_MS = 20_000;
+
+const base = (onCompromised?: (e: Error) => void) => ({
+  stale: STALE_MS,
+  realpath: false,
+  // the default throws from a timer and kills the process; a lost lock is reported instead
+  onCompromised: onCompromised ?? (() => {}),
+});
+
+/** Takes the lock now or returns null when someone else holds a fresh one. */
+export function tryLockSync(path: string, onCompromised?: (e: Error) => void): (() => void) | null {
+  ensureDir(dirname(path));
+  try {
+    return lockfile().lockSync(path, { ...base(onCompromised), update: STALE_MS / 4 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') return null;
+    throw e;
+  }
+}
+
+/** Waits for the lock (polling with backoff) up to `waitMs`. */
+export async function lock(path: string, waitMs = 10_000, onCompromised?: (e: Error) => void): Promise<() => Promise<void>> {
+  ensureDir(dirname(path));
+  const retries = { retries: Math.ceil(waitMs / 50), minTimeout: 5, maxTimeout: 100, factor: 1.5 };
+  return lockfile().lock(path, { ...base(onCompromised), update: STALE_MS / 4, retries });
+}
+
+/** Whether a live (non-stale) holder has the lock. */
+export function isLocked(path: string): boolean {
+  try {
+    return lockfile().checkSync(path, { stale: STALE_MS, realpath: false });
+  } catch {
+    return false;
+  }
+}

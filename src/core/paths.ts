@@ -1,0 +1,62 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isJobId } from './ids.js';
+import { HerdError } from './errors.js';
+
+/** Where everything lives. Every path under the state dir is built here, from validated parts. */
+export class Paths {
+  readonly jobs: string;
+  readonly logs: string;
+  readonly index: string;
+  readonly queue: string;
+  readonly active: string;
+  readonly locks: string;
+
+  constructor(readonly home: string) {
+    this.jobs = join(home, 'jobs');
+    this.logs = join(home, 'logs');
+    this.index = join(home, 'index');
+    this.queue = join(home, 'queue');
+    this.active = join(home, 'active');
+    this.locks = join(home, 'locks');
+  }
+
+  job(id: string): string {
+    if (!isJobId(id)) throw new HerdError('invalid_id', `invalid job id ${JSON.stringify(id.slice(0, 60))}`, 'herdctl jobs list');
+    return join(this.jobs, id);
+  }
+  jobFile(id: string): string {
+    return join(this.job(id), 'job.json');
+  }
+  outputFile(id: string): string {
+    return join(this.job(id), 'output.jsonl');
+  }
+  cancelFile(id: string): string {
+    return join(this.job(id), 'cancel.json');
+  }
+  agentLog(agent: string, id: string): string {
+    return join(this.logs, checkName(agent, 'agent'), `${this.job(id).slice(this.jobs.length + 1)}.log`);
+  }
+  agentQueue(agent: string): string {
+    return join(this.queue, checkName(agent, 'agent'));
+  }
+  runnerLock(agent: string): string {
+    return join(this.locks, `runner-${checkName(agent, 'agent')}`);
+  }
+}
+
+const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** Agent and schedule names become path parts: same rule as in the config. */
+export function checkName(name: string, what: string): string {
+  if (!NAME_RE.test(name) || name.includes('..')) {
+    throw new HerdError('usage', `invalid ${what} name ${JSON.stringify(name.slice(0, 70))}`, 'herdctl agents list');
+  }
+  return name;
+}
+
+/** --home flag, then $HERDCTL_HOME, then ~/.herdctl. */
+export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const raw = flag || env.HERDCTL_HOME || join(homedir(), '.herdctl');
+  return resolve(raw.startsWith('~/') ? join(homedir(), raw.slice(2)) : raw);
+}

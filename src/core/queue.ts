@@ -1,0 +1,113 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { isErrno } from './errors.js';
+import { createExclusive, ensureDir, listDir, tryUnlink } from './fsx.js';
+import type { Job } from './job.js';
+import type { Paths } from './paths.js';
+
+/**
+ * Pending jobs, one empty marker file each: queue/<agent>/<prio>-<id>, named
+ * so a plain sort gives "priority, then age". Whoever renames a marker away
+ * owns the job's next transition: the runner (to active/<id>, then running)
+ * or cancel (to .cancel-<id>, then cancelled) — rename is atomic, so exactly
+ * one of them wins. `.new-` markers are creations not yet durable.
+ */
+export const PRIORITY_MIN = -999;
+export const PRIORITY_MAX = 999;
+
+export interface Marker {
+  name: string;
+  id: string;
+}
+
+const MARKER_RE = /^(\d{4})-(job-\d{8}-\d{6}-[0-9a-z]{8})$/;
+
+export class Queue {
+  constructor(private readonly paths: Paths) {}
+
+  private key(job: Job): string {
+    const p = Math.max(PRIORITY_MIN, Math.min(PRIORITY_MAX, Math.trunc(job.priority || 0)));
+    return `${String(1000 - p).padStart(4, '0')}-${job.id}`;
+  }
+
+  /** Step 1 of a creation: an intent marker, before the job directory exists. */
+  intend(job: Job): string {
+    const dir = this.paths.agentQueue(job.agent);
+    ensureDir(dir);
+    const path = join(dir, `.new-${this.key(job)}`);
+    createExclusive(path);
+    return path;
+  }
+
+  /** Step 2: job.json is durable; the job may now be claimed. */
+  publish(intent: string): void {
+    const name = intent.slice(intent.lastIndexOf('/') + 1).replace(/^\.new-/, '');
+    fs.renameSync(intent, join(intent.slice(0, intent.lastIndexOf('/')), name));
+  }
+
+  /** Claimable markers of one agent, best first. */
+  pending(agent: string): Marker[] {
+    const out: Marker[] = [];
+    for (const name of listDir(this.paths.agentQueue(agent))) {
+      const m = MARKER_RE.exec(name);
+      if (m) out.push({ name, id: m[2] });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Agents that have a queue directory (possibly empty). */
+  agents(): string[] {
+    return listDir(this.paths.queue);
+  }
+
+  /** Moves the marker to active/<id>; false when someone else took it first. */
+  claim(agent: string, m: Marker): boolean {
+    ensureDir(this.paths.active);
+    return this.move(join(this.paths.agentQueue(agent), m.name), join(this.paths.active, m.id));
+  }
+
+  /** Takes a pending job out of the queue for cancelling; returns the path to remove once it is cancelled, or null when it is no longer queued. */
+  withdraw(agent: string, id: string): string | null {
+    const m = this.pending(agent).find((x) => x.id === id);
+    if (!m) return null;
+    const to = join(this.paths.agentQueue(agent), `.cancel-${m.name}`);
+    return this.move(join(this.paths.agentQueue(agent), m.name), to) ? to : null;
+  }
+
+  /** Puts a claimed-but-never-started job back (its runner died between claim and start). */
+  requeue(job: Job): void {
+    const dir = this.paths.agentQueue(job.agent);
+    ensureDir(dir);
+    this.move(join(this.paths.active, job.id), join(dir, this.key(job)));
+  }
+
+  /** Leftovers of crashed creators/cancellers in one agent's queue: [name, age ms]. */
+  leftovers(agent: string, now: number): { path: string; id: string; kind: 'new' | 'cancel'; ageMs: number }[] {
+    const dir = this.paths.agentQueue(agent);
+    const out: { path: string; id: string; kind: 'new' | 'cancel'; ageMs: number }[] = [];
+    for (const name of listDir(dir)) {
+      const m = /^\.(new|cancel)-\d{4}-(job-\d{8}-\d{6}-[0-9a-z]{8})$/.exec(name);
+      if (!m) continue;
+      try {
+        out.push({ path: join(dir, name), id: m[2], kind: m[1] as 'new' | 'cancel', ageMs: now - fs.statSync(join(dir, name)).mtimeMs });
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    return out;
+  }
+
+  drop(path: string): void {
+    tryUnlink(path);
+  }
+
+  private move(from: string, to: string): boolean {
+    try {
+      fs.renameSync(from, to);
+      return true;
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return false;
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { JobEvent } from './events.js';
+import type { Job, Recap } from './job.js';
+import { formatDuration } from './duration.js';
+
+const FILE_KEYS = ['file_path', 'path', 'notebook_path'];
+
+/** Heuristic recap, built incrementally from events as they are written (or replayed from output.jsonl). */
+export class RecapBuilder {
+  private tools = new Map<string, number>();
+  private files = new Set<string>();
+  private errors: string[] = [];
+  private lastText: string | null = null;
+
+  add(e: JobEvent | { type: string; [k: string]: unknown }): void {
+    if (e.type === 'tool_use') {
+      const tool = String(e.tool ?? '?');
+      this.tools.set(tool, (this.tools.get(tool) ?? 0) + 1);
+      const input = e.input as Record<string, unknown> | undefined;
+      for (const k of FILE_KEYS) if (input && typeof input[k] === 'string') this.files.add(input[k] as string);
+    } else if (e.type === 'error' || (e.type === 'tool_result' && e.isError)) {
+      this.errors.push(String(e.message ?? e.content ?? 'error').slice(0, 160));
+    } else if (e.type === 'output' && typeof e.text === 'string' && e.stream !== 'stderr' && !e.kind) {
+      this.lastText = e.text;
+    }
+  }
+
+  build(job: Job): Recap {
+    const headline = firstLine(job.summary) ?? firstLine(this.lastText) ?? (job.error ? `Failed: ${firstLine(job.error)}` : `${job.status}`);
+    const bullets: string[] = [];
+    if (this.tools.size) bullets.push(`Tools: ${[...this.tools].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ×${n}`).join(', ')}`);
+    if (this.files.size) {
+      const list = [...this.files];
+      bullets.push(`Files touched: ${list.slice(0, 5).join(', ')}${list.length > 5 ? ` (+${list.length - 5} more)` : ''}`);
+    }
+    if (this.errors.length) bullets.push(`Errors: ${this.errors.length} (first: ${this.errors[0]})`);
+    const took = job.startedAt && job.completedAt ? ` after ${formatDuration(Date.parse(job.completedAt) - Date.parse(job.startedAt))}` : '';
+    bullets.push(`Ended ${job.status}${job.exitReason ? ` (${job.exitReason})` : ''}${took}${job.cancelReason ? `: ${job.cancelReason}` : ''}`);
+    if (job.usage) {
+      const u = job.usage;
+      bullets.push(`Tokens: ${u.inputTokens} in, ${u.outputTokens} out${u.costUsd !== null ? `; cost $${u.costUsd.toFixed(4)}` : ''}${u.turns !== null ? `; ${u.turns} turns` : ''}`);
+    }
+    return { headline: headline.slice(0, 200), bullets };
+  }
+}
+
+function firstLine(s: string | null | undefined): string | null {
+  const line = s?.split('\n').find((l) => l.trim() !== '');
+  return line ? line.trim() : null;
+}
+
+/** The recap as prompt text for resuming a job that has no agent session. */
+export function recapPrompt(parent: Job, prompt: string): string {
+  const r = parent.recap;
+  const lines = [`Earlier job ${parent.id} (prompt: ${parent.prompt.slice(0, 500)}) ended ${parent.status}.`];
+  if (r) lines.push(`Recap: ${r.headline}`, ...r.bullets.map((b) => `- ${b}`));
+  lines.push('', prompt);
+  return lines.join('\n');
+}

@@ -1,0 +1,272 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { HerdError, isErrno } from './errors.js';
+import { checkIdInput, idTime, isJobId, newJobId } from './ids.js';
+import { isTerminal, normalizeJob, transition, validateJob, TERMINAL, type Job, type JobStatus, type Transition } from './job.js';
+import { Paths } from './paths.js';
+import { JobIndex, entryLine, markerLine } from './index-log.js';
+import { createExclusive, ensureDir, fsyncDir, listDir, readIfExists, tryUnlink, writeFileAtomic } from './fsx.js';
+import { tryLockSync } from './lock.js';
+import { Queue } from './queue.js';
+
+export interface NewJob {
+  agent: string;
+  prompt: string;
+  workspace: string;
+  schedule?: string | null;
+  trigger?: string;
+  parentJobId?: string | null;
+  priority?: number;
+  tags?: string[];
+  quotaBucket?: string | null;
+  webhookUrl?: string | null;
+}
+
+export type ReadResult = { job: Job } | { problem: string } | null;
+
+export interface ListFilter {
+  status?: JobStatus;
+  agent?: string;
+  sinceMs?: number;
+  limit: number;
+}
+
+export type ListRow = { job: Job } | { id: string; agent: string; problem: string };
+
+/** A job.json larger than this is not a job herdctl wrote: reported as corrupt, never slurped. */
+const MAX_JOB_BYTES = 16 * 1024 * 1024;
+/** A creation whose job.json is not there yet after this long was abandoned. */
+const CREATION_GRACE_MS = 60_000;
+
+/** The job directories: create, read, replace job.json, resolve ids, list through the index. */
+export class JobStore {
+  readonly paths: Paths;
+  readonly index: JobIndex;
+  readonly queue: Queue;
+
+  constructor(
+    home: string,
+    readonly now: () => number = Date.now,
+  ) {
+    this.paths = new Paths(home);
+    this.index = new JobIndex(this.paths.index, this.paths.jobs);
+    this.queue = new Queue(this.paths);
+  }
+
+  /** Creates the home (0700) on first write. */
+  init(): void {
+    ensureDir(this.paths.home);
+    ensureDir(this.paths.jobs);
+  }
+
+  /**
+   * Persists a new pending job. Order matters for crashes: the index line and
+   * the queue intent come first, so no job directory herdctl made is ever
+   * unknown to them; job.json is durable (fsynced, and its directory into
+   * jobs/) before the queue entry is published and the id returned.
+   */
+  create(input: NewJob): Job {
+    this.init();
+    const nowMs = this.now();
+    for (let attempt = 0; ; attempt++) {
+      const id = newJobId(nowMs);
+      const job = normalizeJob({
+        id,
+        agent: input.agent,
+        schedule: input.schedule ?? null,
+        trigger: input.trigger ?? 'manual',
+        status: 'pending',
+        parentJobId: input.parentJobId ?? null,
+        prompt: input.prompt,
+        workspace: input.workspace,
+        createdAt: new Date(nowMs).toISOString(),
+        output: this.paths.outputFile(id),
+        priority: input.priority ?? 0,
+        tags: input.tags ?? [],
+        quotaBucket: input.quotaBucket ?? null,
+        webhookUrl: input.webhookUrl ?? null,
+      });
+      this.index.append(id, entryLine(job));
+      const intent = this.queue.intend(job);
+      const inSync = this.index.beforeOwnChange();
+      try {
+        fs.mkdirSync(this.paths.job(id), { mode: 0o700 });
+      } catch (e) {
+        tryUnlink(intent);
+        if (isErrno(e, 'EEXIST') && attempt < 5) continue; // an id minted twice in one second: mint again
+        throw e;
+      }
+      writeFileAtomic(this.paths.jobFile(id), JSON.stringify(job, null, 2) + '\n');
+      fsyncDir(this.paths.jobs);
+      this.index.afterOwnChange(inSync);
+      this.queue.publish(intent);
+      return job;
+    }
+  }
+
+  /** Reads job.json: the job, a problem (corrupt / unreadable), or null when the directory is not there. */
+  tryRead(id: string): ReadResult {
+    const file = this.paths.jobFile(id);
+    let text: string;
+    try {
+      const fd = fs.openSync(file, 'r');
+      try {
+        const size = fs.fstatSync(fd).size;
+        if (size > MAX_JOB_BYTES) return { problem: `${file} is ${size} bytes; a job.json is never that large` };
+        text = fs.readFileSync(fd, 'utf8');
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return fs.existsSync(this.paths.job(id)) ? { problem: `${file} is missing` } : null;
+      if (isErrno(e, 'EISDIR', 'EACCES', 'ENOTDIR', 'ELOOP')) return { problem: `${file} cannot be read (${(e as NodeJS.ErrnoException).code})` };
+      throw e;
+    }
+    if (text.trim() === '') return { problem: `${file} is empty` };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      return { problem: `${file} is not valid JSON (${(e as Error).message})` };
+    }
+    const why = validateJob(parsed);
+    if (why) return { problem: `${file} is not a job: ${why}` };
+    const job = normalizeJob(parsed as Record<string, unknown>);
+    if (job.id !== id) return { problem: `${file} says its id is ${JSON.stringify(job.id)}, but it lives in ${id}/` };
+    return { job };
+  }
+
+  read(id: string): Job {
+    const r = this.tryRead(id);
+    if (r === null) throw notFound(id);
+    if ('problem' in r) throw new HerdError('corrupt', r.problem, `inspect it with: cat ${this.paths.jobFile(id)}`);
+    return r.job;
+  }
+
+  /** Replaces job.json; only the job's single writer calls this. */
+  write(job: Job): void {
+    writeFileAtomic(this.paths.jobFile(job.id), JSON.stringify(job, null, 2) + '\n');
+  }
+
+  /** Moves a job through the state machine and records it: job.json first, then the derived index and markers. */
+  commit(job: Job, t: Omit<Transition, 'at'> & { at?: string }, events = 0): Job {
+    const next = transition(job, { ...t, at: t.at ?? new Date(this.now()).toISOString() });
+    this.write(next);
+    if (isTerminal(next.status)) {
+      this.index.append(next.id, entryLine(next, events));
+      tryUnlink(join(this.paths.active, next.id));
+    }
+    return next;
+  }
+
+  /** Marks a claimed job running-owned: active/<id> lets any command find running jobs without a scan. */
+  markActive(id: string): void {
+    ensureDir(this.paths.active);
+    createExclusive(join(this.paths.active, id));
+  }
+
+  activeIds(): string[] {
+    return listDir(this.paths.active).filter(isJobId);
+  }
+
+  /** A full id, or any unique prefix of one (with or without "job-"). */
+  resolve(input: string): string {
+    const want = checkIdInput(input);
+    if (isJobId(want)) {
+      if (fs.existsSync(this.paths.job(want))) return want;
+      throw notFound(want);
+    }
+    this.refreshIndex();
+    const dayPart = want.slice(4, 12);
+    const matches: string[] = [];
+    for (const day of this.index.days()) {
+      if (!day.startsWith(dayPart) && !dayPart.startsWith(day)) continue;
+      for (const e of this.index.readDay(day)) {
+        if (e.id.startsWith(want) && fs.existsSync(this.paths.job(e.id))) matches.push(e.id);
+      }
+    }
+    if (matches.length === 1) return matches[0];
+    if (matches.length === 0) throw notFound(input);
+    const shown = matches.slice(0, 10).join('\n  ');
+    throw new HerdError(
+      'ambiguous',
+      `"${input}" matches ${matches.length} jobs:\n  ${shown}${matches.length > 10 ? '\n  …' : ''}`,
+      'give more characters of the id',
+    );
+  }
+
+  /**
+   * Newest first through the index: reads a day segment at a time and stops
+   * once `limit` rows are found, so the default page costs the newest
+   * segment plus `limit` job.json reads whatever the number of jobs.
+   * `check` sees each non-terminal job (liveness, crash recovery).
+   */
+  list(filter: ListFilter, check: (job: Job) => Job = (j) => j): ListRow[] {
+    this.refreshIndex();
+    const rows: ListRow[] = [];
+    const sinceDay = filter.sinceMs !== undefined ? new Date(filter.sinceMs).toISOString().slice(0, 10).replace(/-/g, '') : undefined;
+    const sinceSec = filter.sinceMs !== undefined ? Math.floor(filter.sinceMs / 1000) * 1000 : undefined;
+    for (const day of this.index.days(sinceDay)) {
+      for (const e of this.index.readDay(day)) {
+        if (sinceSec !== undefined && idTime(e.id) < sinceSec) return rows;
+        if (filter.agent && e.agent !== filter.agent) continue;
+        const exact = TERMINAL.has(e.status as JobStatus);
+        if (filter.status && exact && e.status !== filter.status) continue;
+        if (e.status === 'unreadable' && filter.status) continue;
+        const r = this.tryRead(e.id);
+        if (r === null) continue; // deleted, or a creation still in flight
+        if ('problem' in r) {
+          if (!filter.status) rows.push({ id: e.id, agent: e.agent, problem: r.problem });
+        } else {
+          let job = r.job;
+          if (!isTerminal(job.status)) job = check(job);
+          if (!exact && isTerminal(job.status)) this.index.append(job.id, entryLine(job)); // heal a line a crash kept from the index
+          if (filter.status && job.status !== filter.status) continue;
+          if (filter.agent && job.agent !== filter.agent) continue;
+          rows.push({ job });
+        }
+        if (rows.length >= filter.limit) return rows;
+      }
+    }
+    return rows;
+  }
+
+  /** Rebuilds what the index misses when jobs/ changed behind herdctl's back (copied in, deleted by hand, index deleted). */
+  refreshIndex(): void {
+    if (!this.index.isStale()) return;
+    const release = tryLockSync(join(this.paths.locks, 'index'));
+    if (!release) return; // another process is at it; this answer may miss what it adds
+    try {
+      const before = this.index.mtime();
+      const dirs = new Set(listDir(this.paths.jobs).filter(isJobId));
+      const known = new Set<string>();
+      const nowMs = this.now();
+      for (const e of this.index.all()) {
+        known.add(e.id);
+        if (!dirs.has(e.id) && nowMs - idTime(e.id) > CREATION_GRACE_MS) this.index.append(e.id, markerLine(e.id, 'gone'));
+      }
+      for (const id of dirs) {
+        if (known.has(id)) continue;
+        const r = this.tryRead(id);
+        if (r === null) continue;
+        if ('problem' in r) this.index.append(id, markerLine(id, 'unreadable'));
+        else {
+          this.index.append(id, entryLine(r.job));
+          if (r.job.status === 'pending') this.queue.publish(this.queue.intend(r.job));
+        }
+      }
+      this.index.markSynced(before);
+    } finally {
+      release();
+    }
+  }
+
+  /** Reads a small side file of a job (cancel request, recap …). */
+  readSide(id: string, name: string): string | null {
+    return readIfExists(join(this.paths.job(id), name));
+  }
+}
+
+export function notFound(id: string): HerdError {
+  return new HerdError('not_found', `no job ${JSON.stringify(id)}`, 'herdctl jobs list  (to see the ids there are)');
+}

@@ -1,0 +1,48 @@
+import type { ChalkInstance } from 'chalk';
+import type { JobEvent } from '../core/events.js';
+
+const LEVEL_OF: Record<string, number> = { error: 3, complete: 2, start: 1, tool_use: 1, tool_result: 1, output: 0 };
+export const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type Level = (typeof LEVELS)[number];
+
+/** --level error: errors (and the complete event of a failed job); info: everything but stderr noise … */
+export function passesLevel(e: JobEvent, level: Level): boolean {
+  const rank = { debug: 0, info: 0, warn: 2, error: 3 }[level];
+  let l = LEVEL_OF[e.type] ?? 0;
+  if (e.type === 'complete' && e.status !== 'completed') l = 3;
+  if (e.type === 'tool_result' && e.isError) l = 2;
+  if (level === 'info' && e.stream === 'stderr') return false;
+  return l >= rank;
+}
+
+const short = (v: unknown, max = 400): string => {
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return s === undefined ? '' : s.length > max ? `${s.slice(0, max)}… (${s.length} chars)` : s;
+};
+
+/** One event as a human line (or a few). The same text goes to logs/<agent>/<id>.log. */
+export function renderEvent(e: JobEvent, c: ChalkInstance): string {
+  const time = c.dim(typeof e.ts === 'string' ? e.ts.slice(11, 19) : '--:--:--');
+  const tag = (t: string, color: (s: string) => string) => color(t.padEnd(7));
+  switch (e.type) {
+    case 'start':
+      return `${time} ${tag('start', c.cyan)} ${short(Array.isArray(e.argv) ? (e.argv as string[]).map((a) => (a.length > 60 ? a.slice(0, 57) + '…' : a)).join(' ') : '', 300)}${e.resumedSession ? c.dim(` (resuming ${e.resumedSession})`) : ''}`;
+    case 'output':
+      if (e.kind === 'init') return `${time} ${tag('init', c.dim)} model ${e.model ?? '?'}, session ${e.sessionId ?? '?'}`;
+      return `${time} ${tag(e.stream === 'stderr' ? 'stderr' : 'output', e.stream === 'stderr' ? c.yellow : c.white)} ${short(e.text ?? e.raw ?? '', 2000)}`;
+    case 'tool_use':
+      return `${time} ${tag('tool', c.blue)} ${c.bold(String(e.tool ?? '?'))} ${c.dim(short(e.input, 300))}`;
+    case 'tool_result':
+      return `${time} ${tag('result', e.isError ? c.red : c.blue)} ${e.isError ? c.red('error: ') : ''}${short(e.content, 300)}`;
+    case 'error':
+      return `${time} ${tag('error', c.red)} ${c.red(short(e.message ?? e.text ?? e, 1000))}`;
+    case 'complete': {
+      const how = `${e.status}${e.exitReason ? ` (${e.exitReason})` : ''}`;
+      const color = e.status === 'completed' ? c.green : e.status === 'cancelled' ? c.magenta : c.red;
+      const exit = e.exitCode !== undefined && e.exitCode !== null ? `, exit ${e.exitCode}` : e.signal ? `, ${e.signal}` : '';
+      return `${time} ${tag('done', color)} ${color(how)}${exit}${e.error ? ` — ${short(e.error, 300)}` : ''}`;
+    }
+    default:
+      return `${time} ${tag(String(e.type).slice(0, 7), c.dim)} ${short(e, 300)}`;
+  }
+}
