@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type * as Lockfile from 'proper-lockfile';
 import { ensureDir } from './fsx.js';
 import { dirname } from 'node:path';
+import * as fs from 'node:fs';
 
 // proper-lockfile (mkdir locks with an mtime heartbeat: fine on NFS, judged by
 // staleness not pids) is loaded on first use: most commands never lock.
@@ -21,7 +22,9 @@ const base = (onCompromised?: (e: Error) => void) => ({
 export function tryLockSync(path: string, onCompromised?: (e: Error) => void): (() => void) | null {
   ensureDir(dirname(path));
   try {
-    return lockfile().lockSync(path, { ...base(onCompromised), update: STALE_MS / 4 });
+    const release = lockfile().lockSync(path, { ...base(onCompromised), update: STALE_MS / 4 });
+    private0700(path);
+    return release;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ELOCKED') return null;
     throw e;
@@ -32,7 +35,18 @@ export function tryLockSync(path: string, onCompromised?: (e: Error) => void): (
 export async function lock(path: string, waitMs = 10_000, onCompromised?: (e: Error) => void): Promise<() => Promise<void>> {
   ensureDir(dirname(path));
   const retries = { retries: Math.ceil(waitMs / 50), minTimeout: 5, maxTimeout: 100, factor: 1.5 };
-  return lockfile().lock(path, { ...base(onCompromised), update: STALE_MS / 4, retries });
+  const release = await lockfile().lock(path, { ...base(onCompromised), update: STALE_MS / 4, retries });
+  private0700(path);
+  return release;
+}
+
+/** proper-lockfile makes its lock directory with the umask's mode; ours are 0700 like everything else. */
+function private0700(path: string): void {
+  try {
+    fs.chmodSync(`${path}.lock`, 0o700);
+  } catch {
+    /* released meanwhile */
+  }
 }
 
 /** Whether a live (non-stale) holder has the lock. */
@@ -41,5 +55,32 @@ export function isLocked(path: string): boolean {
     return lockfile().checkSync(path, { stale: STALE_MS, realpath: false });
   } catch {
     return false;
+  }
+}
+
+/**
+ * Takes over a lock whose holder is known dead (same host, by pid + start
+ * time) without waiting for it to go stale. The check-remove-take runs inside
+ * a second mkdir lock so two takers never both remove and both take (the
+ * race of proper-lockfile's own stale takeover).
+ */
+export function takeOverDead(path: string, holderIsDead: () => boolean, onCompromised?: (e: Error) => void): (() => void) | null {
+  const gate = `${path}.takeover`;
+  try {
+    fs.mkdirSync(gate);
+  } catch {
+    try {
+      if (Date.now() - fs.statSync(gate).mtimeMs > 5_000) fs.rmSync(gate, { recursive: true, force: true });
+    } catch {
+      /* raced */
+    }
+    return null;
+  }
+  try {
+    if (!holderIsDead()) return null;
+    fs.rmSync(`${path}.lock`, { recursive: true, force: true });
+    return tryLockSync(path, onCompromised);
+  } finally {
+    fs.rmSync(gate, { recursive: true, force: true });
   }
 }

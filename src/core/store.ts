@@ -20,6 +20,9 @@ export interface NewJob {
   tags?: string[];
   quotaBucket?: string | null;
   webhookUrl?: string | null;
+  sessionId?: string | null;
+  config?: string | null;
+  settings?: Record<string, unknown> | null;
 }
 
 export type ReadResult = { job: Job } | { problem: string } | null;
@@ -85,6 +88,9 @@ export class JobStore {
         tags: input.tags ?? [],
         quotaBucket: input.quotaBucket ?? null,
         webhookUrl: input.webhookUrl ?? null,
+        sessionId: input.sessionId ?? null,
+        config: input.config ?? null,
+        settings: input.settings ?? null,
       });
       this.index.append(id, entryLine(job));
       const intent = this.queue.intend(job);

@@ -10,7 +10,7 @@ import { Out } from '../../render/out.js';
 import { palette } from '../../render/style.js';
 
 /** How `--follow` (and `run --wait`) exit: the job's outcome. */
-export function exitCodeFor(job: Job): number {
+export function exitCodeFor(job: Pick<Job, 'status' | 'exitReason'>): number {
   if (job.status === 'completed') return Exit.OK;
   if (job.status === 'cancelled') return Exit.CANCELLED;
   if (job.exitReason === 'timeout') return Exit.TIMEOUT;
@@ -43,8 +43,10 @@ export default class JobsLogs extends BaseCommand {
     const out = new Out();
     const since = flags['since-seq'] ?? 0;
     const level = flags.level as Level | undefined;
+    let ended: Pick<Job, 'status' | 'exitReason'> | null = null;
     const emit = async (l: LogLine) => {
       if (!l.event) return;
+      if (l.event.type === 'complete') ended = l.event as unknown as Pick<Job, 'status' | 'exitReason'>;
       if (l.event.seq < since || (level && !passesLevel(l.event, level))) return;
       await out.line(json ? l.raw : renderEvent(l.event, c));
     };
@@ -67,7 +69,7 @@ export default class JobsLogs extends BaseCommand {
       },
     });
     await out.flush();
-    job = store.read(id);
-    this.exit(isTerminal(job.status) ? exitCodeFor(job) : Exit.OK);
+    // the complete event is the job's last word (job.json follows it a moment later)
+    this.exit(ended ? exitCodeFor(ended) : isTerminal(job.status) ? exitCodeFor(job) : Exit.OK);
   }
 }

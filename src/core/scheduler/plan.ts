@@ -4,13 +4,14 @@
  *
  * Cron is evaluated on local wall-clock time by running cron-parser in UTC over "wall time written
  * as if it were UTC", then mapping each wall-clock tick to real instants ourselves. cron-parser's own
- * `tz` mode handles DST with iterator state, so its answer depends on where iteration started
- * (e.g. from 03:05 CEST on the spring-forward day it forgets the shifted 02:30 tick it would have
- * fired at 03:30 had it started the day before); a planner that restarts must not depend on that.
+ * `tz` mode handles DST with iterator state, so its answer depends on where the search starts: a
+ * daily 01:30 America/New_York job asked from 01:00 EST on the fall-back day fires 01:30 EST, a
+ * second time that day; a daily 02:30 Europe/Berlin job asked from 03:05 CEST on the spring-forward
+ * day skips the day it would otherwise fire at 03:30. A scheduler that restarts must not depend on that.
  *
  * DST policy (Vixie cron's), for schedules that name specific hours (`30 2 * * *`):
  *   - a skipped local time (02:30 on the spring-forward day) fires once, at the first instant after
- *     the gap (03:00 local), folded into a tick due at that instant anyway;
+ *     the gap (03:00 local); several skipped times, or a 03:00 tick of its own, make one fire there;
  *   - a repeated local time (01:30 on the fall-back day) fires once, at its first occurrence.
  * Schedules whose hour field is `*` follow real time instead: nothing extra in the gap, and both
  * passes through the repeated hour fire (an hourly job still runs every hour).
@@ -50,10 +51,9 @@ function offsetAt(t: number, tz: string): number {
     });
     formatters.set(tz, f);
   }
-  const p: Record<string, number> = {};
-  for (const { type, value } of f.formatToParts(t)) p[type] = Number(value);
-  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return wall - Math.floor(t / 1000) * 1000;
+  // format() + a regex is about three times faster than formatToParts(), and this is the hot path.
+  const [, mo, d, y, h, mi, s] = /(\d+)\/(\d+)\/(\d+), (\d+):(\d+):(\d+)/.exec(f.format(t))!.map(Number);
+  return Date.UTC(y, mo - 1, d, h, mi, s) - Math.floor(t / 1000) * 1000;
 }
 
 /** The instant in (lo, hi] where the offset changes; the offsets at lo and hi must differ. */
@@ -102,6 +102,7 @@ const runsEveryHour = (cron: CronExpression) => cron.fields.hour.values.length =
 function wallFires(wall: number, tz: string, everyHour: boolean): number[] {
   const early = offsetAt(wall - DAY, tz);
   const late = offsetAt(wall + DAY, tz);
+  if (early === late) return [wall - early];
   const real = [...new Set([wall - early, wall - late])]
     .filter((t) => t + offsetAt(t, tz) === wall)
     .sort((x, y) => x - y);
@@ -122,12 +123,13 @@ function cronNeighbour(expr: string, tz: string, t: number, dir: 1 | -1): number
   for (;;) {
     const wall = (dir === 1 ? cron.next() : cron.prev()).getTime();
     const fires = wallFires(wall, tz, everyHour);
-    // Fires only move in the walk's direction, so once the nearest one passes best, nothing later wins.
-    const nearest = dir === 1 ? fires[0] : fires[fires.length - 1];
-    if (best !== null && nearest !== undefined && beyond(nearest, best)) return best;
     for (const f of fires) {
       if ((dir === 1 ? f > t : f <= t) && (best === null || beyond(best, f))) best = f;
     }
+    // Fires only move in the walk's direction: once this wall time's nearest fire is best or past it,
+    // no later wall time can do better.
+    const nearest = dir === 1 ? fires[0] : fires[fires.length - 1];
+    if (best !== null && nearest !== undefined && !beyond(best, nearest)) return best;
   }
 }
 
@@ -218,18 +220,12 @@ function countFires(s: PlannedSchedule, a: number, b: number): number {
   return 0;
 }
 
-/** Ticks in (a, b], enumerated: only for short spans. */
-function firesBetween(s: PlannedSchedule, a: number, b: number): number[] {
-  const out: number[] = [];
-  for (let t = nextFire(s, a); t !== null && t <= b; t = nextFire(s, t)) out.push(t);
-  return out;
-}
-
 /**
  * Ticks due at `now`: those in (lastFired, now], or (firstSeen, now] if the schedule never fired.
- * catch_up once fires the latest due tick, however late (systemd Persistent=); catch_up none fires
- * only ticks at most ON_TIME_GRACE_MS late, even a single one. Everything else is `missed`.
- * A clock that went back (now < lastFired) fires nothing, so no tick ever fires twice.
+ * At most the latest one fires, so a backlog never becomes a burst of jobs: catch_up once fires it
+ * however late (systemd Persistent=), catch_up none only if it is at most ON_TIME_GRACE_MS late.
+ * Every other due tick is `missed`. A clock that went back (now < lastFired) fires nothing, so no
+ * tick ever fires twice.
  */
 export function dueTicks(
   s: PlannedSchedule,
@@ -241,7 +237,7 @@ export function dueTicks(
   const latest = s.enabled && now > since ? lastFire(s, now) : null;
   if (latest === null || latest <= since) return { fire: [], missed: 0 };
   const due = countFires(s, since, now);
-  const fire = s.catchUp === 'once' ? [latest] : firesBetween(s, Math.max(since, now - ON_TIME_GRACE_MS), now);
+  const fire = s.catchUp === 'once' || now - latest <= ON_TIME_GRACE_MS ? [latest] : [];
   return { fire, missed: due - fire.length };
 }
 
@@ -258,7 +254,7 @@ export function tickKey(agent: string, schedule: string, tick: number): string {
 
 const UNITS: [string, number][] = [['d', DAY], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
 
-/** 5400000 → "1h30m": the shortest spelling config's durations accept. */
+/** 5400000 → "1h30m", in the units config durations are written in. */
 function compactDuration(ms: number): string {
   let rest = ms;
   let text = '';

@@ -1,0 +1,19 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../../base.js';
+import type { Job } from '../../core/job.js';
+import { resume, RESUME_PROMPT } from '../../core/submit.js';
+
+export default class JobsResume extends BaseCommand {
+  static summary = "Start a new job that continues a finished one's agent session";
+  static examples = ['<%= config.bin %> jobs resume job-20260115-093000-k3x9a2bq', '<%= config.bin %> jobs resume 20260115-0930 --prompt "Now add tests"'];
+  static args = { id: Args.string({ description: 'job id or a unique prefix of one', required: true }) };
+  static flags = { prompt: Flags.string({ char: 'p', description: `the new instruction (default: "${RESUME_PROMPT}")` }) };
+
+  async run(): Promise<Job> {
+    const { args, flags } = await this.parse(JobsResume);
+    const store = this.store(flags.home);
+    const job = resume(store, store.read(store.resolve(args.id)), flags.prompt);
+    if (!this.jsonEnabled()) this.log(job.id);
+    return job;
+  }
+}

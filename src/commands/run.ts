@@ -1,0 +1,56 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../base.js';
+import { configFlag, loadConfigFor } from '../config-flag.js';
+import { PRIORITY_MAX, PRIORITY_MIN } from '../core/queue.js';
+import { submit } from '../core/submit.js';
+import type { Job } from '../core/job.js';
+import JobsLogs, { exitCodeFor } from './jobs/logs.js';
+
+export default class Run extends BaseCommand {
+  static summary = 'Submit a job to an agent; it runs in the background';
+  static description = 'The job is on disk before anything runs and its id is printed at once. --wait blocks until it ends and exits with its outcome (0 completed, 1 failed, 124 timed out, 130 cancelled); --follow also streams its events.';
+  static examples = [
+    '<%= config.bin %> run bragdoc-coder --prompt "Review open TODOs"',
+    '<%= config.bin %> run nightly-tests --wait',
+    '<%= config.bin %> run bragdoc-coder --follow --tag urgent --priority 10',
+  ];
+  static args = { agent: Args.string({ description: 'agent name from herdctl.yaml', required: true }) };
+  static flags = {
+    config: configFlag,
+    prompt: Flags.string({ char: 'p', description: "the task (default: the agent's prompt)" }),
+    schedule: Flags.string({ description: 'record the job as fired by this schedule' }),
+    wait: Flags.boolean({ char: 'w', description: 'wait for the job to end; exit with its outcome', exclusive: ['follow'] }),
+    follow: Flags.boolean({ char: 'f', description: "stream the job's events until it ends; exit with its outcome" }),
+    priority: Flags.integer({ description: 'higher runs first among pending jobs', default: 0, min: PRIORITY_MIN, max: PRIORITY_MAX }),
+    tag: Flags.string({ char: 't', description: 'a tag (repeatable)', multiple: true }),
+    webhook: Flags.string({ description: 'POST the terminal status to this URL' }),
+    'quota-bucket': Flags.string({ description: 'count the job against this quota bucket' }),
+  };
+
+  async run(): Promise<Job> {
+    const { args, flags } = await this.parse(Run);
+    const config = loadConfigFor(flags);
+    const store = this.store(flags.home);
+    const job = submit(store, config, {
+      agent: args.agent,
+      prompt: flags.prompt,
+      schedule: flags.schedule,
+      priority: flags.priority,
+      tags: flags.tag,
+      webhookUrl: flags.webhook,
+      quotaBucket: flags['quota-bucket'],
+    });
+    if (!flags.wait && !flags.follow) {
+      if (!this.jsonEnabled()) this.log(job.id);
+      return job;
+    }
+    if (flags.follow) {
+      return JobsLogs.run([job.id, '--follow', ...(flags.home ? ['--home', flags.home] : []), ...(this.jsonEnabled() ? ['--json'] : [])], this.config) as never;
+    }
+    const { waitForEnd } = await import('../core/wait.js');
+    const done = await waitForEnd(store, job.id);
+    if (!this.jsonEnabled()) this.log(`${done.id} ${done.status}${done.exitReason ? ` (${done.exitReason})` : ''}${done.error ? `: ${done.error}` : ''}`);
+    else this.logJson(done);
+    this.exit(exitCodeFor(done));
+  }
+}

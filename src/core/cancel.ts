@@ -1,0 +1,26 @@
+import { join } from 'node:path';
+import { createExclusive } from './fsx.js';
+import type { JobStore } from './store.js';
+
+export interface CancelRequest {
+  reason: string | null;
+  requestedAt: string;
+  by: { pid: number; host: string };
+}
+
+const FILE = 'cancel.json';
+
+/** A cancel request is a file in the job's directory; the job's runner obeys it. First request wins. */
+export function requestCancel(store: JobStore, id: string, req: CancelRequest): boolean {
+  return createExclusive(join(store.paths.job(id), FILE), JSON.stringify(req) + '\n');
+}
+
+export function readCancelRequest(store: JobStore, id: string): CancelRequest | null {
+  const text = store.readSide(id, FILE);
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as CancelRequest;
+  } catch {
+    return { reason: null, requestedAt: '', by: { pid: 0, host: '' } }; // torn while being written: still a request
+  }
+}

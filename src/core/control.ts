@@ -1,0 +1,44 @@
+import { hostname } from 'node:os';
+import { requestCancel } from './cancel.js';
+import { EventWriter } from './eventlog.js';
+import { finishJob } from './finish.js';
+import { isTerminal, type Job } from './job.js';
+import { RecapBuilder } from './recap.js';
+import { recoverIfLost } from './recovery.js';
+import { ensureRunner } from './runner-launch.js';
+import type { JobStore } from './store.js';
+
+export type CancelResult = { job: Job; result: 'cancelled' | 'already-finished' | 'requested' };
+
+/**
+ * Cancel from any process. A pending job is taken out of the queue (an
+ * atomic rename decides against a runner claiming it at the same moment) and
+ * cancelled here; a running one gets a cancel request its runner obeys
+ * (SIGINT, SIGTERM, SIGKILL after the grace). Waits for the end when asked.
+ */
+export async function cancelJob(store: JobStore, id: string, reason: string | null, waitMs: number): Promise<CancelResult> {
+  let job = recoverIfLost(store, store.read(id));
+  if (isTerminal(job.status)) return { job, result: 'already-finished' };
+  requestCancel(store, id, { reason, requestedAt: new Date().toISOString(), by: { pid: process.pid, host: hostname() } });
+  if (job.status === 'pending') {
+    const marker = store.queue.withdraw(job.agent, id);
+    if (marker) {
+      const w = EventWriter.open(store.paths.outputFile(id));
+      try {
+        job = finishJob(store, job, w, new RecapBuilder(), { status: 'cancelled', exitReason: 'manual_cancel', error: null, cancelReason: reason });
+      } finally {
+        w.close();
+      }
+      store.queue.drop(marker);
+      return { job, result: 'cancelled' };
+    }
+    ensureRunner(store.paths, job.agent); // claimed by a runner: it sees the request before it starts the agent
+  }
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    job = recoverIfLost(store, store.read(id));
+    if (isTerminal(job.status)) return { job, result: job.status === 'cancelled' ? 'cancelled' : 'already-finished' };
+  }
+  return { job, result: 'requested' };
+}

@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { isLocked } from './lock.js';
+import { liveness, type ProcIdentity } from './liveness.js';
+import { readIfExists } from './fsx.js';
+import type { Paths } from './paths.js';
+
+/** Where a runner records who it is, beside its lock: lets others judge it dead at once instead of waiting for staleness. */
+export const runnerIdentityFile = (paths: Paths, agent: string): string => `${paths.runnerLock(agent)}.json`;
+
+export function runnerIdentity(paths: Paths, agent: string): ProcIdentity | null {
+  try {
+    return JSON.parse(readIfExists(runnerIdentityFile(paths, agent)) ?? 'null');
+  } catch {
+    return null;
+  }
+}
+
+/** A runner holds the agent's lock and (on this host) is alive. */
+export function runnerAlive(paths: Paths, agent: string): boolean {
+  if (!isLocked(paths.runnerLock(agent))) return false;
+  const who = runnerIdentity(paths, agent);
+  return !who || liveness(who) !== 'dead';
+}
+
+/**
+ * Starts a detached runner for `agent` unless a live one holds its lock. The
+ * runner outlives this process and the terminal (own session, no stdio).
+ * Racing starts are fine: the loser of the lock exits at once.
+ */
+export function ensureRunner(paths: Paths, agent: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (runnerAlive(paths, agent)) return false;
+  const ts = import.meta.url.endsWith('.ts');
+  const main = fileURLToPath(new URL(`../runner-main.${ts ? 'ts' : 'js'}`, import.meta.url));
+  const child = spawn(process.execPath, [...(ts ? ['--import', 'tsx'] : []), main, paths.home, agent], {
+    detached: true,
+    stdio: 'ignore',
+    env,
+    cwd: join(paths.home),
+  });
+  child.unref();
+  return true;
+}

@@ -1,0 +1,59 @@
+import type { Job } from './job.js';
+import { loadConfig, type AgentConfig, type Config } from './config.js';
+
+/**
+ * What the runner needs to know about a job's agent, snapshotted into
+ * job.json at submission (so a job runs, and resumes, with the settings it
+ * was submitted with). Environment values are never stored: only their names;
+ * the runner reads the values from the config file when it starts the job.
+ */
+export interface Settings {
+  runtime: string;
+  maxConcurrent: number;
+  globalMaxConcurrent: number;
+  timeoutMs: number | null;
+  heartbeatTimeoutMs: number | null;
+  cancelGraceMs: number;
+  raw: Record<string, unknown>; // the agent's YAML block, env values removed
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  runtime: 'claude',
+  maxConcurrent: 1,
+  globalMaxConcurrent: 4,
+  timeoutMs: null,
+  heartbeatTimeoutMs: null,
+  cancelGraceMs: 30_000,
+  raw: {},
+};
+
+export function settingsOf(job: Job): Settings {
+  const s = (job.settings ?? {}) as Partial<Settings>;
+  return { ...DEFAULT_SETTINGS, ...s, raw: (s.raw as Record<string, unknown>) ?? {} };
+}
+
+/** The agent's env values, read at start time from the config the job was submitted with. */
+export function agentEnv(job: Job): Record<string, string> {
+  const names = (job.settings as { envNames?: string[] } | null)?.envNames ?? [];
+  if (names.length === 0 || !job.config) return {};
+  try {
+    return loadConfig(job.config).agents[job.agent]?.env ?? {};
+  } catch {
+    return {}; // the config went bad since: run without the extra env rather than not at all
+  }
+}
+
+/** The snapshot stored in a new job.json. */
+export function snapshotSettings(config: Config, agent: AgentConfig): Settings & { envNames: string[] } {
+  const { env: _env, ...raw } = agent.raw;
+  return {
+    runtime: agent.runtime,
+    maxConcurrent: agent.maxConcurrent,
+    globalMaxConcurrent: config.jobs.maxConcurrent,
+    timeoutMs: agent.timeoutMs,
+    heartbeatTimeoutMs: agent.heartbeatTimeoutMs,
+    cancelGraceMs: config.jobs.cancelGraceMs,
+    raw: { ...raw, workspace: agent.workspace },
+    envNames: Object.keys(agent.env),
+  };
+}

@@ -1,0 +1,72 @@
+import { getAgent, type Config } from './config.js';
+import { HerdError } from './errors.js';
+import { isTerminal, type Job } from './job.js';
+import { recapPrompt } from './recap.js';
+import { ensureRunner } from './runner-launch.js';
+import { snapshotSettings } from './settings.js';
+import type { JobStore } from './store.js';
+
+export interface SubmitInput {
+  agent: string;
+  prompt?: string;
+  schedule?: string | null;
+  trigger?: string;
+  priority?: number;
+  tags?: string[];
+  webhookUrl?: string | null;
+  quotaBucket?: string | null;
+}
+
+export const RESUME_PROMPT = 'Continue from where you left off';
+
+/** Persists a pending job for an agent of the config, then makes sure a runner will pick it up. */
+export function submit(store: JobStore, config: Config, input: SubmitInput): Job {
+  const agent = getAgent(config, input.agent);
+  const prompt = input.prompt ?? agent.prompt ?? (agent.runtime === 'command' ? '' : null);
+  if (prompt === null) {
+    throw new HerdError('usage', `agent "${agent.name}" has no default prompt`, `herdctl run ${agent.name} --prompt "what to do"`);
+  }
+  const job = store.create({
+    agent: agent.name,
+    prompt,
+    workspace: agent.workspace,
+    schedule: input.schedule ?? null,
+    trigger: input.trigger ?? (input.schedule ? 'schedule' : 'manual'),
+    priority: input.priority,
+    tags: input.tags,
+    webhookUrl: input.webhookUrl ?? agent.webhookUrl,
+    quotaBucket: input.quotaBucket ?? agent.quotaBucket,
+    config: config.file,
+    settings: snapshotSettings(config, agent) as unknown as Record<string, unknown>,
+  });
+  ensureRunner(store.paths, agent.name);
+  return job;
+}
+
+/**
+ * A new job continuing a finished one: same agent, workspace and settings,
+ * resuming its agent session; without a session the prompt carries the
+ * parent's recap instead.
+ */
+export function resume(store: JobStore, parent: Job, prompt: string | undefined): Job {
+  if (!isTerminal(parent.status)) {
+    throw new HerdError('conflict', `job ${parent.id} is still ${parent.status}; only a finished job can be resumed`, `herdctl jobs logs ${parent.id} --follow  (or: herdctl jobs cancel ${parent.id})`);
+  }
+  const text = prompt ?? RESUME_PROMPT;
+  const job = store.create({
+    agent: parent.agent,
+    prompt: parent.sessionId ? text : recapPrompt(parent, text),
+    workspace: parent.workspace,
+    trigger: 'resume',
+    parentJobId: parent.id,
+    priority: parent.priority,
+    tags: parent.tags,
+    webhookUrl: parent.webhookUrl,
+    quotaBucket: parent.quotaBucket,
+    sessionId: parent.sessionId,
+    config: parent.config,
+    settings: parent.settings,
+  });
+  ensureRunner(store.paths, parent.agent);
+  return job;
+}

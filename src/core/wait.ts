@@ -1,0 +1,22 @@
+import { followLog } from './follow.js';
+import { isTerminal, type Job } from './job.js';
+import { recoverIfLost } from './recovery.js';
+import type { JobStore } from './store.js';
+
+/** Blocks until the job is terminal, woken by its output (no busy loop), noticing a lost runner on the way. */
+export async function waitForEnd(store: JobStore, id: string): Promise<Job> {
+  let job = store.read(id);
+  if (isTerminal(job.status)) return job;
+  await followLog(store.paths.outputFile(id), {
+    from: 0,
+    onLine: () => {},
+    isOver: () => isTerminal((job = recoverIfLost(store, store.read(id))).status),
+    checkEveryMs: 200,
+  });
+  // the complete event is written before job.json: give the writer its last step
+  for (let i = 0; i < 100 && !isTerminal(job.status); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    job = recoverIfLost(store, store.read(id));
+  }
+  return job;
+}
