@@ -17,7 +17,9 @@
 // Nothing is fsynced: this is a fixture, not a store.
 
 import * as fs from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { entryLine } from '../dist/core/index-log.js';
 import { normalizeJob } from '../dist/core/job.js';
 import { RecapBuilder } from '../dist/core/recap.js';
@@ -146,7 +148,7 @@ function jobEvents(r, corpus, job, agent, target, end) {
       continue;
     }
     if (left >= 3 && r.chance(0.75)) {
-      if (r.chance(0.5)) e.add(at(e.seq), { type: 'output', text: e.text(40, 400), messageId });
+      if (r.chance(0.5)) e.add(at(e.seq), { type: 'output', text: e.text(40, 300), messageId });
       if (target - tail - e.seq < 2) continue;
       const tool = r.pick(['Read', 'Read', 'Edit', 'Bash', 'Bash', 'Grep', 'Write']);
       const toolUseId = `toolu_01${r.tail(22)}`;
@@ -159,13 +161,13 @@ function jobEvents(r, corpus, job, agent, target, end) {
         : { file_path: `${job.workspace}/${file}` };
       e.add(at(e.seq), { type: 'tool_use', tool, toolUseId, input, messageId });
       const isError = r.chance(0.06);
-      e.add(at(e.seq), { type: 'tool_result', toolUseId, isError, content: isError ? `Exit code 1\n${e.text(20, 200)}` : e.text(30, r.chance(0.1) ? 4000 : 700) });
+      e.add(at(e.seq), { type: 'tool_result', toolUseId, isError, content: isError ? `Exit code 1\n${e.text(20, 200)}` : e.text(30, r.chance(0.1) ? 4000 : 500) });
     } else if (left >= 1 && r.chance(0.08)) {
       e.add(at(e.seq), r.chance(0.5)
         ? { type: 'error', kind: 'api_retry', fatal: false, message: `API request failed (529 overloaded_error); retry ${1 + (msg % 3)} of 10`, status: 529, attempt: 1 + (msg % 3), maxRetries: 10, retryDelayMs: 1200 }
         : { type: 'error', kind: 'permission_denied', fatal: false, tool: 'Bash', toolUseId: `toolu_01${r.tail(22)}`, message: 'Permission to use Bash has been denied.' });
     } else {
-      e.add(at(e.seq), { type: 'output', text: e.text(40, 600), messageId });
+      e.add(at(e.seq), { type: 'output', text: e.text(40, 400), messageId });
     }
     msg++;
   }
@@ -260,22 +262,12 @@ function pathsOf(home) {
   return { home, jobs: join(home, 'jobs'), index: join(home, 'index'), queue: join(home, 'queue') };
 }
 
-export function generate(home, n, { seed = 42, now = Date.now(), log = () => {} } = {}) {
-  const t0 = Date.now();
-  const paths = pathsOf(resolve(home));
-  if (fs.existsSync(paths.jobs) && fs.readdirSync(paths.jobs).length > 0) throw new Error(`${paths.jobs} is not empty; remove ${paths.home} first`);
-  mkdirp(paths.home);
-  fs.chmodSync(paths.home, DIR_MODE);
-  mkdirp(paths.jobs);
-  mkdirp(paths.index);
-  for (const a of AGENTS) mkdirp(join(paths.queue, a.name)); // every creation made its agent's queue dir
-
+/**
+ * The plan every worker shares: creation times (uniform over the last 90 days;
+ * the newest few are the pending queue), unique ids, and the sample job.
+ */
+function plan(n, seed, now) {
   const r = rng(seed);
-  const corpus = makeCorpus(r, 200_000);
-  const host = 'bench-host';
-  const bootId = r.uuid();
-
-  // creation times: uniform over the last 90 days; the newest few are the pending queue
   const pendingCount = Math.min(n, Math.max(3, Math.min(12, Math.round(n / 1000))));
   const times = [];
   for (let i = 0; i < n - pendingCount; i++) times.push(now - 10 * 60_000 - Math.floor(r.next() * (90 * DAY - 10 * 60_000)));
@@ -290,39 +282,42 @@ export function generate(home, n, { seed = 42, now = Date.now(), log = () => {} 
     seen.add(id);
     ids.push(id);
   }
-
   // the sample job for show/logs: a completed claude job in the middle of history, exactly 50 events,
   // with a short prefix (stamp + 2 random chars, no "job-") that no other id shares
-  const prefixOf = (id) => id.slice(4, 22);
   const prefixCount = new Map();
   for (const id of ids) prefixCount.set(prefixOf(id), (prefixCount.get(prefixOf(id)) ?? 0) + 1);
   let sampleIdx = Math.floor((n - pendingCount) / 2);
   while (sampleIdx < n - pendingCount - 1 && prefixCount.get(prefixOf(ids[sampleIdx])) !== 1) sampleIdx++;
+  return { n, now, seed, times, ids, pendingCount, sampleIdx, bootId: r.uuid() };
+}
 
-  const segs = new Map(); // day -> [ms, line][]
-  const seg = (id, ms, line) => {
-    const day = id.slice(4, 12);
-    let a = segs.get(day);
-    if (!a) segs.set(day, (a = []));
-    a.push([ms, line]);
-  };
+const prefixOf = (id) => id.slice(4, 22);
+
+/** Writes jobs [from, to) of the plan; returns their index lines ([ms, day, line]) and tallies. */
+function writeRange(home, p, from, to, progress = () => {}) {
+  const paths = pathsOf(home);
+  const r = rng(p.seed * 7919 + from);
+  const corpus = makeCorpus(r, 200_000);
+  const host = 'bench-host';
+  const segLines = [];
   const counts = { completed: 0, failed: 0, cancelled: 0, pending: 0 };
   let events = 0;
   let bytes = 0;
   let sample = null;
+  const n = p.n;
 
-  for (let i = 0; i < n; i++) {
-    const id = ids[i];
-    const createdMs = times[i] + r.int(0, 999);
-    const isSample = i === sampleIdx;
+  for (let i = from; i < to; i++) {
+    const id = p.ids[i];
+    const createdMs = p.times[i] + r.int(0, 999);
+    const isSample = i === p.sampleIdx;
     const agent = isSample ? AGENTS[0] : AGENTS[Math.floor(r.next() * AGENTS.length)];
-    const job = baseJob(r, id, createdMs, agent, paths, i, ids);
+    const job = baseJob(r, id, createdMs, agent, paths, i, p.ids);
     const created = normalizeJob(job);
-    seg(id, createdMs, entryLine(created));
+    segLines.push([createdMs, entryLine(created)]);
     const dir = join(paths.jobs, id);
     fs.mkdirSync(dir, { mode: DIR_MODE });
 
-    if (i >= n - pendingCount) {
+    if (i >= n - p.pendingCount) {
       counts.pending++;
       fs.writeFileSync(join(dir, 'job.json'), JSON.stringify(created, null, 2) + '\n', { mode: FILE_MODE });
       fs.writeFileSync(join(paths.queue, agent.name, queueKey(created.priority, id)), '', { mode: FILE_MODE });
@@ -331,7 +326,7 @@ export function generate(home, n, { seed = 42, now = Date.now(), log = () => {} 
 
     const end = isSample ? { status: 'completed', exitReason: 'success', error: null, exitCode: 0, signal: null } : ending(r, agent);
     const startedMs = createdMs + r.int(20, 3000);
-    const maxDur = Math.max(1000, now - startedMs - 1000);
+    const maxDur = Math.max(1000, p.now - startedMs - 1000);
     const durMs = Math.min(maxDur, Math.floor(5000 + r.next() ** 3 * 30 * 60_000));
     const inputTokens = r.int(500, 90_000);
     const outputTokens = r.int(100, 20_000);
@@ -349,7 +344,7 @@ export function generate(home, n, { seed = 42, now = Date.now(), log = () => {} 
       host,
       pidStartTime: r.int(1_000_000, 90_000_000),
       runnerStartTime: r.int(1_000_000, 90_000_000),
-      bootId,
+      bootId: p.bootId,
       usage: agent.runtime === 'claude'
         ? { inputTokens, outputTokens, cacheReadTokens: r.int(0, 200_000), cacheCreationTokens: r.int(0, 20_000), costUsd: Math.round((inputTokens * 3 + outputTokens * 15) / 1000) / 1000, turns: r.int(1, 40) }
         : null,
@@ -361,14 +356,66 @@ export function generate(home, n, { seed = 42, now = Date.now(), log = () => {} 
     const text = ev.lines.join('\n') + '\n';
     fs.writeFileSync(join(dir, 'output.jsonl'), text, { mode: FILE_MODE });
     fs.writeFileSync(join(dir, 'job.json'), JSON.stringify(final, null, 2) + '\n', { mode: FILE_MODE });
-    seg(id, Date.parse(final.completedAt), entryLine(final, ev.seq));
+    segLines.push([Date.parse(final.completedAt), entryLine(final, ev.seq)]);
     counts[end.status]++;
     events += ev.seq;
     bytes += text.length;
     if (isSample) sample = { id, prefix: prefixOf(id), events: ev.seq, agent: agent.name };
-    if ((i + 1) % 10_000 === 0) log(`  ${i + 1}/${n} jobs (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+    if ((i - from + 1) % 5000 === 0) progress(5000);
   }
+  return { segLines, counts, events, bytes, sample };
+}
 
+/** N jobs in `home` (which must hold no jobs yet), split over worker threads. */
+export async function generate(home, n, { seed = 42, now = Date.now(), log = () => {}, workers = Math.min(4, availableParallelism()) } = {}) {
+  const t0 = Date.now();
+  const paths = pathsOf(resolve(home));
+  if (fs.existsSync(paths.jobs) && fs.readdirSync(paths.jobs).length > 0) throw new Error(`${paths.jobs} is not empty; remove ${paths.home} first`);
+  mkdirp(paths.home);
+  fs.chmodSync(paths.home, DIR_MODE);
+  mkdirp(paths.jobs);
+  mkdirp(paths.index);
+  for (const a of AGENTS) mkdirp(join(paths.queue, a.name)); // every creation made its agent's queue dir
+
+  const p = plan(n, seed, now);
+  let done = 0;
+  const progress = (k) => {
+    done += k;
+    if (done % 10_000 === 0) log(`  ${done}/${n} jobs (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+  };
+  const w = n < 4000 ? 1 : Math.max(1, workers);
+  const bounds = Array.from({ length: w + 1 }, (_, k) => Math.round((n * k) / w));
+  const parts = await Promise.all(
+    bounds.slice(0, -1).map((from, k) =>
+      w === 1
+        ? writeRange(paths.home, p, from, bounds[k + 1], progress)
+        : new Promise((resolveP, reject) => {
+            const worker = new Worker(new URL(import.meta.url), { workerData: { home: paths.home, plan: p, from, to: bounds[k + 1] } });
+            worker.on('message', (m) => (m.progress ? progress(m.progress) : resolveP(m.result)));
+            worker.on('error', reject);
+            worker.on('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
+          }),
+    ),
+  );
+
+  // index segments, one per creation day, lines in the order JobStore would have appended them
+  const segs = new Map();
+  const counts = { completed: 0, failed: 0, cancelled: 0, pending: 0 };
+  let events = 0;
+  let bytes = 0;
+  let sample = null;
+  for (const part of parts) {
+    for (const [ms, line] of part.segLines) {
+      const day = line.slice(4, 12);
+      let a = segs.get(day);
+      if (!a) segs.set(day, (a = []));
+      a.push([ms, line]);
+    }
+    for (const k of Object.keys(counts)) counts[k] += part.counts[k];
+    events += part.events;
+    bytes += part.bytes;
+    sample ??= part.sample;
+  }
   for (const [day, lines] of segs) {
     lines.sort((a, b) => a[0] - b[0]);
     fs.writeFileSync(join(paths.index, `seg-${day}.tsv`), lines.map((l) => l[1]).join(''), { mode: FILE_MODE });
@@ -499,12 +546,16 @@ async function main(argv) {
     out = generateBigLog(pos[0], opt.bytes || 1 << 30, common);
   } else {
     if (pos.length !== 2 || !/^\d+$/.test(pos[1]) || Number(pos[1]) < 1) usage();
-    out = generate(pos[0], Number(pos[1]), common);
+    out = await generate(pos[0], Number(pos[1]), common);
   }
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('gen-state.js')) {
+if (!isMainThread && workerData?.plan) {
+  const { home, plan: p, from, to } = workerData;
+  const result = writeRange(home, p, from, to, (k) => parentPort.postMessage({ progress: k }));
+  parentPort.postMessage({ result });
+} else if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('gen-state.js')) {
   main(process.argv.slice(2)).catch((e) => {
     process.stderr.write(`gen-state: ${e.message}\n`);
     process.exit(1);

@@ -99,15 +99,20 @@ export function validateJob(v: unknown): string | null {
   return null;
 }
 
-/** Fills fields a hand-written or older job.json may lack, so readers see one shape. */
+/** Fills fields a hand-written or older job.json may lack, so readers see one shape (in SPEC order). */
 export function normalizeJob(o: Record<string, unknown>): Job {
-  return {
+  const base: Job = {
+    id: '',
+    agent: '',
     schedule: null,
     trigger: 'manual',
+    status: 'pending',
     exitReason: null,
     sessionId: null,
     parentJobId: null,
+    prompt: '',
     workspace: '',
+    createdAt: '',
     startedAt: null,
     completedAt: null,
     output: '',
@@ -119,8 +124,6 @@ export function normalizeJob(o: Record<string, unknown>): Job {
     pidStartTime: null,
     runnerStartTime: null,
     bootId: null,
-    config: null,
-    settings: null,
     usage: null,
     summary: null,
     recap: null,
@@ -128,7 +131,9 @@ export function normalizeJob(o: Record<string, unknown>): Job {
     tags: [],
     quotaBucket: null,
     webhookUrl: null,
+    config: null,
+    settings: null,
     schemaVersion: 1,
-    ...o,
-  } as unknown as Job;
+  };
+  return Object.assign(base, o);
 }

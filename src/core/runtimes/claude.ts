@@ -192,7 +192,16 @@ export class ClaudeParser implements OutputParser {
           },
         ];
       case 'permission_denied':
-        return [{ type: 'error', kind: 'permission_denied', fatal: false, tool: short(m.tool_name), toolUseId: short(m.tool_use_id), message: short(m.message) ?? 'permission denied' }];
+        return [
+          {
+            type: 'error',
+            kind: 'permission_denied',
+            fatal: false,
+            tool: short(m.tool_name),
+            toolUseId: short(m.tool_use_id),
+            message: short(m.message) ?? 'permission denied',
+          },
+        ];
       case 'api_retry':
         return [this.apiRetry(m)];
       case 'status':
@@ -267,7 +276,8 @@ export class ClaudeParser implements OutputParser {
   private userBlock(b: unknown): EventDraft {
     const block = asObj(b);
     if (block?.type === 'tool_result') {
-      return { type: 'tool_result', toolUseId: short(block.tool_use_id), isError: block.is_error === true, ...clipped('content', contentText(block.content), DETAIL_MAX) };
+      const content = clipped('content', contentText(block.content), DETAIL_MAX);
+      return { type: 'tool_result', toolUseId: short(block.tool_use_id), isError: block.is_error === true, ...content };
     }
     if (block?.type === 'text' && typeof block.text === 'string') return { type: 'output', kind: 'user', ...clipped('text', block.text, TEXT_MAX) };
     return rawEvent(b);
@@ -276,7 +286,14 @@ export class ClaudeParser implements OutputParser {
   private resultLine(m: Obj): EventDraft {
     this.result = m;
     const text = typeof m.result === 'string' ? m.result : strings(m.errors).join('\n');
-    return { type: 'output', kind: 'result', subtype: short(m.subtype), isError: m.is_error === true, terminalReason: short(m.terminal_reason), ...clipped('text', text, TEXT_MAX) };
+    return {
+      type: 'output',
+      kind: 'result',
+      subtype: short(m.subtype),
+      isError: m.is_error === true,
+      terminalReason: short(m.terminal_reason),
+      ...clipped('text', text, TEXT_MAX),
+    };
   }
 }
 
