@@ -533,13 +533,13 @@ async function main(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--big-log') opt.big = true;
-    else if (a === '--bytes' || a === '--seed' || a === '--now') opt[a.slice(2)] = Number(argv[++i]);
+    else if (a === '--bytes' || a === '--seed' || a === '--now' || a === '--workers') opt[a.slice(2)] = Number(argv[++i]);
     else if (a === '-h' || a === '--help') usage();
     else if (a.startsWith('-')) usage(`unknown option ${a}`);
     else pos.push(a);
   }
   const log = (s) => process.stderr.write(s + '\n');
-  const common = { log, ...(opt.seed !== undefined ? { seed: opt.seed } : {}), ...(opt.now !== undefined ? { now: opt.now } : {}) };
+  const common = { log, ...(opt.seed !== undefined ? { seed: opt.seed } : {}), ...(opt.now !== undefined ? { now: opt.now } : {}), ...(opt.workers ? { workers: opt.workers } : {}) };
   let out;
   if (opt.big) {
     if (pos.length !== 1) usage();

@@ -1,10 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base.js';
-import { configFlag, loadConfigFor } from '../config-flag.js';
+import { configFlag } from '../config-flag.js';
+import { runAgent } from '../actions/run.js';
 import { PRIORITY_MAX, PRIORITY_MIN } from '../core/queue.js';
-import { submit } from '../core/submit.js';
-import type { Job } from '../core/job.js';
-import JobsLogs, { exitCodeFor } from './jobs/logs.js';
 
 export default class Run extends BaseCommand {
   static summary = 'Submit a job to an agent; it runs in the background';
@@ -27,30 +25,8 @@ export default class Run extends BaseCommand {
     'quota-bucket': Flags.string({ description: 'count the job against this quota bucket' }),
   };
 
-  async run(): Promise<Job> {
+  async run(): Promise<unknown> {
     const { args, flags } = await this.parse(Run);
-    const config = loadConfigFor(flags);
-    const store = this.store(flags.home);
-    const job = submit(store, config, {
-      agent: args.agent,
-      prompt: flags.prompt,
-      schedule: flags.schedule,
-      priority: flags.priority,
-      tags: flags.tag,
-      webhookUrl: flags.webhook,
-      quotaBucket: flags['quota-bucket'],
-    });
-    if (!flags.wait && !flags.follow) {
-      if (!this.jsonEnabled()) this.log(job.id);
-      return job;
-    }
-    if (flags.follow) {
-      return JobsLogs.run([job.id, '--follow', ...(flags.home ? ['--home', flags.home] : []), ...(this.jsonEnabled() ? ['--json'] : [])], this.config) as never;
-    }
-    const { waitForEnd } = await import('../core/wait.js');
-    const done = await waitForEnd(store, job.id);
-    if (!this.jsonEnabled()) this.log(`${done.id} ${done.status}${done.exitReason ? ` (${done.exitReason})` : ''}${done.error ? `: ${done.error}` : ''}`);
-    else this.logJson(done);
-    this.exit(exitCodeFor(done));
+    return this.finish(await runAgent(args.agent, flags, this.ctx(flags.home)));
   }
 }

@@ -1,5 +1,6 @@
 import { BaseCommand } from '../../base.js';
-import { configFlag, loadConfigFor } from '../../config-flag.js';
+import { configFlag } from '../../config-flag.js';
+import { loadConfigFor } from '../../actions/config.js';
 import { formatDuration } from '../../core/duration.js';
 
 export default class AgentsList extends BaseCommand {

@@ -1,12 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
-import { HerdError } from '../../core/errors.js';
-import { parseSince } from '../../core/duration.js';
-import { JOB_STATUSES, type JobStatus } from '../../core/job.js';
-import { checkName } from '../../core/paths.js';
-import { recoverIfLost } from '../../core/recovery.js';
-import { renderJobTable } from '../../render/jobs.js';
-import { palette } from '../../render/style.js';
+import { jobsList } from '../../actions/jobs-list.js';
+import { JOB_STATUSES } from '../../core/job.js';
 
 export default class JobsList extends BaseCommand {
   static summary = 'List jobs, newest first';
@@ -22,22 +17,8 @@ export default class JobsList extends BaseCommand {
     limit: Flags.integer({ char: 'n', description: 'at most this many jobs', default: 20, min: 1 }),
   };
 
-  async run(): Promise<unknown[]> {
+  async run(): Promise<unknown> {
     const { flags } = await this.parse(JobsList);
-    const now = Date.now();
-    let sinceMs: number | undefined;
-    if (flags.since !== undefined) {
-      const t = parseSince(flags.since, now);
-      if (t === null) throw new HerdError('usage', `--since ${JSON.stringify(flags.since)} is neither a duration (30m, 24h, 7d) nor a date (2024-01-15)`, 'herdctl jobs list --since 24h');
-      sinceMs = t;
-    }
-    if (flags.agent) checkName(flags.agent, 'agent');
-    const store = this.store(flags.home);
-    const rows = store.list({ status: flags.status as JobStatus | undefined, agent: flags.agent, sinceMs, limit: flags.limit }, (job) => recoverIfLost(store, job));
-    if (!this.jsonEnabled()) {
-      if (rows.length === 0) this.log(flags.status || flags.agent || flags.since ? 'No jobs match these filters.' : 'No jobs yet. Start one with: herdctl run <agent>');
-      else this.log(renderJobTable(rows, palette(), now));
-    }
-    return rows.map((r) => ('job' in r ? r.job : { id: r.id, agent: r.agent || null, status: 'unreadable', error: r.problem }));
+    return this.finish(jobsList(flags, this.ctx(flags.home)));
   }
 }

@@ -1,0 +1,7 @@
+import { findConfigPath, loadConfig, type Config } from '../core/config.js';
+import { resolveHome } from '../core/paths.js';
+
+/** The config a command needs, found the documented way (--config, $HERDCTL_CONFIG, ./herdctl.yaml walking up, <home>/herdctl.yaml). */
+export function loadConfigFor(flags: { config?: string; home?: string }): Config {
+  return loadConfig(findConfigPath({ flag: flags.config, env: process.env, cwd: process.cwd(), home: resolveHome(flags.home) }));
+}

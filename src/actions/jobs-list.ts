@@ -1,0 +1,34 @@
+import { HerdError } from '../core/errors.js';
+import { parseSince } from '../core/duration.js';
+import type { JobStatus } from '../core/job.js';
+import { checkName, resolveHome } from '../core/paths.js';
+import { recoverIfLost } from '../core/recovery.js';
+import { JobStore } from '../core/store.js';
+import { renderJobTable } from '../render/jobs.js';
+import { palette } from '../render/style.js';
+import type { ActionResult, Ctx } from './types.js';
+
+export interface ListFlags {
+  status?: string;
+  agent?: string;
+  since?: string;
+  limit: number;
+}
+
+export function jobsList(flags: ListFlags, ctx: Ctx): ActionResult<unknown[]> {
+  const now = Date.now();
+  let sinceMs: number | undefined;
+  if (flags.since !== undefined) {
+    const t = parseSince(flags.since, now);
+    if (t === null) throw new HerdError('usage', `--since ${JSON.stringify(flags.since)} is neither a duration (30m, 24h, 7d) nor a date (2024-01-15)`, 'herdctl jobs list --since 24h');
+    sinceMs = t;
+  }
+  if (flags.agent) checkName(flags.agent, 'agent');
+  const store = new JobStore(resolveHome(ctx.home));
+  const rows = store.list({ status: flags.status as JobStatus | undefined, agent: flags.agent, sinceMs, limit: flags.limit }, (job) => recoverIfLost(store, job));
+  if (!ctx.json) {
+    if (rows.length === 0) ctx.log(flags.status || flags.agent || flags.since ? 'No jobs match these filters.' : 'No jobs yet. Start one with: herdctl run <agent>');
+    else ctx.log(renderJobTable(rows, palette(), now));
+  }
+  return { data: rows.map((r) => ('job' in r ? r.job : { id: r.id, agent: r.agent || null, status: 'unreadable', error: r.problem })) };
+}
