@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { NAME_RE } from './paths.js';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
@@ -198,7 +199,7 @@ function locate(doc: Document, lc: LineCounter, path: Path): { line: number; col
 // ─── Schema: every check says "expected <what>, got <value>" ──────────────────
 
 // No "..": paths.ts refuses it too, so an agent the config accepts is one the CLI can run.
-const NAME_RE = /^(?!.*\.\.)[a-z0-9][a-z0-9._-]{0,63}$/;
+
 const CRON_MACROS: Record<string, string> = {
   '@yearly': '0 0 1 1 *',
   '@annually': '0 0 1 1 *',

@@ -45,11 +45,12 @@ export class Paths {
   }
 }
 
-const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** Agent, schedule and bucket names: they become path parts. */
+export const NAME_RE = /^(?!.*\.\.)[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /** Agent and schedule names become path parts: same rule as in the config. */
 export function checkName(name: string, what: string): string {
-  if (!NAME_RE.test(name) || name.includes('..')) {
+  if (!NAME_RE.test(name)) {
     throw new HerdError('usage', `invalid ${what} name ${JSON.stringify(name.slice(0, 70))}`, 'herdctl agents list');
   }
   return name;

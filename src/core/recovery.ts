@@ -8,6 +8,7 @@ import { isLocked, tryLockSync } from './lock.js';
 import { RecapBuilder } from './recap.js';
 import type { JobStore } from './store.js';
 import { appendLines, ensureDir } from './fsx.js';
+import { ensureRunner } from './runner-launch.js';
 import { dirname } from 'node:path';
 
 export const runnerOf = (job: Job): ProcIdentity | null =>
@@ -28,12 +29,27 @@ export function lostBecause(store: JobStore, job: Job): string | null {
   return `runner pid ${runner.pid} on ${runner.host} was lost (it died without finishing the job)`;
 }
 
-/** The "next command that looks" rule: a running job whose runner died is failed now. */
+/**
+ * The "next command that looks" rule: a running job whose runner died is
+ * failed now; a pending job with no live runner gets one started.
+ */
 export function recoverIfLost(store: JobStore, job: Job): Job {
+  if (job.status === 'pending') {
+    if (!nudged.has(job.agent)) {
+      nudged.add(job.agent); // once per agent per process: list may show many pending jobs
+      ensureRunner(store.paths, job.agent);
+    }
+    return job;
+  }
   if (job.status !== 'running') return job;
   const why = lostBecause(store, job);
-  return why ? failJob(store, job, why) : job;
+  if (!why) return job;
+  const done = failJob(store, job, why);
+  if (store.queue.pending(job.agent).length > 0) ensureRunner(store.paths, job.agent);
+  return done;
 }
+
+const nudged = new Set<string>();
 
 /**
  * Ends a job whose writer is gone: kills its orphaned agent group, appends

@@ -313,7 +313,7 @@ export class Runner {
       a.job = { ...a.job, pid, pidStartTime: identify(pid).startTime };
       this.store.write(a.job);
       this.emit(a, { type: 'start', argv: spec.argv, cwd: spec.cwd, pid, runnerPid: process.pid, resumedSession: resume });
-      if (spec.stdin !== undefined) child.stdin!.end(spec.stdin);
+      if (spec.stdin !== undefined) child.stdin!.on('error', () => {}).end(spec.stdin); // EPIPE when the agent exits unread
       if (settings.timeoutMs) a.timers.push(setTimeout(() => this.stop(a, 'timeout'), settings.timeoutMs));
     });
     const feed = (stream: 'stdout' | 'stderr') => {

@@ -3,8 +3,9 @@ import { claudeRuntime } from './claude.js';
 import { commandRuntime } from './command.js';
 import type { Runtime } from './types.js';
 
-export const RUNTIME_NAMES = ['claude', 'command'] as const;
-export type RuntimeName = (typeof RUNTIME_NAMES)[number];
+import { RUNTIMES as RUNTIME_NAMES, type RuntimeName } from '../config.js';
+
+export { RUNTIME_NAMES };
 
 const RUNTIMES: Record<RuntimeName, Runtime> = { claude: claudeRuntime, command: commandRuntime };
 
