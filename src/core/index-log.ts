@@ -111,7 +111,10 @@ export class JobIndex {
     }
     const out: IndexEntry[] = [];
     for (const e of byId.values()) if (e.status !== 'gone') out.push(e);
-    return out.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    // newest first: by the id's second, then (stable sort of the reversed file order) by creation order within it
+    out.reverse();
+    const sec = (id: string) => id.slice(0, 19);
+    return out.sort((a, b) => (sec(a.id) < sec(b.id) ? 1 : sec(a.id) > sec(b.id) ? -1 : 0));
   }
 
   /** Every entry, newest first (stats, prune, reconcile). */

@@ -6,8 +6,9 @@ import type { Job } from './job.js';
 import type { Paths } from './paths.js';
 
 /**
- * Pending jobs, one empty marker file each: queue/<agent>/<prio>-<id>, named
- * so a plain sort gives "priority, then age". Whoever renames a marker away
+ * Pending jobs, one empty marker file each: queue/<agent>/<prio>-<ms>-<id>
+ * (1000 - priority, creation time in ms), so a plain sort gives "priority,
+ * then age". Whoever renames a marker away
  * owns the job's next transition: the runner (to active/<id>, then running)
  * or cancel (to .cancel-<id>, then cancelled) — rename is atomic, so exactly
  * one of them wins. `.new-` markers are creations not yet durable.
@@ -20,14 +21,15 @@ export interface Marker {
   id: string;
 }
 
-const MARKER_RE = /^(\d{4})-(job-\d{8}-\d{6}-[0-9a-z]{8})$/;
+const MARKER_RE = /^(\d{4})-(\d{14})-(job-\d{8}-\d{6}-[0-9a-z]{8})$/;
 
 export class Queue {
   constructor(private readonly paths: Paths) {}
 
   private key(job: Job): string {
     const p = Math.max(PRIORITY_MIN, Math.min(PRIORITY_MAX, Math.trunc(job.priority || 0)));
-    return `${String(1000 - p).padStart(4, '0')}-${job.id}`;
+    const ms = Date.parse(job.createdAt) || 0;
+    return `${String(1000 - p).padStart(4, '0')}-${String(ms).padStart(14, '0')}-${job.id}`;
   }
 
   /** Step 1 of a creation: an intent marker, before the job directory exists. */
@@ -50,7 +52,7 @@ export class Queue {
     const out: Marker[] = [];
     for (const name of listDir(this.paths.agentQueue(agent))) {
       const m = MARKER_RE.exec(name);
-      if (m) out.push({ name, id: m[2] });
+      if (m) out.push({ name, id: m[3] });
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
@@ -86,7 +88,7 @@ export class Queue {
     const dir = this.paths.agentQueue(agent);
     const out: { path: string; id: string; kind: 'new' | 'cancel'; ageMs: number }[] = [];
     for (const name of listDir(dir)) {
-      const m = /^\.(new|cancel)-\d{4}-(job-\d{8}-\d{6}-[0-9a-z]{8})$/.exec(name);
+      const m = /^\.(new|cancel)-\d{4}-\d{14}-(job-\d{8}-\d{6}-[0-9a-z]{8})$/.exec(name);
       if (!m) continue;
       try {
         out.push({ path: join(dir, name), id: m[2], kind: m[1] as 'new' | 'cancel', ageMs: now - fs.statSync(join(dir, name)).mtimeMs });

@@ -209,6 +209,7 @@ export class JobStore {
    */
   list(filter: ListFilter, check: (job: Job) => Job = (j) => j): ListRow[] {
     this.refreshIndex();
+    if (filter.status === 'pending' || filter.status === 'running') return this.listLive(filter, check);
     const rows: ListRow[] = [];
     const sinceDay = filter.sinceMs !== undefined ? new Date(filter.sinceMs).toISOString().slice(0, 10).replace(/-/g, '') : undefined;
     const sinceSec = filter.sinceMs !== undefined ? Math.floor(filter.sinceMs / 1000) * 1000 : undefined;
@@ -233,6 +234,26 @@ export class JobStore {
         }
         if (rows.length >= filter.limit) return rows;
       }
+    }
+    return rows;
+  }
+
+  /**
+   * Pending and running jobs are few and each has a marker (queue/<agent>/,
+   * active/), so they are listed from those directories, not the index.
+   */
+  private listLive(filter: ListFilter, check: (job: Job) => Job): ListRow[] {
+    const ids = new Set(this.activeIds());
+    for (const agent of filter.agent ? [filter.agent] : this.queue.agents()) for (const m of this.queue.pending(agent)) ids.add(m.id);
+    const rows: ListRow[] = [];
+    for (const id of [...ids].sort().reverse()) {
+      if (filter.sinceMs !== undefined && idTime(id) < Math.floor(filter.sinceMs / 1000) * 1000) break;
+      const r = this.tryRead(id);
+      if (!r || 'problem' in r) continue;
+      const job = check(r.job);
+      if (job.status !== filter.status || (filter.agent && job.agent !== filter.agent)) continue;
+      rows.push({ job });
+      if (rows.length >= filter.limit) break;
     }
     return rows;
   }
