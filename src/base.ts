@@ -2,7 +2,7 @@ import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
 import { HerdError, Exit } from './core/errors.js';
 import { resolveHome } from './core/paths.js';
 import { JobStore } from './core/store.js';
-import { printError } from './render/errors.js';
+import { printError, printInternalError } from './render/errors.js';
 import type { ActionResult, Ctx } from './actions/types.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
@@ -49,7 +49,7 @@ export abstract class BaseCommand extends Command {
       return this.exit(Exit.USAGE);
     }
     if (isEpipe(err)) return this.exit(0);
-    process.stderr.write(`herdctl: internal error: ${err.message}\n  try: HERDCTL_LOG=debug herdctl … and report it\n`);
+    printInternalError(err);
     return this.exit(Exit.FAILURE);
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { HerdError } from './core/errors.js';
-import { printError } from './render/errors.js';
+import { printError, printInternalError } from './render/errors.js';
 import type { ActionResult, Ctx } from './actions/types.js';
 
 /**
@@ -101,9 +101,13 @@ export async function tryFast(argv: string[], manifestUrl: URL): Promise<boolean
     if (json && r.data !== undefined) process.stdout.write(JSON.stringify(r.data, null, 2) + '\n');
     process.exitCode = r.exit ?? 0;
   } catch (e) {
-    if (!(e instanceof HerdError)) throw e; // oclif's handler is not loaded: let node print it, exit 1
-    printError(e, json);
-    process.exitCode = e.exitCode;
+    if (e instanceof HerdError) {
+      printError(e, json);
+      process.exitCode = e.exitCode;
+    } else {
+      printInternalError(e as Error);
+      process.exitCode = 1;
+    }
   }
   return true;
 }

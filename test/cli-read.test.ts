@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hasStackTrace, jobIdAt, runCli, seqEvents, tempHome, writeJob, type CliResult } from './helpers.js';
 
 const HOUR = 3_600_000;
@@ -94,11 +96,13 @@ test('jobs list of hand-written jobs: newest first, filters, --json', async (t) 
     mk(3 * DAY, 'failed', 'b', 'aaaaaaa2'),
     mk(5 * HOUR, 'completed', 'a', 'aaaaaaa3', { schedule: 'nightly' }),
     mk(2 * HOUR, 'failed', 'a', 'aaaaaaa4', { exitReason: 'timeout' }),
-    mk(HOUR, 'pending', 'b', 'aaaaaaa5'),
+    mk(HOUR, 'running', 'b', 'aaaaaaa5'), // no runner recorded: nothing recovers or starts it
   ];
   const newest = [...ids].reverse();
   const listed = (r: CliResult) => (JSON.parse(r.stdout) as { id: string }[]).map((j) => j.id);
-  const [table, all, failed, agentA, since, sinceDate, limited, none, combo] = await Promise.all([
+  const first = await runCli(['jobs', 'list', '--json'], { home }); // indexes the hand-written jobs (concurrent first lists: see store.test.ts)
+  assert.deepEqual(listed(first), newest);
+  const [table, all, failed, agentA, since, sinceDate, limited, none, combo, running] = await Promise.all([
     runCli(['jobs', 'list'], { home }),
     runCli(['jobs', 'list', '--json'], { home }),
     runCli(['jobs', 'list', '--status', 'failed', '--json'], { home }),
@@ -108,8 +112,9 @@ test('jobs list of hand-written jobs: newest first, filters, --json', async (t) 
     runCli(['jobs', 'list', '--limit', '2', '--json'], { home }),
     runCli(['jobs', 'list', '--agent', 'nobody'], { home }),
     runCli(['jobs', 'list', '--agent', 'a', '--status', 'failed', '--since', '7d', '--json'], { home }),
+    runCli(['jobs', 'list', '--status', 'running', '--json'], { home }),
   ]);
-  for (const r of [table, all, failed, agentA, since, sinceDate, limited, none, combo]) assert.equal(r.code, 0, r.stderr);
+  for (const r of [table, all, failed, agentA, since, sinceDate, limited, none, combo, running]) assert.equal(r.code, 0, r.stderr);
   const rows = table.stdout.trimEnd().split('\n');
   assert.match(rows[0], /^ID\s+AGENT\s+STATUS/);
   assert.deepEqual(rows.slice(1).map((l) => l.split(/\s+/)[0]), newest);
@@ -125,6 +130,7 @@ test('jobs list of hand-written jobs: newest first, filters, --json', async (t) 
   assert.deepEqual(listed(limited), newest.slice(0, 2));
   assert.match(none.stdout, /no jobs match/i);
   assert.deepEqual(listed(combo), [ids[3]]);
+  assert.deepEqual(listed(running), [ids[4]]);
 });
 
 test('jobs show: every field, readable; --json gives the object; prefixes resolve', async (t) => {
@@ -311,10 +317,78 @@ test('usage errors exit 2 with a reason and a suggestion, never a stack trace', 
   const failures: string[] = [];
   results.forEach((r, i) => {
     try {
-      expectError(r, cases[i][1], cases[i][0].join(' '), ...cases[i].slice(2));
+      const [args, code, ...mentions] = cases[i];
+      expectError(r, code, args.join(' '), ...mentions);
     } catch (e) {
       failures.push((e as Error).message.split('\n')[0]);
     }
   });
+  assert.deepEqual(failures, []);
+});
+
+test('jobs logs --follow --json on a running job: history, then live lines once each, exit with the outcome', async (t) => {
+  const home = tempHome(t);
+  const ev = (seq: number, type = 'output', extra = {}) => JSON.stringify({ seq, ts: new Date().toISOString(), type, text: `live ${seq}`, ...extra }) + '\n';
+  const { id, dir, job } = writeJob(home, {
+    status: 'running',
+    exitReason: null,
+    completedAt: null,
+    runnerPid: process.pid, // a live runner: nothing recovers the job meanwhile
+    host: hostname(),
+    events: ev(0, 'start') + ev(1),
+  });
+  const out = join(dir, 'output.jsonl');
+  const following = runCli(['jobs', 'logs', id.slice(0, 24), '--follow', '--json'], { home, timeoutMs: 15_000 });
+  await sleep(400);
+  for (let seq = 2; seq < 300; seq++) fs.appendFileSync(out, ev(seq));
+  const half = ev(300);
+  fs.appendFileSync(out, half.slice(0, 20));
+  await sleep(300);
+  fs.appendFileSync(out, half.slice(20) + ev(301, 'complete', { status: 'failed', exitReason: 'timeout' }));
+  fs.writeFileSync(join(dir, 'job.json'), JSON.stringify({ ...job, status: 'failed', exitReason: 'timeout', completedAt: new Date().toISOString() }));
+  const r = await following;
+  assert.equal(r.code, 124, r.stderr);
+  assert.deepEqual(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).seq), Array.from({ length: 302 }, (_, i) => i));
+});
+
+test('an output.jsonl that cannot be read: an error naming it, no stack trace', async (t) => {
+  const home = tempHome(t);
+  const { id, dir } = writeJob(home, {});
+  fs.mkdirSync(join(dir, 'output.jsonl'));
+  const [plain, follow] = await Promise.all([runCli(['jobs', 'logs', id], { home }), runCli(['jobs', 'logs', id, '--follow'], { home, timeoutMs: 10_000 })]);
+  expectError(plain, 8, 'logs of an unreadable output.jsonl', join(dir, 'output.jsonl'));
+  expectError(follow, 8, 'logs --follow of an unreadable output.jsonl', join(dir, 'output.jsonl'));
+});
+
+test('hand-written jobs with sparse optional fields show without a crash or NaN', async (t) => {
+  const home = tempHome(t);
+  const sparse: [Record<string, unknown>, RegExp][] = [
+    [{ usage: { inputTokens: 10, outputTokens: 5 } }, /10 in \/ 5 out/], // no cost, cache or turns
+    [{ tags: null, priority: null }, /Do the thing/],
+    [{ recap: { headline: 'Did it' } }, /Did it/], // no bullets
+    [{ startedAt: 'yesterday', completedAt: null }, /yesterday|Do the thing/], // not ISO-8601
+  ];
+  const made = sparse.map(([fields]) => writeJob(home, fields).id);
+  const [list, ...shows] = await Promise.all([runCli(['jobs', 'list'], { home }), ...made.map((id) => runCli(['jobs', 'show', id], { home }))]);
+  const failures: string[] = [];
+  const check = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (e) {
+      failures.push(`${what}: ${(e as Error).message.split('\n').slice(0, 2).join(' ')}`);
+    }
+  };
+  check('list', () => {
+    assert.equal(list.code, 0, list.stderr);
+    assert.doesNotMatch(list.stdout, /NaN/);
+  });
+  shows.forEach((r, i) =>
+    check(`show ${JSON.stringify(sparse[i][0])}`, () => {
+      assert.ok(!hasStackTrace(r.stderr), r.stderr.split('\n').slice(0, 6).join(' | '));
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, sparse[i][1]);
+      assert.doesNotMatch(r.stdout, /NaN|undefined/);
+    }),
+  );
   assert.deepEqual(failures, []);
 });

@@ -190,7 +190,7 @@ describe('fake claude: normal runs', () => {
     const agent = start('denied');
     assert.equal((await finish(agent)).outcome.status, 'completed');
     assert.deepEqual(kinds(agent.events), ['output:init', 'tool_use', 'error:permission_denied', 'tool_result', 'output', 'output:result']);
-    assert.equal(agent.events[3].isError, true);
+    assert.equal(agent.events[3].is_error, true);
   });
 
   it('tool variants: another tool, a failing tool, several tools', async () => {
@@ -199,7 +199,7 @@ describe('fake claude: normal runs', () => {
     assert.equal(read.events.find((e) => e.type === 'tool_use')?.tool, 'Read');
     const failing = start('tool:fail');
     assert.equal((await finish(failing)).outcome.status, 'completed');
-    assert.equal(failing.events.find((e) => e.type === 'tool_result')?.isError, true);
+    assert.equal(failing.events.find((e) => e.type === 'tool_result')?.is_error, true);
     const many = start('tools:3');
     await finish(many);
     assert.equal(many.events.filter((e) => e.type === 'tool_use').length, 3);
@@ -265,7 +265,7 @@ describe('fake claude: signals', () => {
     const { exit, outcome } = await finish(agent, 'cancel');
     assert.equal(exit.code, 0);
     assert.equal(outcome.status, 'cancelled');
-    assert.equal(agent.events.find((e) => e.type === 'tool_result')?.isError, true);
+    assert.equal(agent.events.find((e) => e.type === 'tool_result')?.is_error, true);
     assert.equal(agent.events.at(-1)?.terminalReason, 'aborted_tools');
     assert.ok(!running(toolPid));
   });

@@ -74,11 +74,11 @@ describe('claude parser on the real transcripts', () => {
     assert.deepEqual(toolUse, {
       type: 'tool_use',
       tool: 'Bash',
-      toolUseId: 'toolu_013ewxezcsjiiad9i3f31l9',
+      id: 'toolu_013ewxezcsjiiad9i3f31l9',
       input: { command: 'ls', description: 'List files in current directory' },
       messageId: 'msg_01ilf9na5raj4qjjcjlpna',
     });
-    assert.deepEqual(toolResult, { type: 'tool_result', toolUseId: 'toolu_013ewxezcsjiiad9i3f31l9', isError: false, content: 'README.md\nsrc' });
+    assert.deepEqual(toolResult, { type: 'tool_result', id: 'toolu_013ewxezcsjiiad9i3f31l9', is_error: false, content: 'README.md\nsrc' });
     assert.equal(t.parser.sessionId(), BASIC_SESSION);
     assert.deepEqual(t.parser.usage(), { inputTokens: 24, outputTokens: 84, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0.0017759999999999998, turns: 2 });
   });
@@ -114,7 +114,7 @@ describe('claude parser on the real transcripts', () => {
     assert.equal(denied?.tool, 'Bash');
     assert.equal(denied?.toolUseId, 'toolu_0152nuhy58nd7iaydfm0lr9');
     assert.match(String(denied?.message), /needs approval/);
-    assert.equal(t.events.find((e) => e.type === 'tool_result')?.isError, true);
+    assert.equal(t.events.find((e) => e.type === 'tool_result')?.is_error, true);
   });
 
   it('maxturns: failed with the CLI error', () => {
@@ -170,7 +170,7 @@ describe('claude parser on the real transcripts', () => {
     assert.deepEqual(kinds(t.events), ['output:init', 'tool_use', 'output:task_started', 'output:task_notification', 'tool_result', 'output:user', 'output:result']);
     assert.equal(t.events[2].taskId, 'b0v8l1a31');
     assert.equal(t.events[3].status, 'stopped');
-    assert.equal(t.events[4].isError, true);
+    assert.equal(t.events[4].is_error, true);
     assert.equal(outcomeOf(t).error, 'claude was interrupted (aborted_tools)');
     assert.equal(outcomeOf(t, 'cancel').status, 'cancelled');
   });
@@ -188,7 +188,7 @@ describe('claude parser on the real transcripts', () => {
 
   it('sigterm_tool: the killed tool shows as an erroring tool_result', () => {
     const result = replay('sigterm_tool').events.find((e) => e.type === 'tool_result');
-    assert.equal(result?.isError, true);
+    assert.equal(result?.is_error, true);
     assert.equal(result?.content, 'Exit code 137');
   });
 

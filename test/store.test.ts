@@ -8,7 +8,9 @@ import { HerdError } from '../src/core/errors.js';
 import { EventWriter } from '../src/core/eventlog.js';
 import { io } from '../src/core/fsx.js';
 import { JOB_STATUSES, type Job, type JobStatus } from '../src/core/job.js';
-import { runCli, tempHome, writeJob } from './helpers.js';
+import { ROOT, runCli, tempHome, writeJob } from './helpers.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 
 const ID_RE = /^job-\d{8}-\d{6}-[0-9a-z]{8}$/;
 const T0 = Date.parse('2026-01-15T09:30:00Z');
@@ -82,7 +84,10 @@ test('200 creates give unique ids that sort by creation time', (t) => {
     made.map((id) => id.slice(0, 19)),
     'sorting ids must give creation order (to the second)',
   );
-  assert.deepEqual(ids(store.list({ limit: 500 })), [...sorted].reverse());
+  const newestFirst = [...made].reverse(); // within a second too: creation order, not the random tail
+  assert.deepEqual(ids(store.list({ limit: 500 })), newestFirst);
+  assert.deepEqual(ids(store.list({ limit: 500, status: 'pending' })), newestFirst);
+  assert.deepEqual(ids(store.list({ limit: 7, agent: 'coder' })), newestFirst.slice(0, 7));
 });
 
 test('transitions: legal moves stamp times; illegal ones throw conflict and change nothing', (t) => {
@@ -207,16 +212,32 @@ test('hand-made changes to jobs/: a copied-in job is listed, a deleted one disap
   assert.ok(fs.readdirSync(join(home, 'index')).some((n) => /^seg-\d{8}\.tsv$/.test(n)));
 });
 
+test('copied-in pending and running jobs are found by --status pending/running', (t) => {
+  const home = tempHome(t);
+  const store = new JobStore(home);
+  store.list({ limit: 10 });
+  const running = writeJob(home, { createdAt: '2025-12-01T08:00:00Z', status: 'running', agent: 'mover' });
+  const pending = writeJob(home, { createdAt: '2025-12-01T09:00:00Z', status: 'pending', agent: 'mover' });
+  assert.deepEqual(ids(store.list({ limit: 10 })), [pending.id, running.id]);
+  assert.deepEqual(ids(store.list({ limit: 10, status: 'pending' })), [pending.id]);
+  assert.deepEqual(ids(store.list({ limit: 10, status: 'running' })), [running.id]);
+  assert.deepEqual(ids(store.list({ limit: 10, status: 'running', agent: 'mover' })), [running.id]);
+});
+
 test('a job.json repaired by hand is found by filtered lists', (t) => {
   const home = tempHome(t);
   const store = new JobStore(home);
-  const { id, dir, job } = writeJob(home, { createdAt: '2025-12-01T08:00:00Z', status: 'pending', agent: 'fixer', rawJobJson: '{"id": "trunc' });
+  const broken = (status: string, agent: string) => writeJob(home, { createdAt: '2025-12-01T08:00:00Z', status, agent, rawJobJson: '{"id": "trunc' });
+  const pending = broken('pending', 'fixer');
+  const done = broken('completed', 'closer');
   const rows = store.list({ limit: 10 });
-  assert.equal(rows.length, 1);
-  assert.ok('problem' in rows[0]);
-  fs.writeFileSync(join(dir, 'job.json'), JSON.stringify(job)); // fixed in place: jobs/ itself does not change
-  assert.deepEqual(ids(store.list({ limit: 10, status: 'pending' })), [id]);
-  assert.deepEqual(ids(store.list({ limit: 10, agent: 'fixer' })), [id]);
+  assert.equal(rows.length, 2);
+  assert.ok(rows.every((r) => 'problem' in r));
+  for (const b of [pending, done]) fs.writeFileSync(join(b.dir, 'job.json'), JSON.stringify(b.job)); // fixed in place: jobs/ itself does not change
+  assert.deepEqual(ids(store.list({ limit: 10, status: 'completed' })), [done.id]);
+  assert.deepEqual(ids(store.list({ limit: 10, agent: 'closer' })), [done.id]);
+  assert.deepEqual(ids(store.list({ limit: 10, status: 'pending' })), [pending.id]);
+  assert.deepEqual(ids(store.list({ limit: 10, agent: 'fixer' })), [pending.id]);
 });
 
 test('a pending job moved out of jobs/ and back is listed again', (t) => {
@@ -242,6 +263,24 @@ test('on a 1-second-mtime filesystem, a job copied in the same second as the las
   const { id } = writeJob(home, { createdAt: '2025-12-01T08:00:00Z' });
   fs.utimesSync(store.paths.jobs, sec, sec); // the copy lands in the same second
   assert.ok(ids(store.list({ limit: 10 })).includes(id), 'copied-in job missing from list');
+});
+
+test('a list while another process rebuilds the index still shows copied-in jobs', async (t) => {
+  const home = tempHome(t);
+  const made = [1, 2, 3].map((d) => writeJob(home, { createdAt: new Date(Date.now() - d * 86_400_000).toISOString() }).id);
+  fs.mkdirSync(join(home, 'locks'), { recursive: true });
+  // another herdctl process in the middle of refreshIndex(): it holds the index lock for a moment
+  const holder = spawn(process.execPath, ['-e', `
+    const lf = require(${JSON.stringify(join(ROOT, 'node_modules', 'proper-lockfile'))});
+    const release = lf.lockSync(process.argv[1], { realpath: false, stale: 20000 });
+    process.stdout.write('locked\\n');
+    setTimeout(() => release(), 1500);`, join(home, 'locks', 'index')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await once(holder.stdout!, 'data');
+  try {
+    assert.deepEqual(ids(new JobStore(home).list({ limit: 10 })), made);
+  } finally {
+    await once(holder, 'exit');
+  }
 });
 
 test('list filters (status, agent, since, limit) return newest first', (t) => {
@@ -282,7 +321,7 @@ test('list filters (status, agent, since, limit) return newest first', (t) => {
   assert.deepEqual(ids(store.list({ limit: 20, agent: 'nobody' })), []);
 });
 
-test('permissions: under umask 000 every directory is 0700 and every file 0600', (t) => {
+test('permissions: under umask 000 every directory is 0700 and every file 0600 (store and CLI)', (t) => {
   const home = tempHome(t);
   const old = process.umask(0);
   try {
@@ -303,6 +342,10 @@ test('permissions: under umask 000 every directory is 0700 and every file 0600',
   } finally {
     process.umask(old);
   }
+  fs.rmSync(join(home, 'index'), { recursive: true }); // and the CLI rebuilds it, under umask 000 too
+  const cli = spawnSync('sh', ['-c', `umask 000 && exec "${process.execPath}" bin/run.js jobs list --home "${home}"`], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.ok(fs.existsSync(join(home, 'index')));
   const bad: string[] = [];
   const walk = (p: string) => {
     const st = fs.lstatSync(p);

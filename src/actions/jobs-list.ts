@@ -4,6 +4,7 @@ import type { JobStatus } from '../core/job.js';
 import { checkName, resolveHome } from '../core/paths.js';
 import { recoverIfLost } from '../core/recovery.js';
 import { JobStore } from '../core/store.js';
+import { kickDeliveries } from '../core/webhook-kick.js';
 import { renderJobTable } from '../render/jobs.js';
 import { palette } from '../render/style.js';
 import type { ActionResult, Ctx } from './types.js';
@@ -30,5 +31,6 @@ export function jobsList(flags: ListFlags, ctx: Ctx): ActionResult<unknown[]> {
     if (rows.length === 0) ctx.log(flags.status || flags.agent || flags.since ? 'No jobs match these filters.' : 'No jobs yet. Start one with: herdctl run <agent>');
     else ctx.log(renderJobTable(rows, palette(), now));
   }
+  kickDeliveries(store.paths.home, now); // due webhooks go out from a detached worker, after our output
   return { data: rows.map((r) => ('job' in r ? r.job : { id: r.id, agent: r.agent || null, status: 'unreadable', error: r.problem })) };
 }

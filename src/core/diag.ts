@@ -31,3 +31,7 @@ export class Diag {
     }
   }
 }
+
+let shared: Diag | undefined;
+/** This process's diagnostic log, as HERDCTL_LOG and HERDCTL_LOG_FILE configure it. */
+export const diag = (): Diag => (shared ??= new Diag());

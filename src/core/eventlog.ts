@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import type { EventDraft, JobEvent } from './events.js';
 import { io, writeAll, FILE_MODE } from './fsx.js';
+import { HerdError } from './errors.js';
 
 const CHUNK = 1 << 20;
 
@@ -45,7 +46,7 @@ export function* readLog(
     fd = fs.openSync(path, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { end: start, tornAt: null };
-    throw e;
+    throw new HerdError('corrupt', `${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, `inspect it with: ls -l ${path}`);
   }
   const buf = Buffer.allocUnsafe(CHUNK);
   let pos = start; // file offset of the next byte to read
@@ -54,7 +55,7 @@ export function* readLog(
   let pending: Buffer[] = []; // bytes of the current, unfinished line
   try {
     for (;;) {
-      const n = fs.readSync(fd, buf, 0, CHUNK, pos);
+      const n = readChunk(fd, buf, pos, path);
       if (n === 0) break;
       let from = 0;
       for (;;) {
@@ -83,6 +84,14 @@ export function* readLog(
     return { end: lineStart, tornAt: lineStart };
   }
   return { end: pos, tornAt: null };
+}
+
+function readChunk(fd: number, buf: Buffer, pos: number, path: string): number {
+  try {
+    return fs.readSync(fd, buf, 0, buf.length, pos);
+  } catch (e) {
+    throw new HerdError('corrupt', `${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, `inspect it with: ls -l ${path}`);
+  }
 }
 
 function describeBad(raw: string): string {

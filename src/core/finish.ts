@@ -3,6 +3,7 @@ import type { Usage } from './events.js';
 import { transition, type ExitReason, type Job, type Transition } from './job.js';
 import type { RecapBuilder } from './recap.js';
 import type { JobStore } from './store.js';
+import { enqueueWebhook } from './webhooks.js';
 
 export interface Ending {
   status: 'completed' | 'failed' | 'cancelled';
@@ -19,7 +20,7 @@ export interface Ending {
  * The one way a job ends. The `complete` event is appended and fsynced
  * first, then job.json becomes terminal (with its recap): a crash between
  * the two leaves a complete event that recovery finalizes from, never a
- * second one.
+ * second one. A webhook delivery is recorded before both (see enqueueWebhook).
  */
 export function finishJob(store: JobStore, job: Job, w: EventWriter, recap: RecapBuilder, end: Ending): Job {
   const patch: Partial<Job> = {};
@@ -29,6 +30,7 @@ export function finishJob(store: JobStore, job: Job, w: EventWriter, recap: Reca
   const t: Transition = { to: end.status, at: new Date(store.now()).toISOString(), exitReason: end.exitReason, error: end.error, patch };
   const preview = transition(job, t); // throws before anything is written if the move is illegal
   patch.recap = recap.build(preview);
+  enqueueWebhook(store.paths.home, preview);
   w.append({
     type: 'complete',
     status: end.status,

@@ -27,6 +27,7 @@ export interface IndexEntry {
   events: number;
 }
 
+const TERMINAL_STATUSES = new Set(['completed', 'failed', 'cancelled']);
 const SEG_RE = /^seg-(\d{8})\.tsv$/;
 const clean = (s: string | null | undefined) => (s ?? '').replace(/[\t\n\r]/g, ' ');
 
@@ -104,8 +105,8 @@ export class JobIndex {
       const e = line ? parseLine(line) : null;
       if (!e) continue;
       const prev = byId.get(e.id);
-      // an intent line never overrides what is already known of a job
-      if (prev && e.status === 'pending' && prev.status !== 'pending') continue;
+      // terminal is final: a later pending line (a re-index racing the job's end) never undoes it
+      if (prev && e.status === 'pending' && TERMINAL_STATUSES.has(prev.status)) continue;
       if (prev && !e.agent) e.agent = prev.agent;
       byId.set(e.id, e);
     }
@@ -120,6 +121,16 @@ export class JobIndex {
   /** Every entry, newest first (stats, prune, reconcile). */
   *all(sinceDay?: string): Generator<IndexEntry> {
     for (const day of this.days(sinceDay)) yield* this.readDay(day);
+  }
+
+  /** A job.json that could not be read when indexed: kept apart so live listings re-check it (it may be repaired in place). */
+  noteUnreadable(id: string): void {
+    this.append(id, markerLine(id, 'unreadable'));
+    appendLines(join(this.dir, 'unreadable'), `${id}\n`);
+  }
+
+  unreadable(): string[] {
+    return [...new Set((readIfExists(join(this.dir, 'unreadable')) ?? '').split('\n').filter(isJobId))];
   }
 
   // ---- staleness: jobs/ changed behind herdctl's back (a job dir copied in or deleted by hand) ----
@@ -141,12 +152,20 @@ export class JobIndex {
     return t && /^\d+$/.test(t.trim()) ? BigInt(t.trim()) : null;
   }
 
-  /** True when jobs/ changed since the index last saw all of it. */
+  /**
+   * True when jobs/ changed since the index last saw all of it. An mtime equal
+   * to the synced one is still suspect while it is within the filesystem's
+   * timestamp granularity of now ("racy git"): a copy-in in the same tick
+   * would not move it.
+   */
   isStale(): boolean {
     const m = this.jobsMtime();
     if (m === null) return false;
     const s = this.synced();
-    return s === null || m > s;
+    if (s === null || m > s) return true;
+    if (m < s) return false;
+    const coarse = m % 1_000_000_000n === 0n; // whole seconds: a 1 s filesystem (NFS, HFS+, ext3)
+    return Date.now() - Number(m / 1_000_000n) < (coarse ? 2000 : 20);
   }
 
   /** Call before a herdctl-made change to jobs/; pass the result to `afterOwnChange`. */

@@ -135,5 +135,26 @@ export function normalizeJob(o: Record<string, unknown>): Job {
     settings: null,
     schemaVersion: 1,
   };
-  return Object.assign(base, o);
+  const job = Object.assign(base, o);
+  // a hand-written job.json may hold nulls or odd types where readers expect shapes
+  if (!Array.isArray(job.tags)) job.tags = [];
+  if (typeof job.priority !== 'number') job.priority = 0;
+  for (const k of ['startedAt', 'completedAt'] as const) if (typeof job[k] !== 'string' || Number.isNaN(Date.parse(job[k]!))) job[k] = null;
+  if (job.usage !== null && (typeof job.usage !== 'object' || Array.isArray(job.usage))) job.usage = null;
+  if (job.usage) {
+    const u = job.usage as unknown as Record<string, unknown>;
+    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+    job.usage = {
+      inputTokens: num(u.inputTokens) ?? 0,
+      outputTokens: num(u.outputTokens) ?? 0,
+      cacheReadTokens: num(u.cacheReadTokens) ?? 0,
+      cacheCreationTokens: num(u.cacheCreationTokens) ?? 0,
+      costUsd: num(u.costUsd),
+      turns: num(u.turns),
+    };
+  }
+  const r = job.recap as unknown as Record<string, unknown> | null;
+  if (r !== null && (typeof r !== 'object' || typeof r.headline !== 'string')) job.recap = null;
+  else if (r && !Array.isArray(r.bullets)) job.recap = { headline: r.headline as string, bullets: [] };
+  return job;
 }

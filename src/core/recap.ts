@@ -17,7 +17,7 @@ export class RecapBuilder {
       this.tools.set(tool, (this.tools.get(tool) ?? 0) + 1);
       const input = e.input as Record<string, unknown> | undefined;
       for (const k of FILE_KEYS) if (input && typeof input[k] === 'string') this.files.add(input[k] as string);
-    } else if (e.type === 'error' || (e.type === 'tool_result' && e.isError)) {
+    } else if (e.type === 'error' || (e.type === 'tool_result' && (e.is_error === true || e.isError === true))) {
       this.errors.push(String(e.message ?? e.content ?? 'error').slice(0, 160));
     } else if (e.type === 'output' && typeof e.text === 'string' && e.stream !== 'stderr' && !e.kind) {
       this.lastText = e.text;

@@ -21,6 +21,7 @@ import { Diag } from './diag.js';
 import { renderEvent } from '../render/events.js';
 import { readCancelRequest } from './cancel.js';
 import { agentEnv, type Settings, settingsOf } from './settings.js';
+import { deliverDue } from './webhooks.js';
 
 const plain = new Chalk({ level: 0 });
 
@@ -69,6 +70,7 @@ export class Runner {
   private finished: (() => void) | null = null;
   private lastSettings: Settings | null = null;
   private idleSince: number | null = null;
+  private deliveries: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: RunnerOptions) {
     this.store = new JobStore(opts.home, opts.now);
@@ -99,6 +101,7 @@ export class Runner {
     const done = new Promise<void>((resolve) => (this.finished = resolve));
     this.kick();
     await done;
+    await this.deliveries; // a POST in flight is finished, not cut off by the exit
     return 'idle';
   }
 
@@ -407,6 +410,8 @@ export class Runner {
       const done = finishJob(this.store, a.job, a.writer, a.recap, ending);
       fs.writeSync(a.logFd, renderEvent({ seq: a.writer.seq - 1, ts: done.completedAt!, type: 'complete', status: done.status, exitReason: done.exitReason, error: done.error }, plain) + '\n');
       this.diag.log('info', 'job ended', { job: done.id, status: done.status, exitReason: done.exitReason, events: a.writer.seq });
+      // async: the next job starts meanwhile
+      this.deliveries = Promise.all([this.deliveries, deliverDue(this.opts.home, { diag: this.diag }).catch(() => {})]);
     } catch (e) {
       this.diag.log('error', 'could not end job', { job: a.job.id, error: (e as NodeJS.ErrnoException).code ?? 'error' });
     } finally {

@@ -216,15 +216,15 @@ export class JobStore {
     for (const day of this.index.days(sinceDay)) {
       for (const e of this.index.readDay(day)) {
         if (sinceSec !== undefined && idTime(e.id) < sinceSec) return rows;
-        if (filter.agent && e.agent !== filter.agent) continue;
         const exact = TERMINAL.has(e.status as JobStatus);
         if (filter.status && exact && e.status !== filter.status) continue;
-        if (e.status === 'unreadable' && filter.status) continue;
+        if (filter.agent && e.agent !== filter.agent && e.status !== 'unreadable') continue;
         const r = this.tryRead(e.id);
         if (r === null) continue; // deleted, or a creation still in flight
         if ('problem' in r) {
-          if (!filter.status) rows.push({ id: e.id, agent: e.agent, problem: r.problem });
+          if (!filter.status && !filter.agent) rows.push({ id: e.id, agent: e.agent, problem: r.problem });
         } else {
+          if (e.status === 'unreadable') this.heal(r.job); // repaired since: index it again
           let job = r.job;
           if (!isTerminal(job.status)) job = check(job);
           if (!exact && isTerminal(job.status)) this.index.append(job.id, entryLine(job)); // heal a line a crash kept from the index
@@ -245,24 +245,40 @@ export class JobStore {
   private listLive(filter: ListFilter, check: (job: Job) => Job): ListRow[] {
     const ids = new Set(this.activeIds());
     for (const agent of filter.agent ? [filter.agent] : this.queue.agents()) for (const m of this.queue.pending(agent)) ids.add(m.id);
-    const rows: ListRow[] = [];
-    for (const id of [...ids].sort().reverse()) {
-      if (filter.sinceMs !== undefined && idTime(id) < Math.floor(filter.sinceMs / 1000) * 1000) break;
+    for (const id of this.index.unreadable()) {
+      const r = this.tryRead(id);
+      if (r && 'job' in r && !isTerminal(r.job.status) && !ids.has(id)) {
+        this.heal(r.job);
+        ids.add(id);
+      }
+    }
+    const jobs: Job[] = [];
+    for (const id of ids) {
       const r = this.tryRead(id);
       if (!r || 'problem' in r) continue;
       const job = check(r.job);
       if (job.status !== filter.status || (filter.agent && job.agent !== filter.agent)) continue;
-      rows.push({ job });
-      if (rows.length >= filter.limit) break;
+      if (filter.sinceMs !== undefined && (Date.parse(job.createdAt) || idTime(id)) < filter.sinceMs) continue;
+      jobs.push(job);
     }
-    return rows;
+    const created = (j: Job) => Date.parse(j.createdAt) || idTime(j.id);
+    return jobs
+      .sort((a, b) => created(b) - created(a) || (a.id < b.id ? 1 : -1))
+      .slice(0, filter.limit)
+      .map((job) => ({ job }));
   }
 
   /** Rebuilds what the index misses when jobs/ changed behind herdctl's back (copied in, deleted by hand, index deleted). */
   refreshIndex(): void {
     if (!this.index.isStale()) return;
-    const release = tryLockSync(join(this.paths.locks, 'index'));
-    if (!release) return; // another process is at it; this answer may miss what it adds
+    let release = tryLockSync(join(this.paths.locks, 'index'));
+    // another process is rebuilding: wait for it (up to 5 s), then its work is ours too
+    for (let i = 0; !release && i < 100; i++) {
+      sleepSync(50);
+      if (!this.index.isStale()) return;
+      release = tryLockSync(join(this.paths.locks, 'index'));
+    }
+    if (!release) return;
     try {
       const before = this.index.mtime();
       const dirs = new Set(listDir(this.paths.jobs).filter(isJobId));
@@ -276,11 +292,8 @@ export class JobStore {
         if (known.has(id)) continue;
         const r = this.tryRead(id);
         if (r === null) continue;
-        if ('problem' in r) this.index.append(id, markerLine(id, 'unreadable'));
-        else {
-          this.index.append(id, entryLine(r.job));
-          if (r.job.status === 'pending') this.queue.publish(this.queue.intend(r.job));
-        }
+        if ('problem' in r) this.index.noteUnreadable(id);
+        else this.heal(r.job);
       }
       this.index.markSynced(before);
     } finally {
@@ -288,11 +301,20 @@ export class JobStore {
     }
   }
 
+  /** Indexes a job found outside herdctl's own writes (copied in, or repaired by hand), with the marker its status needs. */
+  private heal(job: Job): void {
+    this.index.append(job.id, entryLine(job));
+    if (job.status === 'pending' && !this.queue.pending(job.agent).some((m) => m.id === job.id)) this.queue.publish(this.queue.intend(job));
+    if (job.status === 'running') this.markActive(job.id); // so listings and recovery find it
+  }
+
   /** Reads a small side file of a job (cancel request, recap …). */
   readSide(id: string, name: string): string | null {
     return readIfExists(join(this.paths.job(id), name));
   }
 }
+
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 export function notFound(id: string): HerdError {
   return new HerdError('not_found', `no job ${JSON.stringify(id)}`, 'herdctl jobs list  (to see the ids there are)');

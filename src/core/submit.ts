@@ -1,6 +1,8 @@
-import { getAgent, type Config } from './config.js';
+import { getAgent, loadConfig, type Config, type QuotaConfig } from './config.js';
+import { diag } from './diag.js';
 import { HerdError } from './errors.js';
 import { isTerminal, type Job } from './job.js';
+import { withQuota } from './quota.js';
 import { recapPrompt } from './recap.js';
 import { ensureRunner } from './runner-launch.js';
 import { snapshotSettings } from './settings.js';
@@ -26,19 +28,27 @@ export function submit(store: JobStore, config: Config, input: SubmitInput): Job
   if (prompt === null) {
     throw new HerdError('usage', `agent "${agent.name}" has no default prompt`, `herdctl run ${agent.name} --prompt "what to do"`);
   }
-  const job = store.create({
-    agent: agent.name,
-    prompt,
-    workspace: agent.workspace,
-    schedule: input.schedule ?? null,
-    trigger: input.trigger ?? (input.schedule ? 'schedule' : 'manual'),
-    priority: input.priority,
-    tags: input.tags,
-    webhookUrl: input.webhookUrl ?? agent.webhookUrl,
-    quotaBucket: input.quotaBucket ?? agent.quotaBucket,
-    config: config.file,
-    settings: snapshotSettings(config, agent) as unknown as Record<string, unknown>,
-  });
+  const bucket = input.quotaBucket ?? agent.quotaBucket;
+  if (bucket && !Object.hasOwn(config.quotas, bucket)) {
+    const known = Object.keys(config.quotas);
+    throw new HerdError('usage', `no quota bucket "${bucket}" in ${config.file ?? 'the config'} (${known.length ? `known buckets: ${known.join(', ')}` : 'it defines no quotas'})`, 'herdctl quotas list');
+  }
+  const create = () =>
+    store.create({
+      agent: agent.name,
+      prompt,
+      workspace: agent.workspace,
+      schedule: input.schedule ?? null,
+      trigger: input.trigger ?? (input.schedule ? 'schedule' : 'manual'),
+      priority: input.priority,
+      tags: input.tags,
+      webhookUrl: input.webhookUrl ?? agent.webhookUrl,
+      quotaBucket: bucket,
+      config: config.file,
+      settings: snapshotSettings(config, agent) as unknown as Record<string, unknown>,
+    });
+  const job = bucket ? withQuota(store.paths, bucket, config.quotas[bucket], create) : create();
+  diag().log('info', 'job submitted', { job: job.id, agent: job.agent, trigger: job.trigger, bucket });
   ensureRunner(store.paths, agent.name);
   return job;
 }
@@ -53,7 +63,7 @@ export function resume(store: JobStore, parent: Job, prompt: string | undefined)
     throw new HerdError('conflict', `job ${parent.id} is still ${parent.status}; only a finished job can be resumed`, `herdctl jobs logs ${parent.id} --follow  (or: herdctl jobs cancel ${parent.id})`);
   }
   const text = prompt ?? RESUME_PROMPT;
-  const job = store.create({
+  const create = () => store.create({
     agent: parent.agent,
     prompt: parent.sessionId ? text : recapPrompt(parent, text),
     workspace: parent.workspace,
@@ -67,6 +77,22 @@ export function resume(store: JobStore, parent: Job, prompt: string | undefined)
     config: parent.config,
     settings: parent.settings,
   });
+  // a resumed job counts against its parent's bucket, capped as the parent's config says now
+  const bucket = parent.quotaBucket;
+  const job = bucket ? withQuota(store.paths, bucket, bucketLimits(parent.config, bucket), create) : create();
+  diag().log('info', 'job submitted', { job: job.id, agent: job.agent, trigger: job.trigger, parent: parent.id, bucket });
   ensureRunner(store.paths, parent.agent);
   return job;
+}
+
+const UNCAPPED: QuotaConfig = { tasksPerHour: null, tasksTotal: null };
+
+/** A bucket's caps in a config file; a bucket (or config) gone since is counted, not capped. */
+function bucketLimits(configFile: string | null, bucket: string): QuotaConfig {
+  if (!configFile) return UNCAPPED;
+  try {
+    return loadConfig(configFile).quotas[bucket] ?? UNCAPPED;
+  } catch {
+    return UNCAPPED;
+  }
 }

@@ -5,3 +5,9 @@ export function printError(err: HerdError, json: boolean): void {
   if (json) process.stdout.write(JSON.stringify(err.toJSON()) + '\n');
   else process.stderr.write(`herdctl: ${err.message}\n${err.suggestion ? `  try: ${err.suggestion}\n` : ''}`);
 }
+
+/** Anything else: one line, no stack trace (HERDCTL_LOG=debug prints the stack). */
+export function printInternalError(err: Error): void {
+  process.stderr.write(`herdctl: internal error: ${err.message}\n  try: HERDCTL_LOG=debug herdctl … to see where, and report it\n`);
+  if (process.env.HERDCTL_LOG === 'debug') process.stderr.write(`${err.stack}\n`);
+}

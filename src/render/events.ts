@@ -1,6 +1,9 @@
 import type { ChalkInstance } from 'chalk';
 import type { JobEvent } from '../core/events.js';
 
+/** SPEC §3 spells it is_error; older or hand-written logs may say isError. */
+export const toolFailed = (e: Record<string, unknown>): boolean => e.is_error === true || e.isError === true;
+
 const LEVEL_OF: Record<string, number> = { error: 3, complete: 2, start: 1, tool_use: 1, tool_result: 1, output: 0 };
 export const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -10,7 +13,7 @@ export function passesLevel(e: JobEvent, level: Level): boolean {
   const rank = { debug: 0, info: 0, warn: 2, error: 3 }[level];
   let l = LEVEL_OF[e.type] ?? 0;
   if (e.type === 'complete' && e.status !== 'completed') l = 3;
-  if (e.type === 'tool_result' && e.isError) l = 2;
+  if (e.type === 'tool_result' && toolFailed(e)) l = 2;
   if (level === 'info' && e.stream === 'stderr') return false;
   return l >= rank;
 }
@@ -33,7 +36,7 @@ export function renderEvent(e: JobEvent, c: ChalkInstance): string {
     case 'tool_use':
       return `${time} ${tag('tool', c.blue)} ${c.bold(String(e.tool ?? '?'))} ${c.dim(short(e.input, 300))}`;
     case 'tool_result':
-      return `${time} ${tag('result', e.isError ? c.red : c.blue)} ${e.isError ? c.red('error: ') : ''}${short(e.content, 300)}`;
+      return `${time} ${tag('result', toolFailed(e) ? c.red : c.blue)} ${toolFailed(e) ? c.red('error: ') : ''}${short(e.content, 300)}`;
     case 'error':
       return `${time} ${tag('error', c.red)} ${c.red(short(e.message ?? e.text ?? e, 1000))}`;
     case 'complete': {

@@ -59,7 +59,7 @@ export function renderJobDetail(job: Job, c: ChalkInstance, now: number): string
   row('Parent', job.parentJobId);
   row('Session', job.sessionId);
   row('Workspace', job.workspace);
-  row('Created', `${job.createdAt} (${formatRelative(Date.parse(job.createdAt), now)})`);
+  row('Created', Number.isNaN(Date.parse(job.createdAt)) ? job.createdAt : `${job.createdAt} (${formatRelative(Date.parse(job.createdAt), now)})`);
   row('Started', job.startedAt);
   row('Completed', job.completedAt);
   row('Duration', job.startedAt ? jobDuration(job, now) : null);

@@ -5,9 +5,9 @@
  *   system/init               → output {kind:'init', sessionId, model, cwd, permissionMode, toolCount, version}
  *   assistant text block      → output {text, messageId}
  *   assistant thinking block  → output {kind:'thinking', text, messageId}
- *   assistant tool_use block  → tool_use {tool, toolUseId, input, messageId}
+ *   assistant tool_use block  → tool_use {tool, id, input, messageId}   (SPEC §3 names)
  *   assistant API error       → error {kind:'api_error', fatal:true, message, status}
- *   user tool_result block    → tool_result {toolUseId, isError, content (≤ 4 KiB), truncated?}
+ *   user tool_result block    → tool_result {id, is_error, content (≤ 4 KiB), truncated?}
  *   user text                 → output {kind:'user', text}   ("[Request interrupted by user]")
  *   system/permission_denied  → error {kind:'permission_denied', fatal:false, tool, toolUseId, message}
  *   system/api_retry          → error {kind:'api_retry', fatal:false, message, attempt, maxRetries, …}
@@ -256,7 +256,7 @@ export class ClaudeParser implements OutputParser {
     }
     if (block?.type === 'tool_use') {
       const input = shrink(block.input ?? {});
-      const event: EventDraft = { type: 'tool_use', tool: short(block.name), toolUseId: short(block.id), input: input.value, messageId };
+      const event: EventDraft = { type: 'tool_use', tool: short(block.name), id: short(block.id), input: input.value, messageId };
       return input.truncated ? { ...event, truncated: true } : event;
     }
     if (block?.type === 'thinking' && typeof block.thinking === 'string') {
@@ -277,7 +277,7 @@ export class ClaudeParser implements OutputParser {
     const block = asObj(b);
     if (block?.type === 'tool_result') {
       const content = clipped('content', contentText(block.content), DETAIL_MAX);
-      return { type: 'tool_result', toolUseId: short(block.tool_use_id), isError: block.is_error === true, ...content };
+      return { type: 'tool_result', id: short(block.tool_use_id), is_error: block.is_error === true, ...content };
     }
     if (block?.type === 'text' && typeof block.text === 'string') return { type: 'output', kind: 'user', ...clipped('text', block.text, TEXT_MAX) };
     return rawEvent(b);

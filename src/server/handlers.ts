@@ -1,0 +1,156 @@
+import { jobsList } from '../actions/jobs-list.js';
+import { jobsShow } from '../actions/jobs-show.js';
+import type { Ctx } from '../actions/types.js';
+import type { Config } from '../core/config.js';
+import { cancelJob } from '../core/control.js';
+import { JOB_STATUSES } from '../core/job.js';
+import { checkName } from '../core/paths.js';
+import { PRIORITY_MAX, PRIORITY_MIN } from '../core/queue.js';
+import type { JobStore } from '../core/store.js';
+import { resume, submit } from '../core/submit.js';
+import { badRequest, Fields, HttpError, readJsonBody, sendJson } from './http.js';
+import type { Request } from './router.js';
+import type { EventStreams } from './sse.js';
+
+export interface ApiContext {
+  store: JobStore;
+  /** The config, read afresh for each submission (edits to herdctl.yaml apply without a restart). */
+  config: () => Config;
+  streams: EventStreams;
+}
+
+/** Request state the diagnostic log reads: the job a request was about. */
+export type ApiRequest = Request & { jobId?: string };
+
+const MAX_LIST = 10_000;
+const MAX_CANCEL_WAIT_MS = 120_000;
+
+/** The actions print nothing with json: true; they only return data. */
+const quiet = (home: string): Ctx => ({ json: true, home, log: () => {} });
+
+/** A job id or unique prefix from the path, resolved like the CLI does (404 unknown, 400 ambiguous). */
+function jobId(ctx: ApiContext, r: ApiRequest, input: string): string {
+  const id = ctx.store.resolve(input);
+  r.jobId = id;
+  return id;
+}
+
+export function listJobs(ctx: ApiContext, r: ApiRequest): void {
+  const q = r.query;
+  for (const k of q.keys()) if (!['status', 'agent', 'since', 'limit'].includes(k)) throw badRequest(`unknown query parameter "${k}"; allowed: status, agent, since, limit`);
+  const status = q.get('status') || undefined;
+  if (status && !(JOB_STATUSES as readonly string[]).includes(status)) throw badRequest(`status must be one of ${JOB_STATUSES.join(', ')}`);
+  const limitText = q.get('limit') || '20';
+  const limit = /^\d+$/.test(limitText) ? Number(limitText) : NaN;
+  if (!(limit >= 1 && limit <= MAX_LIST)) throw badRequest(`limit must be an integer from 1 to ${MAX_LIST}`);
+  const { data } = jobsList({ status, agent: q.get('agent') || undefined, since: q.get('since') || undefined, limit }, quiet(ctx.store.paths.home));
+  sendJson(r.res, 200, { jobs: data });
+}
+
+export function showJob(ctx: ApiContext, r: ApiRequest): void {
+  sendJson(r.res, 200, jobsShow(jobId(ctx, r, r.params.id), quiet(ctx.store.paths.home)).data);
+}
+
+export async function createJob(ctx: ApiContext, r: ApiRequest): Promise<void> {
+  const f = new Fields(await readJsonBody(r.req), ['task', 'prompt', 'agent', 'priority', 'tags', 'webhook_url', 'quota_bucket']);
+  const task = f.string('task');
+  const promptField = f.string('prompt');
+  if (task !== undefined && promptField !== undefined && task !== promptField) throw badRequest('give "task" or "prompt" (the same thing), not both');
+  const prompt = task ?? promptField;
+  if (prompt !== undefined && prompt.trim() === '') throw badRequest('the task is empty; leave it out to use the agent\'s default prompt');
+  const agent = f.string('agent');
+  if (!agent) throw badRequest('"agent" is required: the name of an agent of the config (GET /v1/agents)');
+  const webhookUrl = f.string('webhook_url');
+  if (webhookUrl !== undefined && !isHttpUrl(webhookUrl)) throw badRequest('"webhook_url" must be an http(s) URL');
+  const quotaBucket = f.string('quota_bucket');
+  if (quotaBucket !== undefined) checkName(quotaBucket, 'quota bucket');
+  const job = submit(ctx.store, ctx.config(), { agent, prompt, priority: f.integer('priority', PRIORITY_MIN, PRIORITY_MAX), tags: f.strings('tags'), webhookUrl, quotaBucket });
+  r.jobId = job.id;
+  sendJson(r.res, 201, { session_id: job.id }, { Location: `/jobs/${job.id}` });
+}
+
+/** 200 when the job ended (or had already), 202 when the request is recorded and the agent is still stopping. */
+export async function cancel(ctx: ApiContext, r: ApiRequest): Promise<void> {
+  const f = new Fields(await readJsonBody(r.req), ['reason', 'wait_ms']);
+  const id = jobId(ctx, r, r.params.id);
+  const out = await cancelJob(ctx.store, id, f.string('reason') ?? null, f.integer('wait_ms', 0, MAX_CANCEL_WAIT_MS) ?? 0);
+  sendJson(r.res, out.result === 'requested' ? 202 : 200, out);
+}
+
+export async function resumeJob(ctx: ApiContext, r: ApiRequest): Promise<void> {
+  const f = new Fields(await readJsonBody(r.req), ['kind', 'from_subject_id', 'prompt']);
+  if (f.string('kind') !== 'job') throw badRequest('"kind" must be "job"');
+  const from = f.string('from_subject_id');
+  if (!from) throw badRequest('"from_subject_id" is required: the id (or a unique prefix) of the job to continue');
+  const prompt = f.string('prompt');
+  const parent = ctx.store.read(jobId(ctx, r, from));
+  const job = resume(ctx.store, parent, prompt?.trim() ? prompt : undefined);
+  r.jobId = job.id;
+  sendJson(r.res, 201, { session_id: job.id, parent_id: parent.id }, { Location: `/jobs/${job.id}` });
+}
+
+/** Server-Sent Events: the stored lines with seq > since (or Last-Event-ID), history then live, ending after `complete`. */
+export async function events(ctx: ApiContext, r: ApiRequest): Promise<void> {
+  const id = jobId(ctx, r, r.params.id);
+  ctx.store.read(id); // an unreadable job.json is an error now, not an empty stream
+  const after = Math.max(seqParam('since', r.query.get('since')), seqParam('Last-Event-ID', r.req.headers['last-event-id'] as string | undefined));
+  r.res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    'X-Accel-Buffering': 'no',
+  });
+  r.res.flushHeaders();
+  await ctx.streams.follow(id, r.res, after);
+}
+
+function seqParam(name: string, v: string | null | undefined): number {
+  if (v === null || v === undefined || v === '') return -1;
+  if (!/^\d{1,15}$/.test(v.trim())) throw badRequest(`${name} must be an event seq (a non-negative integer)`);
+  return Number(v);
+}
+
+export function agents(ctx: ApiContext, r: ApiRequest): void {
+  const config = ctx.config();
+  sendJson(r.res, 200, {
+    config: config.file,
+    agents: Object.values(config.agents).map((a) => ({
+      name: a.name,
+      runtime: a.runtime,
+      workspace: a.workspace,
+      model: a.model,
+      prompt: a.prompt,
+      maxConcurrent: a.maxConcurrent,
+      timeoutMs: a.timeoutMs,
+      schedules: a.schedules.map((s) => s.name),
+    })),
+  });
+}
+
+export function health(ctx: ApiContext, r: ApiRequest, version: string): void {
+  sendJson(r.res, 200, {
+    status: 'ok',
+    version,
+    features: {
+      background_jobs: {
+        available: true,
+        transport: 'sse',
+        routes_prefix: '/jobs',
+        metrics_route: '/v1/metrics/jobs',
+        store_path: ctx.store.paths.home,
+      },
+    },
+  });
+}
+
+export const notImplemented = (what: string) => (): never => {
+  throw new HttpError(501, 'not_implemented', what);
+};
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
