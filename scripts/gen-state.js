@@ -13,8 +13,16 @@
 //       streamed in 1 MiB writes (constant memory).
 //
 // Prints one JSON line on stdout describing what it wrote (sample ids for the
-// bench); progress goes to stderr. Needs `npm run build` first (imports dist/).
+// bench); progress goes to stderr. Needs `npm run build` first (imports dist/:
+// index lines via entryLine, job.json via normalizeJob, recaps via
+// RecapBuilder, queue markers via Queue, so the format follows the code).
 // Nothing is fsynced: this is a fixture, not a store.
+//
+// The pending jobs are inert only while no runner serves their agent: any
+// herdctl command that looks at a pending job with no live runner starts one,
+// which would try to run it (and fail it: these agents have no config and no
+// binaries here). scripts/bench.js holds the runner locks with a stand-in
+// while it measures; poke at a generated state by hand and they end `failed`.
 
 import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -23,8 +31,10 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { entryLine } from '../dist/core/index-log.js';
 import { normalizeJob } from '../dist/core/job.js';
 import { RecapBuilder } from '../dist/core/recap.js';
+import { Paths } from '../dist/core/paths.js';
+import { Queue } from '../dist/core/queue.js';
 
-export const GENERATOR_VERSION = 3;
+export const GENERATOR_VERSION = 5;
 
 const DAY = 86_400_000;
 const DIR_MODE = 0o700;
@@ -218,10 +228,17 @@ function baseJob(r, id, createdMs, agent, paths, i, ids) {
     quotaBucket: r.chance(0.2) ? 'default' : null,
     webhookUrl: r.chance(0.05) ? 'https://hooks.example.com/herdctl' : null,
     config: '/home/dev/.herdctl/herdctl.yaml',
-    settings: agent.runtime === 'claude'
-      ? { runtime: 'claude', model: agent.model, permission_mode: 'acceptEdits', allowed_tools: ['Read', 'Edit', 'Bash'], max_turns: 50, timeout: '30m' }
-      : { runtime: 'command', command: ['npm', 'test'], timeout: '30m' },
+    settings: settingsSnapshot(agent),
   };
+}
+
+/** job.settings as submit() snapshots it (src/core/settings.ts snapshotSettings): no env values, only names. */
+function settingsSnapshot(agent) {
+  const raw =
+    agent.runtime === 'claude'
+      ? { runtime: 'claude', model: agent.model, permission_mode: 'acceptEdits', allowed_tools: ['Read', 'Edit', 'Bash'], max_turns: 50, timeout: '30m', workspace: agent.workspace }
+      : { runtime: 'command', command: ['npm', 'test'], timeout: '30m', workspace: agent.workspace };
+  return { runtime: agent.runtime, maxConcurrent: 1, globalMaxConcurrent: 4, timeoutMs: 1_800_000, heartbeatTimeoutMs: 600_000, cancelGraceMs: 30_000, raw, envNames: [] };
 }
 
 function ending(r, agent) {
@@ -239,11 +256,6 @@ function ending(r, agent) {
   }
   if (x < 0.2) return { status: 'cancelled', exitReason: 'manual_cancel', error: null, exitCode: 0, signal: 'SIGINT', cancelReason: r.chance(0.5) ? 'not needed any more' : null };
   return { status: 'completed', exitReason: 'success', error: null, exitCode: 0, signal: null };
-}
-
-function queueKey(priority, id) {
-  const p = Math.max(-999, Math.min(999, Math.trunc(priority || 0)));
-  return `${String(1000 - p).padStart(4, '0')}-${id}`;
 }
 
 function mkdirp(path) {
@@ -296,6 +308,7 @@ const prefixOf = (id) => id.slice(4, 22);
 /** Writes jobs [from, to) of the plan; returns their index lines ([ms, day, line]) and tallies. */
 function writeRange(home, p, from, to, progress = () => {}) {
   const paths = pathsOf(home);
+  const queue = new Queue(new Paths(home));
   const r = rng(p.seed * 7919 + from);
   const corpus = makeCorpus(r, 200_000);
   const host = 'bench-host';
@@ -308,7 +321,7 @@ function writeRange(home, p, from, to, progress = () => {}) {
 
   for (let i = from; i < to; i++) {
     const id = p.ids[i];
-    const createdMs = p.times[i] + r.int(0, 999);
+    const createdMs = Math.floor(p.times[i] / 1000) * 1000 + r.int(0, 999); // within the second the id names
     const isSample = i === p.sampleIdx;
     const agent = isSample ? AGENTS[0] : AGENTS[Math.floor(r.next() * AGENTS.length)];
     const job = baseJob(r, id, createdMs, agent, paths, i, p.ids);
@@ -320,7 +333,7 @@ function writeRange(home, p, from, to, progress = () => {}) {
     if (i >= n - p.pendingCount) {
       counts.pending++;
       fs.writeFileSync(join(dir, 'job.json'), JSON.stringify(created, null, 2) + '\n', { mode: FILE_MODE });
-      fs.writeFileSync(join(paths.queue, agent.name, queueKey(created.priority, id)), '', { mode: FILE_MODE });
+      queue.publish(queue.intend(created)); // queue/<agent>/<marker>, named exactly as JobStore.create names it
       continue;
     }
 
@@ -367,7 +380,7 @@ function writeRange(home, p, from, to, progress = () => {}) {
 }
 
 /** N jobs in `home` (which must hold no jobs yet), split over worker threads. */
-export async function generate(home, n, { seed = 42, now = Date.now(), log = () => {}, workers = Math.min(4, availableParallelism()) } = {}) {
+export async function generate(home, n, { seed = 42, now = Date.now(), log = () => {}, workers = Math.max(1, Math.min(4, availableParallelism() - 1)) } = {}) {
   const t0 = Date.now();
   const paths = pathsOf(resolve(home));
   if (fs.existsSync(paths.jobs) && fs.readdirSync(paths.jobs).length > 0) throw new Error(`${paths.jobs} is not empty; remove ${paths.home} first`);

@@ -22,6 +22,7 @@ const ACTIONS: Record<string, Action> = {
   'jobs:list': async (p, ctx) => (await import('./actions/jobs-list.js')).jobsList(p.flags as never, ctx),
   'jobs:show': async (p, ctx) => (await import('./actions/jobs-show.js')).jobsShow(p.args[0], ctx),
   'jobs:logs': async (p, ctx) => (await import('./actions/jobs-logs.js')).jobsLogs(p.args[0], p.flags, ctx),
+  'jobs:stats': async (p, ctx) => (await import('./actions/stats.js')).jobsStats(p.flags as never, ctx),
   run: async (p, ctx) => (await import('./actions/run.js')).runAgent(p.args[0], p.flags, ctx),
 };
 

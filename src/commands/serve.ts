@@ -36,7 +36,8 @@ export default class Serve extends BaseCommand {
     });
     const link = `${server.url}/${flags['print-token'] ? `#token=${encodeURIComponent(token.value)}` : ''}`;
     if (this.jsonEnabled()) {
-      this.logJson({ url: server.url, port: server.port, dashboard: link, token_source: token.source, ...(flags['print-token'] ? { token: token.value } : {}) });
+      // one line, so a supervising process can read it as soon as the server listens
+      process.stdout.write(JSON.stringify({ url: server.url, port: server.port, dashboard: link, token_source: token.source, ...(flags['print-token'] ? { token: token.value } : {}) }) + '\n');
     } else {
       this.log(`herdctl serve: listening on ${server.url}  (API: docs/api.md)`);
       this.log(`  dashboard: ${link}`);
@@ -45,9 +46,12 @@ export default class Serve extends BaseCommand {
       this.log('  stop with Ctrl-C');
     }
     await new Promise<void>((resolve) => {
+      // The listeners stay on: a lock library's signal-exit hook re-raises the signal once it sees
+      // no other listener, which would kill us mid-close. A second signal quits at once.
+      let stopping = false;
       const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        if (stopping) process.exit(1);
+        stopping = true;
         void server.close().then(resolve);
       };
       process.on('SIGINT', stop);

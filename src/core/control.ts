@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { requestCancel } from './cancel.js';
+import { diag } from './diag.js';
 import { EventWriter } from './eventlog.js';
 import { finishJob } from './finish.js';
 import { isTerminal, type Job } from './job.js';
@@ -20,6 +21,7 @@ export async function cancelJob(store: JobStore, id: string, reason: string | nu
   let job = recoverIfLost(store, store.read(id));
   if (isTerminal(job.status)) return { job, result: 'already-finished' };
   requestCancel(store, id, { reason, requestedAt: new Date().toISOString(), by: { pid: process.pid, host: hostname() } });
+  diag().log('info', 'cancel requested', { job: id, agent: job.agent, status: job.status });
   if (job.status === 'pending') {
     const marker = store.queue.withdraw(job.agent, id);
     if (marker) {
@@ -30,6 +32,7 @@ export async function cancelJob(store: JobStore, id: string, reason: string | nu
         w.close();
       }
       store.queue.drop(marker);
+      diag().log('info', 'pending job cancelled', { job: id, agent: job.agent });
       return { job, result: 'cancelled' };
     }
     ensureRunner(store.paths, job.agent); // claimed by a runner: it sees the request before it starts the agent

@@ -4,32 +4,35 @@ import { isTerminal, TERMINAL, type Job, type JobStatus } from './job.js';
 import type { JobStore } from './store.js';
 
 /**
- * The index's entries, newest first, with their true status: a terminal line
- * is exact; anything else is checked against job.json (as `JobStore.list`
- * does) and given to `check` (liveness, crash recovery). Jobs whose directory is gone are left
- * out; a job.json herdctl cannot read comes back with status 'unreadable'.
+ * One index day's entries, newest first, with their true status: a terminal
+ * line is exact; anything else (an unreadable one too: it may have been
+ * repaired) is checked against job.json, as `JobStore.list` does, and given
+ * to `check` (liveness, crash recovery). A job.json herdctl cannot read
+ * comes back 'unreadable'; a job whose directory is not there (deleted, or a
+ * creation still in flight) 'gone'. Entries created before `sinceMs` are
+ * left out.
  */
-export function* currentEntries(store: JobStore, sinceMs: number | undefined, check: (job: Job) => Job): Generator<IndexEntry> {
-  store.refreshIndex();
-  const sinceDay = sinceMs !== undefined ? new Date(sinceMs).toISOString().slice(0, 10).replace(/-/g, '') : undefined;
+export function* dayEntries(store: JobStore, day: string, sinceMs: number | undefined, check: (job: Job) => Job): Generator<IndexEntry> {
   const sinceSec = sinceMs !== undefined ? Math.floor(sinceMs / 1000) * 1000 : undefined;
-  for (const e of store.index.all(sinceDay)) {
+  for (const e of store.index.readDay(day)) {
     if (sinceSec !== undefined && idTime(e.id) < sinceSec) return;
-    if (TERMINAL.has(e.status as JobStatus) || e.status === 'unreadable') {
+    if (TERMINAL.has(e.status as JobStatus)) {
       yield e;
       continue;
     }
     const r = store.tryRead(e.id);
-    if (r === null) continue; // deleted, or a creation still in flight
-    if ('problem' in r) {
-      yield { ...e, status: 'unreadable' };
-      continue;
+    if (r === null) yield { ...e, status: 'gone' };
+    else if ('problem' in r) yield { ...e, status: 'unreadable' };
+    else {
+      // a terminal job.json the index missed (a crash between the two) is healed; `check` records its own endings
+      if (isTerminal(r.job.status)) store.index.append(r.job.id, entryLine(r.job, e.events));
+      yield fromJob(check(r.job), e.events);
     }
-    // a terminal job.json the index missed (a crash between the two) is healed; `check` records its own endings
-    if (isTerminal(r.job.status)) store.index.append(r.job.id, entryLine(r.job, e.events));
-    yield fromJob(check(r.job), e.events);
   }
 }
+
+/** UTC day (YYYYMMDD) of an instant: the first index segment a window needs. */
+export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10).replace(/-/g, '');
 
 const ms = (iso: string | null) => (iso ? Date.parse(iso) || 0 : 0);
 

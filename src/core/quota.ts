@@ -32,9 +32,11 @@ export interface Usage {
   lines: number;
   /** window entries as written (kept by compaction) */
   recent: string[];
+  /** the ledger ends in a torn line: the next append starts a new line first */
+  torn: boolean;
 }
 
-export interface Denial {
+interface Denial {
   resource: 'tasks_total' | 'tasks_per_hour';
   used: number;
   limit: number;
@@ -47,17 +49,19 @@ export const ledgerPath = (paths: Paths, bucket: string): string => join(ledgerD
 const lockPath = (paths: Paths, bucket: string) => join(paths.locks, `quota-${checkName(bucket, 'quota bucket')}`);
 
 export function readUsage(paths: Paths, bucket: string, now: number): Usage {
-  const u: Usage = { total: 0, window: [], resetAtMs: null, lines: 0, recent: [] };
+  const text = readIfExists(ledgerPath(paths, bucket)) ?? '';
+  const u: Usage = { total: 0, window: [], resetAtMs: null, lines: 0, recent: [], torn: text !== '' && !text.endsWith('\n') };
   const from = now - WINDOW_MS;
-  for (const line of (readIfExists(ledgerPath(paths, bucket)) ?? '').split('\n')) {
+  for (const line of text.split('\n')) {
     if (!line) continue;
     u.lines++;
-    let r: { job?: string; at?: number; reset?: number; carried?: number };
+    let r: { job?: string; at?: number; reset?: number; carried?: number } | null;
     try {
       r = JSON.parse(line);
     } catch {
       continue;
     }
+    if (typeof r !== 'object' || r === null) continue;
     if (typeof r.reset === 'number') {
       Object.assign(u, { total: 0, window: [], recent: [], resetAtMs: r.reset });
     } else if (typeof r.carried === 'number') {
@@ -75,14 +79,17 @@ export function readUsage(paths: Paths, bucket: string, now: number): Usage {
 }
 
 /** The cap a new submission would break, if any: tasks_total first (time does not free it). */
-export function denial(u: Usage, limits: QuotaConfig): Denial | null {
+function denial(u: Usage, limits: QuotaConfig): Denial | null {
   if (limits.tasksTotal !== null && u.total >= limits.tasksTotal) return { resource: 'tasks_total', used: u.total, limit: limits.tasksTotal, freesAtMs: null };
   if (limits.tasksPerHour !== null && u.window.length >= limits.tasksPerHour) {
-    // the slot frees when enough of the oldest submissions have left the window
-    const freesAtMs = u.window[u.window.length - limits.tasksPerHour] + WINDOW_MS;
-    return { resource: 'tasks_per_hour', used: u.window.length, limit: limits.tasksPerHour, freesAtMs };
+    return { resource: 'tasks_per_hour', used: u.window.length, limit: limits.tasksPerHour, freesAtMs: slotFreesAt(u.window, limits.tasksPerHour) };
   }
   return null;
+}
+
+/** When the window next has room under `limit`: once enough of its oldest submissions have left it. Null when it has room now. */
+function slotFreesAt(window: number[], limit: number | null): number | null {
+  return limit !== null && window.length >= limit ? window[window.length - limit] + WINDOW_MS : null;
 }
 
 export interface BucketStatus {
@@ -97,8 +104,7 @@ export interface BucketStatus {
 /** What `quotas list` shows for one bucket. */
 export function bucketStatus(paths: Paths, bucket: string, limits: QuotaConfig, now: number): BucketStatus {
   const u = readUsage(paths, bucket, now);
-  const d = denial({ ...u, total: 0 }, { ...limits, tasksTotal: null });
-  const frees = d?.freesAtMs ?? (u.window.length ? u.window[0] + WINDOW_MS : null);
+  const frees = slotFreesAt(u.window, limits.tasksPerHour) ?? (u.window.length ? u.window[0] + WINDOW_MS : null);
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     bucket,
@@ -137,7 +143,7 @@ function record(paths: Paths, bucket: string, u: Usage, entry: { job: string; at
   ensureDir(ledgerDir(paths));
   const file = ledgerPath(paths, bucket);
   const line = JSON.stringify(entry);
-  if (u.lines - u.recent.length < COMPACT_AT) return appendLines(file, line + '\n');
+  if (u.lines - u.recent.length < COMPACT_AT) return appendLines(file, (u.torn ? '\n' : '') + line + '\n');
   const head = u.resetAtMs !== null ? [JSON.stringify({ reset: u.resetAtMs })] : [];
   const folded = u.total - u.window.length;
   if (folded > 0) head.push(JSON.stringify({ carried: folded, at: entry.at }));
@@ -158,7 +164,7 @@ export function resetBucket(paths: Paths, bucket: string, now: () => number = Da
   }
 }
 
-export function deniedError(bucket: string, d: Denial, now: number): HerdError {
+function deniedError(bucket: string, d: Denial, now: number): HerdError {
   const data = { error: 'quota_denied', resource: 'Tasks', used: d.used, hard_limit: d.limit };
   if (d.resource === 'tasks_total') {
     return new HerdError(

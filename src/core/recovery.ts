@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { diag } from './diag.js';
 import { EventWriter, readLog } from './eventlog.js';
 import { isTerminal, transition, type Job } from './job.js';
 import type { JobEvent } from './events.js';
@@ -37,7 +38,7 @@ export function recoverIfLost(store: JobStore, job: Job): Job {
   if (job.status === 'pending') {
     if (!nudged.has(job.agent)) {
       nudged.add(job.agent); // once per agent per process: list may show many pending jobs
-      ensureRunner(store.paths, job.agent);
+      if (ensureRunner(store.paths, job.agent)) diag().log('debug', 'runner started for pending jobs', { agent: job.agent });
     }
     return job;
   }
@@ -84,10 +85,12 @@ export function failJob(store: JobStore, job: Job, why: string): Job {
         // the writer died between its complete event and job.json: finish what it started
         const t = { to: complete.status as Ending['status'], exitReason: complete.exitReason as Ending['exitReason'], error: (complete.error as string | null) ?? null };
         const done = store.commit(fresh, { ...t, patch: { recap: recap.build(transition(fresh, { ...t, at: complete.ts })) } }, w.seq);
+        diag().log('info', 'lost job finalized from its complete event', { job: done.id, agent: done.agent, status: done.status });
         return done;
       }
       w.append({ type: 'error', message: why, fatal: true });
       const done = finishJob(store, fresh, w, recap, { status: 'failed', exitReason: 'error', error: why });
+      diag().log('info', 'lost job failed', { job: done.id, agent: done.agent, runnerPid: fresh.runnerPid, host: fresh.host, events: w.seq });
       humanLog(store, done, `failed: ${why}`);
       return done;
     } finally {

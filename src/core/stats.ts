@@ -1,6 +1,7 @@
+import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { currentEntries } from './entries.js';
-import { listDir } from './fsx.js';
+import { dayEntries, dayOf } from './entries.js';
+import { FILE_MODE, listDir, readIfExists, TMP_PREFIX, tryUnlink } from './fsx.js';
 import { ID_LENGTH, idDay, idTime, isJobId } from './ids.js';
 import type { Job } from './job.js';
 import type { JobStore } from './store.js';
@@ -8,9 +9,10 @@ import type { JobStore } from './store.js';
 /**
  * `jobs stats`: figures derived from what is on disk, through the index (a
  * terminal line carries status, times, tokens, cost and event count), so
- * they survive restarts and cost one pass over the index segments. Every
- * figure is about the jobs created in the window (`--since`), of one agent
- * when asked.
+ * they survive restarts. A day whose jobs have all ended is summed once and
+ * kept in a cache beside the index (`DayCache`); only days with live jobs
+ * are read each time. Every figure is about the jobs created in the window
+ * (`--since`), of one agent when asked.
  */
 export interface StatsFilter {
   agent?: string;
@@ -55,96 +57,143 @@ export interface Stats {
 const HISTOGRAM_BOUNDS = [10_000, 60_000, 300_000, 900_000, 3_600_000, 14_400_000];
 const DAY_MS = 86_400_000;
 
-type Acc = AgentStats & { durations: number[] };
-
-const newAcc = (agent: string): Acc => ({
-  agent,
-  jobs: 0,
-  completed: 0,
-  failed: 0,
-  cancelled: 0,
-  queued: 0,
-  running: 0,
-  successRate: null,
-  durationMs: null,
-  tokens: { input: 0, output: 0 },
-  costUsd: 0,
-  durations: [],
-});
-
-export function computeStats(store: JobStore, filter: StatsFilter, check: (job: Job) => Job, now = Date.now()): Stats {
-  const all = newAcc('');
-  const byAgent = new Map<string, Acc>();
-  const perDay = new Map<string, number>();
-  const ids = filter.agent ? new Set<string>() : null;
-  let unreadable = 0;
-  let events = 0;
-  for (const e of currentEntries(store, filter.sinceMs, check)) {
-    if (filter.agent && e.agent !== filter.agent) continue;
-    ids?.add(e.id);
-    all.jobs++;
-    perDay.set(idDay(e.id), (perDay.get(idDay(e.id)) ?? 0) + 1);
-    if (e.status === 'unreadable') {
-      unreadable++;
-      continue;
-    }
-    let acc = byAgent.get(e.agent);
-    if (!acc) byAgent.set(e.agent, (acc = newAcc(e.agent)));
-    acc.jobs++;
-    const key = e.status === 'pending' ? 'queued' : (e.status as 'running' | 'completed' | 'failed' | 'cancelled');
-    if (key in acc) {
-      acc[key]++;
-      all[key]++;
-    }
-    events += e.events;
-    acc.tokens.input += e.inputTokens;
-    acc.tokens.output += e.outputTokens;
-    acc.costUsd += e.costUsd;
-    if (e.completedMs && e.startedMs && e.completedMs >= e.startedMs) acc.durations.push(e.completedMs - e.startedMs);
-  }
-  const agents = [...byAgent.values()].sort((a, b) => (a.agent < b.agent ? -1 : 1)).map(finishAcc);
-  const webhooks = webhookCounts(store.paths.home, keeper(filter, ids));
-  return {
-    since: filter.sinceMs !== undefined ? new Date(filter.sinceMs).toISOString() : null,
-    agent: filter.agent ?? null,
-    created: all.jobs,
-    completed: all.completed,
-    failed: all.failed,
-    cancelled: all.cancelled,
-    queued: all.queued,
-    running: all.running,
-    unreadable,
-    eventsPublished: events,
-    webhooksDelivered: webhooks.delivered,
-    webhooksDeadLettered: webhooks.dead,
-    agents,
-    perDay: dayRange(filter.sinceMs, perDay, now),
-    durationHistogram: histogram([...byAgent.values()].flatMap((a) => a.durations)),
-  };
+/** One agent's jobs of one index day, summed. */
+interface DaySum {
+  jobs: number;
+  queued: number;
+  running: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  unreadable: number;
+  events: number;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  durations: number[];
 }
 
-function finishAcc(a: Acc): AgentStats {
-  const { durations, ...out } = a;
-  const finished = a.completed + a.failed + a.cancelled;
-  out.successRate = finished ? a.completed / finished : null;
-  if (durations.length) {
-    durations.sort((x, y) => x - y);
-    out.durationMs = { p50: percentile(durations, 0.5), p95: percentile(durations, 0.95) };
+/** A day's summary per agent; `settled` when every job in it is terminal, so it can be cached. */
+interface Day {
+  settled: boolean;
+  agents: Record<string, DaySum>;
+}
+
+const newSum = (): DaySum => ({ jobs: 0, queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0, unreadable: 0, events: 0, tokensIn: 0, tokensOut: 0, costUsd: 0, durations: [] });
+
+const COUNTED = { pending: 'queued', running: 'running', completed: 'completed', failed: 'failed', cancelled: 'cancelled', unreadable: 'unreadable' } as const;
+
+function summarizeDay(store: JobStore, day: string, sinceMs: number | undefined, check: (job: Job) => Job): Day {
+  const out: Day = { settled: true, agents: {} };
+  for (const e of dayEntries(store, day, sinceMs, check)) {
+    const key = COUNTED[e.status as keyof typeof COUNTED];
+    if (key !== 'completed' && key !== 'failed' && key !== 'cancelled') out.settled = false;
+    if (!key) continue; // gone: deleted, or a creation in flight
+    const s = (out.agents[e.agent] ??= newSum());
+    s.jobs++;
+    s[key]++;
+    s.events += e.events;
+    s.tokensIn += e.inputTokens;
+    s.tokensOut += e.outputTokens;
+    s.costUsd += e.costUsd;
+    if (e.completedMs && e.startedMs && e.completedMs >= e.startedMs) s.durations.push(e.completedMs - e.startedMs);
   }
-  out.costUsd = Math.round(a.costUsd * 1e6) / 1e6;
   return out;
 }
 
-/** Nearest-rank percentile of sorted values. */
-export const percentile = (sorted: number[], p: number): number => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
-
-function histogram(durations: number[]): Stats['durationHistogram'] {
-  const bins = [...HISTOGRAM_BOUNDS, null].map((upToMs) => ({ upToMs, count: 0 }));
-  for (const d of durations) {
-    const i = HISTOGRAM_BOUNDS.findIndex((b) => d < b);
-    bins[i === -1 ? bins.length - 1 : i].count++;
+export function computeStats(store: JobStore, filter: StatsFilter, check: (job: Job) => Job, now = Date.now()): Stats {
+  store.refreshIndex();
+  const sinceDay = filter.sinceMs !== undefined ? dayOf(filter.sinceMs) : undefined;
+  const cache = new DayCache(store.index.dir);
+  const byAgent = new Map<string, DaySum>();
+  const perDay = new Map<string, number>();
+  for (const day of store.index.days(sinceDay)) {
+    // the window's first day is cut at the --since instant: never cached
+    const partial = day === sinceDay;
+    const stamp = partial ? null : cache.stamp(day);
+    let sum = stamp ? cache.get(day, stamp) : null;
+    if (!sum) {
+      sum = summarizeDay(store, day, partial ? filter.sinceMs : undefined, check);
+      if (stamp && sum.settled) cache.set(day, stamp, sum);
+    }
+    for (const [agent, s] of Object.entries(sum.agents)) {
+      if (filter.agent && agent !== filter.agent) continue;
+      perDay.set(day, (perDay.get(day) ?? 0) + s.jobs);
+      let acc = byAgent.get(agent);
+      if (!acc) byAgent.set(agent, (acc = newSum()));
+      addSum(acc, s);
+    }
   }
-  return bins;
+  cache.save(store.index.days());
+  const total = newSum();
+  for (const s of byAgent.values()) addSum(total, { ...s, durations: [] });
+  const webhooks = webhookCounts(store.paths.home, keeper(store, filter));
+  return {
+    since: filter.sinceMs !== undefined ? new Date(filter.sinceMs).toISOString() : null,
+    agent: filter.agent ?? null,
+    created: total.jobs,
+    completed: total.completed,
+    failed: total.failed,
+    cancelled: total.cancelled,
+    queued: total.queued,
+    running: total.running,
+    unreadable: total.unreadable,
+    eventsPublished: total.events,
+    webhooksDelivered: webhooks.delivered,
+    webhooksDeadLettered: webhooks.dead,
+    // an unreadable job.json may name no agent: counted above, listed under none
+    agents: [...byAgent.entries()].filter(([a]) => a !== '').sort(([a], [b]) => (a < b ? -1 : 1)).map(([agent, s]) => agentStats(agent, s)),
+    perDay: dayRange(filter.sinceMs, perDay, now),
+    durationHistogram: histogram(byAgent.values()),
+  };
+}
+
+function addSum(into: DaySum, s: DaySum): void {
+  into.jobs += s.jobs;
+  into.queued += s.queued;
+  into.running += s.running;
+  into.completed += s.completed;
+  into.failed += s.failed;
+  into.cancelled += s.cancelled;
+  into.unreadable += s.unreadable;
+  into.events += s.events;
+  into.tokensIn += s.tokensIn;
+  into.tokensOut += s.tokensOut;
+  into.costUsd += s.costUsd;
+  for (const d of s.durations) into.durations.push(d);
+}
+
+function agentStats(agent: string, s: DaySum): AgentStats {
+  const finished = s.completed + s.failed + s.cancelled;
+  const d = new Float64Array(s.durations).sort();
+  return {
+    agent,
+    jobs: s.jobs,
+    completed: s.completed,
+    failed: s.failed,
+    cancelled: s.cancelled,
+    queued: s.queued,
+    running: s.running,
+    successRate: finished ? s.completed / finished : null,
+    durationMs: d.length ? { p50: percentile(d, 0.5), p95: percentile(d, 0.95) } : null,
+    tokens: { input: s.tokensIn, output: s.tokensOut },
+    costUsd: Math.round(s.costUsd * 1e6) / 1e6,
+  };
+}
+
+/** Nearest-rank percentile of sorted values. */
+export const percentile = (sorted: ArrayLike<number>, p: number): number => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
+
+function histogram(sums: Iterable<DaySum>): Stats['durationHistogram'] {
+  const counts = new Array<number>(HISTOGRAM_BOUNDS.length + 1).fill(0);
+  for (const s of sums) {
+    for (const d of s.durations) {
+      let i = 0;
+      while (i < HISTOGRAM_BOUNDS.length && d >= HISTOGRAM_BOUNDS[i]) i++;
+      counts[i]++;
+    }
+  }
+  return counts.map((count, i) => ({ upToMs: HISTOGRAM_BOUNDS[i] ?? null, count }));
 }
 
 function dayRange(sinceMs: number | undefined, counts: Map<string, number>, now: number): Stats['perDay'] {
@@ -158,20 +207,97 @@ function dayRange(sinceMs: number | undefined, counts: Map<string, number>, now:
   return out;
 }
 
-/** Which webhook records belong to the selection: by the job id their file is named after. */
-function keeper(filter: StatsFilter, ids: Set<string> | null): ((id: string) => boolean) | undefined {
-  if (ids) return (id) => ids.has(id);
-  if (filter.sinceMs === undefined) return undefined;
-  const sinceSec = Math.floor(filter.sinceMs / 1000) * 1000;
-  return (id) => isJobId(id) && idTime(id) >= sinceSec;
+/** Which webhook records belong to the selection, by the job id their file is named after (its agent looked up in the index). */
+function keeper(store: JobStore, filter: StatsFilter): ((id: string) => boolean) | undefined {
+  if (!filter.agent && filter.sinceMs === undefined) return undefined;
+  const sinceSec = filter.sinceMs !== undefined ? Math.floor(filter.sinceMs / 1000) * 1000 : 0;
+  const agents = new Map<string, Map<string, string>>(); // day → id → agent
+  return (id) => {
+    if (idTime(id) < sinceSec) return false;
+    if (!filter.agent) return true;
+    const day = idDay(id);
+    let m = agents.get(day);
+    if (!m) agents.set(day, (m = new Map(store.index.readDay(day).map((e) => [e.id, e.agent]))));
+    return m.get(id) === filter.agent;
+  };
 }
 
 /**
  * Webhook outcomes as the webhooks module records them: one file per job,
  * named after its id, in webhooks/delivered/ and webhooks/dead/ (missing
- * directories count 0). `keep` filters by the job id a name starts with.
+ * directories count 0; names not starting with a job id are not counted).
+ * `keep` filters by that job id.
  */
-export function webhookCounts(home: string, keep?: (id: string) => boolean): { delivered: number; dead: number } {
-  const count = (dir: string) => listDir(join(home, 'webhooks', dir)).filter((n) => !n.startsWith('.') && (!keep || keep(n.slice(0, ID_LENGTH)))).length;
+export function webhookCounts(home: string, keep: (id: string) => boolean = () => true): { delivered: number; dead: number } {
+  const count = (dir: string) =>
+    listDir(join(home, 'webhooks', dir)).filter((name) => {
+      const id = name.slice(0, ID_LENGTH);
+      return isJobId(id) && keep(id);
+    }).length;
   return { delivered: count('delivered'), dead: count('dead') };
+}
+
+const CACHE_VERSION = 1;
+
+/**
+ * index/stats-cache.json: the summaries of settled days (every job in them
+ * terminal), keyed by their segment's size and mtime — any append (a job
+ * ending, a `gone` line) changes them, so a stale summary is never used.
+ * Derived: delete it and the next `jobs stats` rebuilds it. Written without
+ * fsync: a torn file after a crash only means a miss.
+ */
+class DayCache {
+  private days: Record<string, { stamp: string; agents: Record<string, DaySum> }> = {};
+  private changed = false;
+
+  constructor(private readonly dir: string) {
+    try {
+      const c = JSON.parse(readIfExists(this.file) ?? 'null');
+      if (c?.v === CACHE_VERSION && typeof c.days === 'object') this.days = c.days;
+    } catch {
+      /* torn or foreign: rebuilt */
+    }
+  }
+
+  private get file(): string {
+    return join(this.dir, 'stats-cache.json');
+  }
+
+  /** The segment's size and mtime, taken before it is read (so a line appended meanwhile makes the entry stale, never wrong). */
+  stamp(day: string): string | null {
+    try {
+      const st = fs.statSync(join(this.dir, `seg-${day}.tsv`));
+      return `${st.size}:${st.mtimeMs}`;
+    } catch {
+      return null;
+    }
+  }
+
+  get(day: string, stamp: string): Day | null {
+    const c = this.days[day];
+    return c && c.stamp === stamp ? { settled: true, agents: c.agents } : null;
+  }
+
+  set(day: string, stamp: string, d: Day): void {
+    this.days[day] = { stamp, agents: d.agents };
+    this.changed = true;
+  }
+
+  /** Writes the cache if it changed, dropping days whose segment is gone. */
+  save(existing: string[]): void {
+    const keep = new Set(existing);
+    for (const day of Object.keys(this.days)) {
+      if (keep.has(day)) continue;
+      delete this.days[day];
+      this.changed = true;
+    }
+    if (!this.changed) return;
+    const tmp = join(this.dir, `${TMP_PREFIX}stats-cache-${process.pid}`);
+    try {
+      fs.writeFileSync(tmp, JSON.stringify({ v: CACHE_VERSION, days: this.days }), { mode: FILE_MODE });
+      fs.renameSync(tmp, this.file);
+    } catch {
+      tryUnlink(tmp); // a cache that cannot be written is only slower next time
+    }
+  }
 }

@@ -63,20 +63,21 @@ export function resume(store: JobStore, parent: Job, prompt: string | undefined)
     throw new HerdError('conflict', `job ${parent.id} is still ${parent.status}; only a finished job can be resumed`, `herdctl jobs logs ${parent.id} --follow  (or: herdctl jobs cancel ${parent.id})`);
   }
   const text = prompt ?? RESUME_PROMPT;
-  const create = () => store.create({
-    agent: parent.agent,
-    prompt: parent.sessionId ? text : recapPrompt(parent, text),
-    workspace: parent.workspace,
-    trigger: 'resume',
-    parentJobId: parent.id,
-    priority: parent.priority,
-    tags: parent.tags,
-    webhookUrl: parent.webhookUrl,
-    quotaBucket: parent.quotaBucket,
-    sessionId: parent.sessionId,
-    config: parent.config,
-    settings: parent.settings,
-  });
+  const create = () =>
+    store.create({
+      agent: parent.agent,
+      prompt: parent.sessionId ? text : recapPrompt(parent, text),
+      workspace: parent.workspace,
+      trigger: 'resume',
+      parentJobId: parent.id,
+      priority: parent.priority,
+      tags: parent.tags,
+      webhookUrl: parent.webhookUrl,
+      quotaBucket: parent.quotaBucket,
+      sessionId: parent.sessionId,
+      config: parent.config,
+      settings: parent.settings,
+    });
   // a resumed job counts against its parent's bucket, capped as the parent's config says now
   const bucket = parent.quotaBucket;
   const job = bucket ? withQuota(store.paths, bucket, bucketLimits(parent.config, bucket), create) : create();
@@ -91,7 +92,8 @@ const UNCAPPED: QuotaConfig = { tasksPerHour: null, tasksTotal: null };
 function bucketLimits(configFile: string | null, bucket: string): QuotaConfig {
   if (!configFile) return UNCAPPED;
   try {
-    return loadConfig(configFile).quotas[bucket] ?? UNCAPPED;
+    const { quotas } = loadConfig(configFile);
+    return Object.hasOwn(quotas, bucket) ? quotas[bucket] : UNCAPPED;
   } catch {
     return UNCAPPED;
   }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { STALE_MS } from './lock.js';
-import { dueDeliveries, Outbox } from './webhook-outbox.js';
+import { isDue, Outbox, pendingRecords } from './webhook-outbox.js';
 
 /**
  * "Any command finding due deliveries delivers them" without making the
@@ -11,11 +11,13 @@ import { dueDeliveries, Outbox } from './webhook-outbox.js';
  */
 export function kickDeliveries(home: string, now: number = Date.now(), env: NodeJS.ProcessEnv = process.env): boolean {
   const outbox = new Outbox(home);
-  const due = dueDeliveries(outbox, now).filter((d) => {
-    const claimed = outbox.lockMtime(d.jobId);
+  const unclaimed = (id: string) => {
+    const claimed = outbox.lockMtime(id);
     return claimed === null || now - claimed > STALE_MS;
-  });
-  if (due.length === 0) return false;
+  };
+  let found = false;
+  for (const r of pendingRecords(outbox)) if ((found = isDue(r, now) && unclaimed(r.jobId))) break;
+  if (!found) return false;
   const ts = import.meta.url.endsWith('.ts');
   const main = fileURLToPath(new URL(`../webhooks-main.${ts ? 'ts' : 'js'}`, import.meta.url));
   spawn(process.execPath, [...(ts ? ['--import', 'tsx'] : []), main, home], { detached: true, stdio: 'ignore', env, cwd: home }).unref();

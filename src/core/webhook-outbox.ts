@@ -132,13 +132,18 @@ export class Outbox {
   }
 }
 
-/** Pending records that are due now, soonest first; a record a crash left mid-settle (not "pending" inside) counts as due. */
-export function dueDeliveries(outbox: Outbox, now: number): Delivery[] {
-  const due: Delivery[] = [];
+/** Its next attempt has come; a record a crash left mid-settle (not "pending" inside) is due too, to be settled. */
+export const isDue = (r: Delivery, now: number): boolean => r.status !== 'pending' || r.nextAttemptAt === null || Date.parse(r.nextAttemptAt) <= now;
+
+/** The readable records in pending/, read one at a time. */
+export function* pendingRecords(outbox: Outbox): Generator<Delivery> {
   for (const id of outbox.ids('pending')) {
     const r = outbox.read('pending', id);
-    if (!r || 'problem' in r) continue;
-    if (r.status !== 'pending' || r.nextAttemptAt === null || Date.parse(r.nextAttemptAt) <= now) due.push(r);
+    if (r && !('problem' in r)) yield r;
   }
-  return due.sort((a, b) => (a.nextAttemptAt ?? '').localeCompare(b.nextAttemptAt ?? ''));
+}
+
+/** Pending records whose next attempt has come, soonest first. */
+export function dueDeliveries(outbox: Outbox, now: number): Delivery[] {
+  return [...pendingRecords(outbox)].filter((r) => isDue(r, now)).sort((a, b) => (a.nextAttemptAt ?? '').localeCompare(b.nextAttemptAt ?? ''));
 }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig, type WebhooksConfig } from './config.js';
-import { Diag } from './diag.js';
+import { diag as processDiag, type Diag } from './diag.js';
 import { formatDuration } from './duration.js';
 import { HerdError } from './errors.js';
 import { isTerminal, type Job } from './job.js';
@@ -19,9 +19,7 @@ import { dueDeliveries, Outbox, type Delivery, type WebhookPayload } from './web
  */
 
 export interface DeliverOptions {
-  now?: () => number;
   diag?: Diag;
-  fetch?: typeof fetch;
 }
 
 export type Outcome = 'delivered' | 'retrying' | 'dead' | 'skipped';
@@ -69,7 +67,7 @@ function withSettings(rec: Delivery, s: WebhooksConfig): Delivery {
  * crash anywhere after it still gets the status out; a recovery that ends the
  * job differently replaces the record. Never throws: ending the job matters more.
  */
-export function enqueueWebhook(home: string, job: Job, diag: Diag = new Diag()): Delivery | null {
+export function enqueueWebhook(home: string, job: Job, diag: Diag = processDiag()): Delivery | null {
   if (!job.webhookUrl || !isTerminal(job.status)) return null;
   try {
     const now = new Date().toISOString();
@@ -106,11 +104,20 @@ export function enqueueWebhook(home: string, job: Job, diag: Diag = new Diag()):
 /** Delivers every due delivery not claimed by someone else; for the runner, the scheduler and the detached worker. */
 export async function deliverDue(home: string, opts: DeliverOptions = {}): Promise<DeliveryReport> {
   const outbox = new Outbox(home);
-  const due = dueDeliveries(outbox, (opts.now ?? Date.now)());
+  const due = dueDeliveries(outbox, Date.now());
   const report: DeliveryReport = { delivered: 0, retrying: 0, dead: 0, skipped: 0 };
   let next = 0;
   const worker = async () => {
-    while (next < due.length) report[await deliverOne(outbox, due[next++].jobId, opts)]++;
+    while (next < due.length) {
+      const id = due[next++].jobId;
+      try {
+        report[await deliverOne(outbox, id, opts)]++;
+      } catch (e) {
+        // a file error on one delivery (ENOSPC, EACCES …) must not stop the others
+        (opts.diag ?? processDiag()).log('error', 'webhook delivery failed', { job: id, error: (e as NodeJS.ErrnoException).code ?? 'error' });
+        report.skipped++;
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL, due.length) }, worker));
   return report;
@@ -128,7 +135,7 @@ async function deliverOne(outbox: Outbox, id: string, opts: DeliverOptions): Pro
       outbox.settle(rec); // a crash came between rewriting it and moving it
       return 'skipped';
     }
-    if (rec.nextAttemptAt && Date.parse(rec.nextAttemptAt) > (opts.now ?? Date.now)()) return 'skipped';
+    if (rec.nextAttemptAt && Date.parse(rec.nextAttemptAt) > Date.now()) return 'skipped';
     const done = await attempt(outbox, rec, opts, claim.lost);
     return done.status === 'pending' ? 'retrying' : done.status;
   } finally {
@@ -155,8 +162,8 @@ export async function redeliver(home: string, id: string, opts: DeliverOptions =
     const found = (['pending', 'dead', 'delivered'] as const).map((s) => outbox.read(s, id)).find((r) => r !== null);
     if (!found) throw new HerdError('not_found', `no webhook delivery for ${id}`, 'herdctl webhooks list');
     if ('problem' in found) throw new HerdError('corrupt', found.problem, `inspect it with: cat ${outbox.file('pending', id)}`);
-    const now = new Date((opts.now ?? Date.now)()).toISOString();
-    const diag = opts.diag ?? new Diag();
+    const now = new Date().toISOString();
+    const diag = opts.diag ?? processDiag();
     const fresh = withSettings(
       { ...found, status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, lastStatus: null, finishedAt: null },
       settingsFrom(found.config, home, diag),
@@ -178,15 +185,15 @@ interface Result {
 
 /** Sends once and records the outcome (unless the lock was lost meanwhile: the new holder owns the record then). */
 async function attempt(outbox: Outbox, rec: Delivery, opts: DeliverOptions, lost: () => boolean): Promise<Delivery> {
-  const diag = opts.diag ?? new Diag();
+  const diag = opts.diag ?? processDiag();
   const n = rec.attempts + 1;
-  const r = await post(rec, n, opts.fetch ?? fetch);
-  const at = (opts.now ?? Date.now)();
+  const r = await post(rec, n);
+  const at = Date.now();
   const next: Delivery = { ...rec, attempts: n, lastAttemptAt: new Date(at).toISOString(), lastStatus: r.httpStatus, lastError: r.error };
   const fields = { job: rec.jobId, attempt: n, http: r.httpStatus, error: r.httpStatus === null ? r.error : undefined };
   if (r.ok || r.permanent || n > rec.retryMax) {
     Object.assign(next, { status: r.ok ? 'delivered' : 'dead', nextAttemptAt: null, finishedAt: next.lastAttemptAt });
-    diag.log(r.ok ? 'info' : 'warn', r.ok ? 'webhook delivered' : 'webhook dead-lettered', { ...fields, permanent: r.permanent });
+    diag.log(r.ok ? 'info' : 'warn', r.ok ? 'webhook delivered' : 'webhook dead-lettered', r.ok ? fields : { ...fields, permanent: r.permanent });
   } else {
     const delay = backoff(rec.retryBaseMs, n);
     next.nextAttemptAt = new Date(at + delay).toISOString();
@@ -207,7 +214,7 @@ export function backoff(baseMs: number, n: number, rnd: number = Math.random()):
   return Math.round(d * (1 - JITTER + 2 * JITTER * rnd));
 }
 
-async function post(rec: Delivery, n: number, doFetch: typeof fetch): Promise<Result> {
+async function post(rec: Delivery, n: number): Promise<Result> {
   if (!URL.canParse(rec.url) || !/^https?:$/.test(new URL(rec.url).protocol)) {
     return { ok: false, permanent: true, httpStatus: null, error: 'not an http(s) URL' };
   }
@@ -219,7 +226,7 @@ async function post(rec: Delivery, n: number, doFetch: typeof fetch): Promise<Re
   };
   if (rec.signature) headers['x-herdctl-signature'] = rec.signature;
   try {
-    const res = await doFetch(rec.url, {
+    const res = await fetch(rec.url, {
       method: 'POST',
       headers,
       body: JSON.stringify(rec.payload),

@@ -8,7 +8,7 @@ import { checkName } from '../core/paths.js';
 import { PRIORITY_MAX, PRIORITY_MIN } from '../core/queue.js';
 import type { JobStore } from '../core/store.js';
 import { resume, submit } from '../core/submit.js';
-import { badRequest, Fields, HttpError, readJsonBody, sendJson } from './http.js';
+import { badRequest, Fields, readJsonBody, sendJson } from './http.js';
 import type { Request } from './router.js';
 import type { EventStreams } from './sse.js';
 
@@ -36,13 +36,10 @@ function jobId(ctx: ApiContext, r: ApiRequest, input: string): string {
 }
 
 export function listJobs(ctx: ApiContext, r: ApiRequest): void {
-  const q = r.query;
-  for (const k of q.keys()) if (!['status', 'agent', 'since', 'limit'].includes(k)) throw badRequest(`unknown query parameter "${k}"; allowed: status, agent, since, limit`);
+  const q = onlyParams(r.query, ['status', 'agent', 'since', 'limit']);
   const status = q.get('status') || undefined;
   if (status && !(JOB_STATUSES as readonly string[]).includes(status)) throw badRequest(`status must be one of ${JOB_STATUSES.join(', ')}`);
-  const limitText = q.get('limit') || '20';
-  const limit = /^\d+$/.test(limitText) ? Number(limitText) : NaN;
-  if (!(limit >= 1 && limit <= MAX_LIST)) throw badRequest(`limit must be an integer from 1 to ${MAX_LIST}`);
+  const limit = limitParam(q, 20);
   const { data } = jobsList({ status, agent: q.get('agent') || undefined, since: q.get('since') || undefined, limit }, quiet(ctx.store.paths.home));
   sendJson(r.res, 200, { jobs: data });
 }
@@ -142,9 +139,38 @@ export function health(ctx: ApiContext, r: ApiRequest, version: string): void {
   });
 }
 
-export const notImplemented = (what: string) => (): never => {
-  throw new HttpError(501, 'not_implemented', what);
-};
+/** The `jobs stats --json` counters; ?agent= and ?since= as there. */
+export async function metrics(ctx: ApiContext, r: ApiRequest): Promise<void> {
+  const q = onlyParams(r.query, ['agent', 'since']);
+  const { jobsStats } = await import('../actions/stats.js'); // loaded when first asked for, like the webhook modules below
+  sendJson(r.res, 200, jobsStats({ agent: q.get('agent') || undefined, since: q.get('since') || undefined }, quiet(ctx.store.paths.home)).data);
+}
+
+export async function deadLetters(ctx: ApiContext, r: ApiRequest): Promise<void> {
+  const limit = limitParam(onlyParams(r.query, ['limit']), 100);
+  const { webhooksList } = await import('../actions/webhooks.js');
+  sendJson(r.res, 200, { dead_letters: webhooksList({ dead: true, limit }, quiet(ctx.store.paths.home)).data });
+}
+
+/** Back to pending with its attempts reset, then one attempt now: the record says how that went (status delivered, pending or dead). */
+export async function redeliver(ctx: ApiContext, r: ApiRequest): Promise<void> {
+  const { webhooksRedeliver } = await import('../actions/webhooks.js');
+  const { data } = await webhooksRedeliver(r.params.id, quiet(ctx.store.paths.home));
+  r.jobId = data?.jobId;
+  sendJson(r.res, 200, data);
+}
+
+function onlyParams(q: URLSearchParams, allowed: string[]): URLSearchParams {
+  for (const k of q.keys()) if (!allowed.includes(k)) throw badRequest(`unknown query parameter "${k}"; allowed: ${allowed.join(', ')}`);
+  return q;
+}
+
+function limitParam(q: URLSearchParams, fallback: number): number {
+  const text = q.get('limit') || String(fallback);
+  const limit = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(limit >= 1 && limit <= MAX_LIST)) throw badRequest(`limit must be an integer from 1 to ${MAX_LIST}`);
+  return limit;
+}
 
 function isHttpUrl(s: string): boolean {
   try {

@@ -22,8 +22,6 @@ export interface ServeOptions {
   token: string;
   config: () => Config;
   diag: Diag;
-  /** How often a followed job's output is re-read when no file event woke us (tests turn it down). */
-  pollMs?: number;
 }
 
 export interface RunningServer {
@@ -55,9 +53,9 @@ function routes(ctx: api.ApiContext): Route[] {
     r('GET', '/jobs/:id/events', (q) => api.events(ctx, q)),
     r('POST', '/v1/resume', (q) => api.resumeJob(ctx, q)),
     r('GET', '/v1/agents', (q) => api.agents(ctx, q)),
-    r('GET', '/v1/metrics/jobs', api.notImplemented('metrics are not available in this build (src/core/stats.ts is missing)')),
-    r('GET', '/v1/jobs/dead-letters', api.notImplemented('webhooks are not available in this build (src/core/webhooks.ts is missing)')),
-    r('POST', '/v1/jobs/:id/webhook/redeliver', api.notImplemented('webhooks are not available in this build (src/core/webhooks.ts is missing)')),
+    r('GET', '/v1/metrics/jobs', (q) => api.metrics(ctx, q)),
+    r('GET', '/v1/jobs/dead-letters', (q) => api.deadLetters(ctx, q)),
+    r('POST', '/v1/jobs/:id/webhook/redeliver', (q) => api.redeliver(ctx, q)),
   ];
 }
 
@@ -70,10 +68,7 @@ function routes(ctx: api.ApiContext): Route[] {
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const store = new JobStore(opts.home);
   store.init();
-  const streams = new EventStreams(
-    { outputFile: (id) => store.paths.outputFile(id), isOver: (id) => isTerminal(recoverIfLost(store, store.read(id)).status) },
-    opts.pollMs,
-  );
+  const streams = new EventStreams({ outputFile: (id) => store.paths.outputFile(id), isOver: (id) => isTerminal(recoverIfLost(store, store.read(id)).status) });
   const router = new Router(routes({ store, config: opts.config, streams }));
   const authorized = makeAuthCheck(opts.token);
 
@@ -82,8 +77,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     let route = '-';
     const r: api.ApiRequest = { req, res, params: {}, query: new URLSearchParams() };
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const m = router.match(req.method ?? 'GET', url.pathname);
+      const target = req.url ?? '/';
+      const q = target.indexOf('?');
+      const m = router.match(req.method ?? 'GET', q === -1 ? target : target.slice(0, q));
       route = m.route.pattern;
       if (m.route.auth && !authorized(req)) {
         throw new HttpError(401, 'unauthorized', 'missing or wrong token: send Authorization: Bearer <token> (the token is in serve.token in the state dir, or $HERDCTL_TOKEN)', {
@@ -91,13 +87,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         });
       }
       r.params = m.params;
-      r.query = url.searchParams;
+      r.query = new URLSearchParams(q === -1 ? '' : target.slice(q + 1));
       await m.route.handler(r);
     } catch (e) {
       const err = e instanceof HttpError ? e : e instanceof HerdError ? fromHerdError(e) : null;
-      if (!err) opts.diag.log('error', 'request failed', { method: req.method, route, job: r.jobId, error: (e as Error)?.name ?? 'unknown' });
+      // a bug: its type and where it was thrown are logged, not its message (which might quote job content)
+      if (!err) opts.diag.log('error', 'request failed', { method: req.method, route, job: r.jobId, error: (e as Error)?.name ?? typeof e, at: (e as Error)?.stack?.split('\n')[1]?.trim() });
       if (res.headersSent) res.destroy();
-      else sendError(res, err ?? new HttpError(500, 'internal', 'internal error (details in the server log with HERDCTL_LOG=debug)'));
+      else sendError(res, err ?? new HttpError(500, 'internal', 'internal error (the server log says where)'));
     } finally {
       opts.diag.log('info', 'request', { method: req.method, route, status: res.statusCode, ms: Math.round(performance.now() - t0), job: r.jobId });
     }

@@ -3,7 +3,7 @@ import { readLog, type LogLine } from '../core/eventlog.js';
 import { followLog } from '../core/follow.js';
 
 /** Where a job's events are, and whether it is over (terminal job.json): what the streams need from the store. */
-export interface EventSource {
+export interface StreamSource {
   outputFile(id: string): string;
   isOver(id: string): boolean;
 }
@@ -12,7 +12,7 @@ export interface EventSource {
 const CHUNK = 256 * 1024;
 /** A live batch is sent once it is this large, even before the tail is caught up. */
 const BATCH = 256 * 1024;
-/** Bytes queued on a live client's socket past which it drops back to reading the file itself. */
+/** Default of StreamOptions.maxLagBytes. */
 const MAX_LAG = 4 * 1024 * 1024;
 
 /** One SSE event: `id` is the seq, so EventSource's Last-Event-ID is "the last seq I have". */
@@ -22,6 +22,14 @@ function frame(l: LogLine): string {
   // a stored line is one JSON line; a stray CR inside it (legal JSON whitespace) would split the SSE field
   const data = l.raw.includes('\r') ? JSON.stringify(e) : l.raw;
   return `id: ${e.seq}\nevent: ${type}\ndata: ${data}\n\n`;
+}
+
+export interface StreamOptions {
+  /** How often a followed file is re-read when no file event woke us. */
+  pollMs?: number;
+  keepaliveMs?: number;
+  /** Bytes queued on a live client's socket past which it drops back to reading the file itself. */
+  maxLagBytes?: number;
 }
 
 interface Follower {
@@ -48,21 +56,25 @@ export class EventStreams {
   private readonly hubs = new Map<string, Hub>();
   private readonly open = new Set<Follower>();
   private readonly keepalive: NodeJS.Timeout;
+  private readonly pollMs: number;
+  private readonly maxLag: number;
 
   constructor(
-    readonly source: EventSource,
-    readonly pollMs = 100,
-    keepaliveMs = 15_000,
+    readonly source: StreamSource,
+    opts: StreamOptions = {},
   ) {
+    this.pollMs = opts.pollMs ?? 100;
+    this.maxLag = opts.maxLagBytes ?? MAX_LAG;
     // a comment line now and then keeps idle connections (and proxies) from timing out
     this.keepalive = setInterval(() => {
       for (const hub of this.hubs.values()) for (const f of hub.followers) f.res.write(': keepalive\n\n');
-    }, keepaliveMs);
+    }, opts.keepaliveMs ?? 15_000);
     this.keepalive.unref();
   }
 
-  get clients(): number {
-    return this.open.size;
+  /** Open streams, and jobs with a live tail (for tests and leak checks). */
+  get size(): { clients: number; tails: number } {
+    return { clients: this.open.size, tails: this.hubs.size };
   }
 
   /** Streams job `id`'s events with seq > after, history then live; resolves when the stream ends (complete, client gone, or close()). */
@@ -75,7 +87,7 @@ export class EventStreams {
         this.leave(f);
         this.finish(f);
       });
-      void this.pump(f);
+      this.start(f);
     });
   }
 
@@ -85,6 +97,11 @@ export class EventStreams {
     for (const hub of this.hubs.values()) hub.stop();
     this.hubs.clear();
     for (const f of this.open) this.end(f);
+  }
+
+  /** A stream whose file cannot be read any more (deleted, permissions) just ends. */
+  private start(f: Follower): void {
+    this.pump(f).catch(() => this.end(f));
   }
 
   /** Reads the file from the client's offset up to the hub's (or the end), then joins the hub. */
@@ -114,15 +131,18 @@ export class EventStreams {
       if (complete) return this.end(f);
       if (!ok) await drained(f.res);
       if (!ok || capped) continue;
-      // Caught up. A hub only ever starts at a whole-line offset at or past every client's, so offset ≤ hub.sent.
+      // caught up with the live tail (or with the file, when nothing tails it yet)
       const now = this.hubs.get(f.id);
       if (now && now.sent === f.offset) {
         now.followers.add(f);
         return;
       }
-      if (now || hub) continue; // the hub moved on while we wrote, or ended (the job did): read on
-      this.startHub(f.id, f.offset).followers.add(f);
-      return;
+      if (!now && !hub) {
+        this.startHub(f.id, f.offset).followers.add(f);
+        return;
+      }
+      // the hub moved on while we waited for the socket, or ended (the job did): read on, after a turn of the loop
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
@@ -159,7 +179,7 @@ export class EventStreams {
   /**
    * Sends the hub's pending lines to its live clients, one buffer shared by
    * all. A client whose socket lags too far behind goes back to reading the
-   * file at its own pace, so a slow reader costs no memory here.
+   * file at its own pace, so a slow reader holds at most maxLagBytes here.
    */
   private broadcast(hub: Hub): void {
     const batch = hub.take();
@@ -168,9 +188,9 @@ export class EventStreams {
       const data = f.after < batch.firstSeq ? batch.data : batch.after(f.after);
       if (data.length > 0) f.res.write(data);
       f.offset = batch.end;
-      if (f.res.writableLength > MAX_LAG) {
+      if (f.res.writableLength > this.maxLag) {
         hub.followers.delete(f);
-        void drained(f.res).then(() => this.pump(f));
+        void drained(f.res).then(() => this.start(f));
       }
     }
   }

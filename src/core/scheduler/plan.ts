@@ -206,8 +206,8 @@ export function nextFire(s: PlannedSchedule, after: number): number | null {
   return null;
 }
 
-/** The last tick at or before t. */
-function lastFire(s: PlannedSchedule, t: number): number | null {
+/** The last tick at or before t (a disabled schedule's too: the scheduler asks only for enabled ones). */
+export function lastFire(s: PlannedSchedule, t: number): number | null {
   if (s.cron !== null) return cronNeighbour(s.cron, s.timezone, t, -1);
   if (s.everyMs !== null) return Math.floor(t / s.everyMs) * s.everyMs;
   return null;
@@ -265,9 +265,9 @@ function compactDuration(ms: number): string {
   return text || '0s';
 }
 
-/** One line for listings: `cron "0 9 * * 1-5" Europe/Berlin`, `every 15m`. */
-export function describeSchedule(s: PlannedSchedule): string {
-  if (s.cron !== null) return `cron "${s.cron}" ${s.timezone}`;
+/** One line for listings: `cron "0 9 * * 1-5" Europe/Berlin`, `every 15m`; without the zone for a table with its own column. */
+export function describeSchedule(s: PlannedSchedule, withZone = true): string {
+  if (s.cron !== null) return withZone ? `cron "${s.cron}" ${s.timezone}` : `cron "${s.cron}"`;
   if (s.everyMs !== null) return `every ${compactDuration(s.everyMs)}`;
   return 'never';
 }

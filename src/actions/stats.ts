@@ -1,0 +1,29 @@
+import { HerdError } from '../core/errors.js';
+import { parseSince } from '../core/duration.js';
+import { checkName, resolveHome } from '../core/paths.js';
+import { recoverIfLost } from '../core/recovery.js';
+import { computeStats, type Stats } from '../core/stats.js';
+import { JobStore } from '../core/store.js';
+import { renderStats } from '../render/stats.js';
+import { palette } from '../render/style.js';
+import type { ActionResult, Ctx } from './types.js';
+
+export interface StatsFlags {
+  agent?: string;
+  since?: string;
+}
+
+export function jobsStats(flags: StatsFlags, ctx: Ctx): ActionResult<Stats> {
+  const now = Date.now();
+  let sinceMs: number | undefined;
+  if (flags.since !== undefined) {
+    const t = parseSince(flags.since, now);
+    if (t === null) throw new HerdError('usage', `--since ${JSON.stringify(flags.since)} is neither a duration (24h, 7d) nor a date (2024-01-15)`, 'herdctl jobs stats --since 7d');
+    sinceMs = t;
+  }
+  if (flags.agent) checkName(flags.agent, 'agent');
+  const store = new JobStore(resolveHome(ctx.home));
+  const stats = computeStats(store, { agent: flags.agent, sinceMs }, (job) => recoverIfLost(store, job), now);
+  if (!ctx.json) ctx.log(stats.created === 0 && !flags.since && !flags.agent ? 'No jobs yet. Start one with: herdctl run <agent>' : renderStats(stats, palette()));
+  return { data: stats };
+}

@@ -1,0 +1,14 @@
+import { BaseCommand } from '../../base.js';
+import { configFlag } from '../../config-flag.js';
+import { listSchedules } from '../../actions/schedules.js';
+
+export default class SchedulesList extends BaseCommand {
+  static summary = 'List the schedules of the config: last fire, next fire, last outcome';
+  static examples = ['<%= config.bin %> schedules list', '<%= config.bin %> schedules list --json'];
+  static flags = { config: configFlag };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(SchedulesList);
+    return this.finish(listSchedules(flags, this.ctx(flags.home)));
+  }
+}

@@ -1,0 +1,118 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { diag } from './diag.js';
+import { dayEntries, dayOf } from './entries.js';
+import { isErrno } from './errors.js';
+import { ensureDir, listDir, tryUnlink } from './fsx.js';
+import { idDay, idTime } from './ids.js';
+import { markerLine } from './index-log.js';
+import { TERMINAL, type Job, type JobStatus } from './job.js';
+import type { JobStore } from './store.js';
+
+/**
+ * `jobs prune`: deletes whole job directories of finished jobs, safely while
+ * other commands run. A job leaves jobs/ by one rename into trash/ (readers
+ * see it whole or not at all; two pruners cannot both take it), then its
+ * index line is marked `gone` and the trash copy and its human log deleted.
+ * Pending and running jobs are never touched; nor is an unreadable job.json.
+ */
+export interface PruneOptions {
+  olderThanMs: number;
+  status?: JobStatus;
+  /** the newest N matching jobs are kept whatever their age */
+  keepLast?: number;
+  dryRun?: boolean;
+}
+
+export interface PrunedJob {
+  id: string;
+  agent: string;
+  status: string;
+  endedAt: string;
+}
+
+/** renames per index sync: the index is marked in sync once per batch, not once per job */
+const BATCH = 200;
+/** a segment this recent may still get lines (new jobs, clock skew between hosts): never deleted */
+const SEGMENT_KEEP_MS = 2 * 86_400_000;
+
+export function pruneJobs(store: JobStore, opts: PruneOptions, check: (job: Job) => Job, now = Date.now()): PrunedJob[] {
+  store.refreshIndex();
+  sweepTrash(store);
+  const cutoff = now - opts.olderThanMs;
+  const keepLast = opts.keepLast ?? 0;
+  const picked: PrunedJob[] = [];
+  let kept = 0;
+  for (const day of store.index.days()) {
+    if (keepLast === 0 && day > dayOf(cutoff)) continue; // created after the cutoff: cannot have ended before it
+    for (const e of dayEntries(store, day, undefined, check)) {
+      if (!TERMINAL.has(e.status as JobStatus) || (opts.status && e.status !== opts.status)) continue;
+      if (kept < keepLast) {
+        kept++;
+        continue;
+      }
+      const endedMs = e.completedMs || idTime(e.id);
+      if (endedMs < cutoff) picked.push({ id: e.id, agent: e.agent, status: e.status, endedAt: new Date(endedMs).toISOString() });
+    }
+  }
+  const done = opts.dryRun ? picked : remove(store, picked, now);
+  diag().log('info', 'prune done', { deleted: opts.dryRun ? 0 : done.length, matched: picked.length, dryRun: !!opts.dryRun });
+  return done;
+}
+
+const trashDir = (store: JobStore) => join(store.paths.home, 'trash');
+
+function remove(store: JobStore, jobs: PrunedJob[], now: number): PrunedJob[] {
+  const trash = trashDir(store);
+  ensureDir(trash);
+  const removed: PrunedJob[] = [];
+  for (let i = 0; i < jobs.length; i += BATCH) {
+    const moved: [PrunedJob, string][] = [];
+    const inSync = store.index.beforeOwnChange();
+    for (const j of jobs.slice(i, i + BATCH)) {
+      const to = join(trash, `${j.id}-${Math.random().toString(36).slice(2, 10)}`);
+      try {
+        fs.renameSync(store.paths.job(j.id), to);
+      } catch (e) {
+        if (isErrno(e, 'ENOENT')) continue; // deleted meanwhile (another prune)
+        throw e;
+      }
+      store.index.append(j.id, markerLine(j.id, 'gone', j.agent));
+      moved.push([j, to]);
+    }
+    store.index.afterOwnChange(inSync);
+    for (const [j, to] of moved) {
+      deleteTree(to);
+      try {
+        tryUnlink(store.paths.agentLog(j.agent, j.id));
+      } catch {
+        /* an agent name no log path can be made of: there is no log */
+      }
+      diag().log('debug', 'job pruned', { job: j.id, agent: j.agent, status: j.status });
+      removed.push(j);
+    }
+  }
+  dropEmptySegments(store, removed, now);
+  return removed;
+}
+
+/** Index segments left holding only `gone` lines are deleted, so the index shrinks with the jobs. */
+function dropEmptySegments(store: JobStore, removed: PrunedJob[], now: number): void {
+  const old = dayOf(now - SEGMENT_KEEP_MS);
+  for (const day of new Set(removed.map((j) => idDay(j.id)))) {
+    if (day < old && store.index.readDay(day).length === 0) tryUnlink(join(store.index.dir, `seg-${day}.tsv`));
+  }
+}
+
+/** What a crashed prune left in trash/: already out of jobs/, so safe to delete whenever. */
+function sweepTrash(store: JobStore): void {
+  for (const name of listDir(trashDir(store))) deleteTree(join(trashDir(store), name));
+}
+
+function deleteTree(path: string): void {
+  try {
+    fs.rmSync(path, { recursive: true, force: true });
+  } catch {
+    /* left for the next prune's sweep */
+  }
+}

@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HerdError } from '../errors.js';
+import { readIfExists, tryUnlink, writeFileAtomic } from '../fsx.js';
+import { identify, liveness, type ProcIdentity } from '../liveness.js';
+import { isLocked, takeOverDead, tryLockSync } from '../lock.js';
+
+/**
+ * One scheduler per state dir: a proper-lockfile lock (`scheduler/scheduler.lock/`,
+ * heartbeat every 5 s, stale after 20 s) plus an identity file beside it naming
+ * the holder's pid, start time, host and boot, so a killed scheduler on this host
+ * is taken over at once and a live one can be named in the refusal.
+ */
+export interface SchedulerIdentity extends ProcIdentity {
+  startedAt: string;
+}
+
+const lockPath = (home: string): string => join(home, 'scheduler', 'scheduler');
+const identityFile = (home: string): string => join(home, 'scheduler', 'scheduler.json');
+
+export function readSchedulerIdentity(home: string): SchedulerIdentity | null {
+  try {
+    return JSON.parse(readIfExists(identityFile(home)) ?? 'null');
+  } catch {
+    return null;
+  }
+}
+
+/** The live scheduler of this state dir, if any (for listings). */
+export function runningScheduler(home: string): SchedulerIdentity | null {
+  if (!isLocked(lockPath(home))) return null;
+  const who = readSchedulerIdentity(home);
+  return who && liveness(who) !== 'dead' ? who : null;
+}
+
+/** How long a second scheduler waits for the first one's identity file (it writes it right after the lock). */
+const IDENTITY_WAIT_MS = 1000;
+
+/**
+ * Becomes this state dir's scheduler, or throws `conflict` naming the live one.
+ * Returns the release function (identity file first, then the lock).
+ */
+export async function acquireScheduler(home: string, onLost: (e: Error) => void): Promise<() => void> {
+  const lock = lockPath(home);
+  const holderDead = () => {
+    const w = readSchedulerIdentity(home);
+    return w !== null && liveness(w) === 'dead';
+  };
+  const deadline = Date.now() + IDENTITY_WAIT_MS;
+  for (;;) {
+    const release = tryLockSync(lock, onLost) ?? (holderDead() ? takeOverDead(lock, holderDead, onLost) : null);
+    if (release) {
+      const me: SchedulerIdentity = { ...identify(process.pid), startedAt: new Date().toISOString() };
+      writeFileAtomic(identityFile(home), JSON.stringify(me) + '\n');
+      return () => {
+        tryUnlink(identityFile(home));
+        release();
+      };
+    }
+    const who = readSchedulerIdentity(home);
+    if ((who && liveness(who) !== 'dead') || Date.now() > deadline) throw refusal(home, who);
+    await sleep(50); // the holder is between its lock and its identity file, or just exiting
+  }
+}
+
+function refusal(home: string, who: SchedulerIdentity | null): HerdError {
+  const holder = who ? `pid ${who.pid} on ${who.host}, running since ${who.startedAt}` : 'a process that has not named itself (its lock goes stale 20 s after it stops)';
+  return new HerdError(
+    'conflict',
+    `a scheduler is already running for ${home}: ${holder}`,
+    who ? `stop that one first (kill ${who.pid} on ${who.host}), or use another --home` : 'wait 20 s and retry, or use another --home',
+    { error: 'conflict', message: `a scheduler is already running for ${home}`, pid: who?.pid ?? null, host: who?.host ?? null, startedAt: who?.startedAt ?? null },
+  );
+}

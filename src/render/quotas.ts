@@ -1,0 +1,26 @@
+import type { ChalkInstance } from 'chalk';
+import { formatRelative } from '../core/duration.js';
+import type { BucketStatus } from '../core/quota.js';
+
+type Cell = { text: string; color?: (s: string) => string };
+
+/** `quotas list`: used/limit per cap (red when full, yellow from 80%), and when the rolling window frees a slot. */
+export function renderQuotas(rows: BucketStatus[], c: ChalkInstance, now: number): string {
+  const usage = ({ used, limit }: { used: number; limit: number | null }): Cell => ({
+    text: `${used}/${limit ?? '∞'}`,
+    color: limit === null ? undefined : used >= limit ? c.red : used >= 0.8 * limit ? c.yellow : undefined,
+  });
+  const head = ['BUCKET', 'LAST 60 MIN', 'TOTAL', 'WINDOW FREES'];
+  const cells: Cell[][] = rows.map((r) => [
+    { text: r.bucket },
+    usage(r.tasksPerHour),
+    usage(r.tasksTotal),
+    { text: r.freesAt ? `${formatRelative(Date.parse(r.freesAt), now)} (${r.freesAt.slice(11, 16)} UTC)` : '-' },
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].text.length)));
+  const lines = [c.bold(head.map((h, i) => h.padEnd(widths[i])).join('  ').trimEnd())];
+  for (const row of cells) {
+    lines.push(row.map(({ text, color }, i) => (color ? color(text) : text) + ' '.repeat(widths[i] - text.length)).join('  ').trimEnd());
+  }
+  return lines.join('\n');
+}
