@@ -7,10 +7,18 @@
 //
 // Synthetic state comes from scripts/gen-state.js and is cached under
 // bench/.state/ (git-ignored): n<N>/home + n<N>/manifest.json, big-<bytes>/…;
-// it is regenerated when missing, from an older generator, or with --regen.
-// Every figure is a median of wall times of a fresh process (spawned the same
-// way as the `node -e 0` floor, in interleaved rounds so machine noise hits
-// all figures alike). Results also go to bench/.state/last-results.json.
+// it is regenerated when missing, made by an older generator, touched by a
+// runner, or with --regen. The CLI runs from a snapshot of the build
+// (bench/.state/build/). While measuring, a stand-in holds each agent's runner
+// lock so that looking at the (synthetic) pending jobs starts no runner.
+//
+// Every figure is the median wall time of a fresh process, timed by bash's
+// `time` exactly like the `node -e 0` floor, in interleaved rounds (floor and
+// every command at every size once per round) so machine noise hits all
+// figures alike. A second table gives the best run and the CPU time
+// (user+sys), which a busy machine distorts far less. Each command is checked
+// once (exit 0, right rows/bytes) before it is timed. Results also go to
+// bench/.state/last-results.json.
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -87,13 +95,15 @@ function readManifest(file) {
   }
 }
 
-async function generatorVersion() {
-  return (await import(pathToFileURL(GEN).href)).GENERATOR_VERSION;
+/** The generator's format version, read from its source (importing it would load dist/). */
+function generatorVersion() {
+  const m = /GENERATOR_VERSION = (\d+)/.exec(fs.readFileSync(GEN, 'utf8'));
+  return m ? Number(m[1]) : 0;
 }
 
 /** Runs gen-state.js in its own process; returns its JSON summary. */
 function runGenerator(args) {
-  const r = spawnSync(NODE, [GEN, ...args], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(NODE, [GEN, ...args], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, HERDCTL_DIST: join(BUILD, 'dist') } });
   if (r.status !== 0) die(`gen-state ${args.join(' ')} failed (exit ${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -102,7 +112,7 @@ async function ensureState(n, regen) {
   const dir = join(STATE, `n${n}`);
   const manifestFile = join(dir, 'manifest.json');
   const m = readManifest(manifestFile);
-  const version = await generatorVersion();
+  const version = generatorVersion();
   const why = regen ? 'asked to' : !m ? 'not there yet' : m.generator !== version ? 'made by an older generator' : untouched(m);
   if (!why) return { ...m, cached: true };
   say(`generating ${n} jobs in ${dir} (${why}) …`);
@@ -131,7 +141,7 @@ async function ensureBig(bytes, regen) {
   const dir = join(STATE, `big-${bytes}`);
   const manifestFile = join(dir, 'manifest.json');
   const m = readManifest(manifestFile);
-  const version = await generatorVersion();
+  const version = generatorVersion();
   if (!regen && m && m.generator === version && fs.existsSync(join(m.home, 'jobs', m.bigLog.id, 'output.jsonl'))) return { ...m, cached: true };
   say(`generating one job with a ${(bytes / 2 ** 30).toFixed(2)} GiB output.jsonl in ${dir} …`);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -246,12 +256,24 @@ async function startStandIn(home) {
 
 const devNull = fs.openSync('/dev/null', 'w');
 
-/** Wall time of one fresh process, stdout to /dev/null. */
+/**
+ * One fresh process, stdout to /dev/null: wall time and CPU time (user+sys,
+ * from the kernel's rusage, ms resolution), as bash's `time` reports them —
+ * so the figure covers the command's own fork/exec/exit and nothing of ours.
+ */
+const TIMER = 'TIMEFORMAT="%3R %3U %3S"; e=$1; shift; { time "$@" >/dev/null 2>"$e"; } 2>&1; echo "rc $?"';
+const errFile = join(tmpdir(), `herdctl-bench-err-${process.pid}`);
 function timeOnce(args, env) {
-  const t = process.hrtime.bigint();
-  const r = spawnSync(NODE, args, { stdio: ['ignore', devNull, 'pipe'], env, maxBuffer: 16 << 20 });
-  const ms = Number(process.hrtime.bigint() - t) / 1e6;
-  return { ms, status: r.status, stderr: r.stderr?.toString() ?? '' };
+  const r = spawnSync('bash', ['-c', TIMER, 'bench', errFile, NODE, ...args], { stdio: ['ignore', 'pipe', 'ignore'], env, encoding: 'utf8' });
+  const m = /(\d+\.\d+) (\d+\.\d+) (\d+\.\d+)\s+rc (\d+)\s*$/.exec(r.stdout ?? '');
+  if (!m) throw new Error(`could not time ${args.join(' ')}: ${r.stdout}`);
+  let stderr = '';
+  try {
+    stderr = fs.readFileSync(errFile, 'utf8');
+  } catch {
+    /* nothing */
+  }
+  return { ms: Number(m[1]) * 1000, cpu: (Number(m[2]) + Number(m[3])) * 1000, status: Number(m[4]), stderr };
 }
 
 /** One run with stdout captured (for the checks). */
@@ -351,10 +373,11 @@ function checkLogs(m, id) {
  * neighbours' load spread evenly over all figures (and "flat in N" compares
  * like with like).
  */
-function measureAll(groups, runs, floorSamples) {
+function measureAll(groups, runs, floorSamples, floorCpu) {
   for (const g of groups) {
     for (const c of g.cases) {
       c.samples = [];
+      c.cpu = [];
       const w = timeOnce(c.args, env);
       if (w.status !== 0) c.error = `exit ${w.status}: ${w.stderr.trim().split('\n')[0]}`;
       else if (c.check) c.error = c.check(c) ?? undefined;
@@ -362,16 +385,20 @@ function measureAll(groups, runs, floorSamples) {
   }
   for (let r = 0; r < runs; r++) {
     for (const g of groups) {
-      floorSamples.push(timeOnce(['-e', '0'], env).ms);
+      const f = timeOnce(['-e', '0'], env);
+      floorSamples.push(f.ms);
+      floorCpu.push(f.cpu);
       for (const c of g.cases) {
         const t = timeOnce(c.args, env);
         if (t.status !== 0 && !c.error) c.error = `exit ${t.status}: ${t.stderr.trim().split('\n')[0]}`;
         c.samples.push(t.ms);
+        c.cpu.push(t.cpu);
       }
     }
     say(`  round ${r + 1}/${runs}`);
   }
   for (const g of groups) for (const c of g.cases) c.median = median(c.samples);
+  fs.rmSync(errFile, { force: true });
 }
 
 /** Peak RSS (KiB, via /usr/bin/time -f %M) and wall time of a command with stdout to /dev/null. */
@@ -524,28 +551,33 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(join(ROOT, 'dist', 'core', 'index-log.js'))) die('dist/ is missing: run `npm run build` first (npm run bench does)');
   fs.mkdirSync(STATE, { recursive: true });
+  snapshotBuild();
   const sizes = [...new Set(o.sizes)].sort((a, b) => a - b);
 
   const states = [];
   for (const n of sizes) states.push(await ensureState(n, o.regen));
   const big = o.big ? await ensureBig(o.bigBytes, o.regen) : null;
 
-  snapshotBuild();
   const loadBefore = loadavg()[0];
   const floorSamples = [];
+  const floorCpu = [];
   const perSize = states.map((m) => ({ n: m.jobs, m, cases: cliCases(m), cached: m.cached, genSeconds: m.seconds }));
   say(`measuring at ${perSize.map((p) => fmtN(p.n)).join(', ')} jobs, interleaved (${o.runs} rounds after 1 warm-up) …`);
   const stops = [];
   try {
     for (const p of perSize) stops.push(await startStandIn(p.m.home));
     for (const p of perSize) p.before = stateFingerprint(p.m.home);
-    measureAll(perSize, o.runs, floorSamples);
+    measureAll(perSize, o.runs, floorSamples, floorCpu);
   } finally {
     for (const stop of stops) await stop();
   }
   for (const p of perSize) p.mutated = stateFingerprint(p.m.home) !== p.before;
   // a floor measured alone too, so a run with one size still has a solid floor
-  for (let i = 0; i < o.runs; i++) floorSamples.push(timeOnce(['-e', '0'], env).ms);
+  for (let i = 0; i < o.runs; i++) {
+    const f = timeOnce(['-e', '0'], env);
+    floorSamples.push(f.ms);
+    floorCpu.push(f.cpu);
+  }
   const floor = median(floorSamples);
 
   let bigRes = null;
@@ -583,7 +615,7 @@ async function main() {
     }
     if (!ok) fails++;
     rows.push([c0.label, ...cells, target, verdict(ok)]);
-    results.push({ key, label: c0.label, target, pass: ok, bySize: cs.map((c, i) => ({ n: perSize[i].n, medianMs: c.median, ratio: c.median / floor, samples: c.samples, error: c.error })) });
+    results.push({ key, label: c0.label, target, pass: ok, bySize: cs.map((c, i) => ({ n: perSize[i].n, medianMs: c.median, ratio: c.median / floor, samples: c.samples, cpuMs: c.cpu, error: c.error })) });
   }
   if (bigRes) {
     const ok = !bigRes.error && bigRes.herdRssKb < 150 * 1024;
@@ -618,8 +650,21 @@ async function main() {
     lines.push('runner (issue 3):');
     lines.push(table([['figure', 'value', 'target', 'result'], ...runnerRows.map((r) => [r.label, r.figure, r.target, verdict(r.pass)])]));
   }
+  // load-robust views: the best run (a neighbour's load spike cannot inflate it) and CPU time (user+sys)
+  const floorBest = Math.min(...floorSamples);
+  const floorCpuMed = median(floorCpu);
+  const cell2 = (c) => {
+    if (c.error) return 'ERROR';
+    const best = Math.min(...c.samples);
+    const cpu = median(c.cpu);
+    return `${fmtMs(best)} ${(best / floorBest).toFixed(2)}× | ${fmtMs(cpu)} ${(cpu / floorCpuMed).toFixed(2)}×`;
+  };
+  const bestRows = [['best wall | median CPU', ...perSize.map((p) => `${fmtN(p.n)} jobs`)], ['node -e 0 (floor)', ...perSize.map(() => `${fmtMs(floorBest)} | ${fmtMs(floorCpuMed)}`)]];
+  for (const key of keys) bestRows.push([perSize[0].cases.find((c) => c.key === key).label, ...perSize.map((p) => cell2(p.cases.find((c) => c.key === key)))]);
   lines.push('');
-  lines.push('× = median / median of `node -e 0` (same rounds). flat in N: best run at the largest N within 15% (or 10 ms) of the smallest N.');
+  lines.push(table(bestRows));
+  lines.push('');
+  lines.push('× = median / median of `node -e 0` (same rounds); second table: best wall / best floor wall, median CPU (user+sys) / median floor CPU. flat in N: best run at the largest N within 15% (or 10 ms) of the smallest N.');
   lines.push(`--since 24h is passed as ${perSize.map((p) => p.cases.find((c) => c.key === 'list-agent-since').args.at(-3)).join(', ')} (24h as of when the cached state was generated); A = triage-bot.`);
   const notes = [];
   for (const p of perSize) {
@@ -632,7 +677,7 @@ async function main() {
 
   fs.writeFileSync(
     join(STATE, 'last-results.json'),
-    JSON.stringify({ at: new Date().toISOString(), node: process.version, options: o, floorMs: floor, floorSamples, results, big: bigRes, runner: runnerRows }, null, 2) + '\n',
+    JSON.stringify({ at: new Date().toISOString(), node: process.version, options: o, floorMs: floor, floorSamples, floorCpu, results, big: bigRes, runner: runnerRows }, null, 2) + '\n',
   );
   process.exitCode = 0; // a missed target is reported, not an error of the bench itself
 }

@@ -13,7 +13,8 @@
 //       streamed in 1 MiB writes (constant memory).
 //
 // Prints one JSON line on stdout describing what it wrote (sample ids for the
-// bench); progress goes to stderr. Needs `npm run build` first (imports dist/:
+// bench); progress goes to stderr. Needs `npm run build` first (imports dist/,
+// or $HERDCTL_DIST:
 // index lines via entryLine, job.json via normalizeJob, recaps via
 // RecapBuilder, queue markers via Queue, so the format follows the code).
 // Nothing is fsynced: this is a fixture, not a store.
@@ -27,12 +28,17 @@
 import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { entryLine } from '../dist/core/index-log.js';
-import { normalizeJob } from '../dist/core/job.js';
-import { RecapBuilder } from '../dist/core/recap.js';
-import { Paths } from '../dist/core/paths.js';
-import { Queue } from '../dist/core/queue.js';
+
+// herdctl's own code, from dist/ (or from the build snapshot the bench points HERDCTL_DIST at)
+const DIST = process.env.HERDCTL_DIST ? pathToFileURL(resolve(process.env.HERDCTL_DIST) + '/').href : new URL('../dist/', import.meta.url).href;
+const load = (m) => import(new URL(m, DIST).href);
+const { entryLine } = await load('core/index-log.js');
+const { normalizeJob } = await load('core/job.js');
+const { RecapBuilder } = await load('core/recap.js');
+const { Paths } = await load('core/paths.js');
+const { Queue } = await load('core/queue.js');
 
 export const GENERATOR_VERSION = 5;
 

@@ -13,7 +13,7 @@ export const FAKE_CLAUDE = join(ROOT, 'fixtures', 'bin', 'claude');
 export const ID_RE = /^job-\d{8}-\d{6}-[0-9a-z]{8}$/;
 export const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
-export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
 
 export interface Fleet {
   dir: string;
@@ -170,6 +170,16 @@ function procStat(pid: number): ProcStat | null {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
     return { pid, state: f[0], pgrp: Number(f[2]) };
+  } catch {
+    return null;
+  }
+}
+
+/** A process's start time in clock ticks since boot (/proc/<pid>/stat field 22), as herdctl records it. */
+export function startTime(pid: number): number | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[19]);
   } catch {
     return null;
   }

@@ -103,27 +103,37 @@ describe('runner stress', () => {
     assert.equal(rounds.length, ROUNDS);
     assert.equal(new Set(rounds.map((r) => r.id)).size, ROUNDS);
     const tally: Record<string, number> = {};
+    const problems: string[] = [];
     for (const r of rounds) {
       const job = f.job(r.id);
-      const complete = assertFinishedLog(f.log(r.id), r.id);
-      assert.equal(complete.status, job.status, `${r.id}: complete event and job.json agree`);
-      assert.ok(job.status === 'completed' || job.status === 'cancelled', `${r.id} ended ${job.status}: ${job.error}`);
-      assert.equal(r.seen.at(-1), job.status, `${r.id}: the status first seen terminal is the final one (seen ${r.seen.join(' → ')})`);
-      assertLifecycle(r.seen, r.id);
-      if (r.result === 'cancelled') assert.equal(job.status, 'cancelled', `${r.id}: cancel said cancelled`);
-      if (r.result === 'already-finished') assert.equal(job.status, 'completed', `${r.id}: cancel said already finished`);
-      assert.notEqual(r.result, 'requested', `${r.id}: the cancel waited for the end`);
+      const log = f.log(r.id);
+      const complete = assertFinishedLog(log, r.id);
+      const started = log.events.some((e) => e.type === 'start');
+      const at = `${r.id} (cancel via ${r.via} after ${r.delay} ms → ${r.result}; ${started ? 'the agent had started' : 'never started'}; seen ${r.seen.join(' → ')})`;
+      const check = (ok: boolean, what: string) => ok || problems.push(`${at}: ${what}`);
+      check(complete.status === job.status, `complete event says ${complete.status}, job.json ${job.status}`);
+      check(job.status === 'completed' || job.status === 'cancelled', `ended ${job.status}: ${job.error}`);
+      check(r.seen.at(-1) === job.status, `the status first seen terminal is not the final one (${job.status})`);
+      try {
+        assertLifecycle(r.seen, r.id);
+      } catch (e) {
+        problems.push(`${at}: ${(e as Error).message}`);
+      }
+      if (r.result === 'cancelled') check(job.status === 'cancelled', `cancel said cancelled, the job is ${job.status}`);
+      if (r.result === 'already-finished') check(job.status === 'completed', `cancel said already finished, the job is ${job.status}`);
+      check(r.result !== 'requested', 'the cancel did not wait for the end');
       if (job.status === 'cancelled') {
-        assert.equal(job.exitReason, 'manual_cancel');
-        assert.equal(job.cancelReason, 'race');
-      } else assert.equal(job.exitReason, 'success');
-      const started = f.log(r.id).events.some((e) => e.type === 'start');
-      if (started) assert.deepEqual(groupMembers(job.pid), [], `${r.id}: agent group gone`);
+        check(job.exitReason === 'manual_cancel', `exitReason ${job.exitReason}`);
+        const request = readFileSync(join(f.home, 'jobs', r.id, 'cancel.json'), 'utf8');
+        check(job.cancelReason === 'race', `cancelReason ${JSON.stringify(job.cancelReason)}, not the "race" of its request (cancel.json now: ${request.trim()})`);
+      } else check(job.exitReason === 'success', `exitReason ${job.exitReason}`);
+      if (started) check(groupMembers(job.pid).length === 0, 'agent group still alive');
       const kind = job.status === 'completed' ? 'completed' : started ? 'cancelled while running' : 'cancelled before it started';
       tally[kind] = (tally[kind] ?? 0) + 1;
     }
     const avg = (via: string) => Math.round(rounds.filter((r) => r.via === via).reduce((n, r) => n + r.ms, 0) / rounds.filter((r) => r.via === via).length);
     t.diagnostic(`${ROUNDS} rounds in ${(elapsed / 1000).toFixed(1)} s (a round: ${avg('lib')} ms, ${avg('cli')} ms with the CLI cancel): ${JSON.stringify(tally)}`);
+    assert.deepEqual(problems, []);
     assert.ok(tally.completed > 0, 'some jobs won the race');
     assert.ok((tally['cancelled while running'] ?? 0) + (tally['cancelled before it started'] ?? 0) > 0, 'some cancels won the race');
     assert.deepEqual(readdirSync(join(f.home, 'queue', 'fast')), [], 'nothing left queued');

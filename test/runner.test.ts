@@ -2,7 +2,9 @@
 // detached per-agent runner it starts, the fake Claude CLI in
 // fixtures/bin/claude, real process groups and real signals.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -15,6 +17,7 @@ import {
   ID_RE,
   parseLog,
   sleep,
+  startTime,
   TERMINAL,
   waitEvent,
   waitFor,
@@ -25,6 +28,15 @@ import {
   type Fleet,
   type Json,
 } from './runner-helpers.js';
+import { seqEvents, writeJob } from './helpers.js';
+
+const BOOT_ID = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+interface Ident {
+  pid: number;
+  startTime: number | null;
+  host: string;
+  bootId: string;
+}
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const JOBS = (max = 4, grace = '2s') => `jobs: { max_concurrent: ${max}, cancel_grace: ${grace} }\n`;
@@ -101,10 +113,10 @@ describe('runner: running jobs', { concurrency: 3 }, () => {
   it('run returns the id at once; the job is already on disk, pending or running', async (t) => {
     const f = coderFleet(t);
     const r = await f.cli(['run', 'coder', '--prompt', 'slow:40:100']);
-    const seen = JSON.parse(readFileSync(join(f.home, 'jobs', r.stdout.trim(), 'job.json'), 'utf8'));
     assert.equal(r.code, 0, r.stderr);
     const id = r.stdout.trim();
     assert.match(id, ID_RE);
+    const seen = f.job(id); // read the moment run has returned
     assert.ok(['pending', 'running'].includes(seen.status), `status right after run: ${seen.status}`);
     assert.equal(seen.prompt, 'slow:40:100');
     assert.equal(f.log(id).events.filter((e) => e.type === 'complete').length, 0, 'nothing has ended yet');
@@ -251,6 +263,19 @@ describe('runner: running jobs', { concurrency: 3 }, () => {
     }
   });
 
+  it('heartbeat_timeout: a job silent for longer is stopped and failed', async (t) => {
+    const f = coderFleet(t, () => '', '    max_concurrent: 2\n    heartbeat_timeout: 1s\n');
+    const r = await f.cli(['run', 'coder', '--prompt', 'sleep:60000', '--wait']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const id = r.stdout.split(' ')[0];
+    const job = f.job(id);
+    assert.equal(job.status, 'failed');
+    assert.equal(job.exitReason, 'error');
+    assert.match(job.error, /heartbeat/);
+    assertFinishedLog(f.log(id));
+    await waitGroupGone(job.pid, 'the silent agent');
+  });
+
   it('jobs run highest priority first, then oldest, with max_concurrent 1', async (t) => {
     const f = fleet(t, ({ ws, dir }) => {
       const release = join(dir, 'release');
@@ -283,12 +308,38 @@ describe('runner: running jobs', { concurrency: 3 }, () => {
       'startedAt agrees with the order the agents ran in',
     );
   });
+
+  it('a freed global slot goes to the best pending job of any agent (priority, then age)', async (t) => {
+    // global max_concurrent 1: qa's low-priority job is older, qb's high-priority one must still go first.
+    // Which runner takes a freed slot is a race, so the hand-over is tried several times.
+    const f = fleet(t, ({ ws, dir }) => {
+      const script = `r=$(echo "$HERDCTL_PROMPT" | cut -d' ' -f2); case "$HERDCTL_PROMPT" in block*) while [ ! -e '${dir}'/release-$r ]; do sleep 0.02; done;; esac; echo "$HERDCTL_PROMPT" >> '${dir}'/order`;
+      return `agents:\n${commandAgent('qa', ws, ['sh', '-c', script])}${commandAgent('qb', ws, ['sh', '-c', script])}${JOBS(1)}`;
+    });
+    const wrong: string[] = [];
+    for (let round = 1; round <= 5; round++) {
+      const block = await f.submit('qa', '--prompt', `block ${round}`);
+      await waitStatus(f, block, ['running']);
+      const low = await f.submit('qa', '--prompt', `a-low ${round}`, '--priority', '0');
+      const high = await f.submit('qb', '--prompt', `b-high ${round}`, '--priority', '10');
+      await sleep(300); // qb's runner is up and waiting for the global slot
+      assert.equal(f.job(low).status, 'pending');
+      assert.equal(f.job(high).status, 'pending');
+      writeFileSync(join(f.dir, `release-${round}`), '');
+      await waitTerminal(f, low);
+      await waitTerminal(f, high);
+      const order = readFileSync(join(f.dir, 'order'), 'utf8').trim().split('\n').slice(-3);
+      if (order.join(',') !== `block ${round},b-high ${round},a-low ${round}`) wrong.push(order.join(' → '));
+    }
+    assert.deepEqual(wrong, [], 'the priority-10 job of qb should take the freed global slot before the older priority-0 job of qa');
+  });
 });
 
 describe('runner: cancel', { concurrency: 3 }, () => {
   it('cancel of a running job (during a tool run): SIGINT, cancelled / manual_cancel with the reason, the group is gone', async (t) => {
     const f = coderFleet(t);
-    const id = await f.submit('coder', '--prompt', 'sleep:60000');
+    const waiting = f.cli(['run', 'coder', '--prompt', 'sleep:60000', '--wait']);
+    const id = await waitFor('the job on disk', () => f.jobIds()[0]);
     const { pid, members } = await agentWithTool(f, id);
     const c = await f.cli(['jobs', 'cancel', id, '--reason', 'wrong branch']);
     assert.equal(c.code, 0, c.stderr);
@@ -306,6 +357,9 @@ describe('runner: cancel', { concurrency: 3 }, () => {
     assert.equal(complete.exitCode, 0);
     assert.ok(log.events.some((e) => e.kind === 'result' && e.terminalReason === 'aborted_tools'));
     assert.ok(job.recap?.bullets?.some((b: string) => /cancel/i.test(b)), 'the recap says how it ended');
+    const w = await waiting;
+    assert.equal(w.code, 130, `run --wait of a cancelled job exits 130: ${w.stdout}${w.stderr}`);
+    assert.match(w.stdout, /cancelled/);
     assert.equal(alive(pid), false, 'agent gone');
     await waitGone(members, 'the agent and its tool');
     assert.deepEqual(groupMembers(pid), []);
@@ -313,7 +367,8 @@ describe('runner: cancel', { concurrency: 3 }, () => {
 
   it('cancel of an agent that ignores SIGINT: SIGTERM after part of the grace', async (t) => {
     const f = coderFleet(t);
-    const id = await f.submit('coder', '--prompt', 'ignore-sigint slow:200:100');
+    const following = f.cli(['run', 'coder', '--prompt', 'ignore-sigint slow:200:100', '--follow']);
+    const id = await waitFor('the job on disk', () => f.jobIds()[0]);
     await waitEvent(f, id, (e) => e.text === 'Step 2 of 200.', 'the second step');
     const pid = f.job(id).pid as number;
     const t0 = Date.now();
@@ -328,6 +383,9 @@ describe('runner: cancel', { concurrency: 3 }, () => {
     assert.equal(complete.exitCode, 143, 'the fake ended on SIGTERM (exit 143), not SIGINT and not SIGKILL');
     assert.equal(complete.signal, null);
     assert.ok(took >= 900, `the agent outlived SIGINT for ~1 s (grace 2 s / 2): cancel took ${took} ms`);
+    const fl = await following;
+    assert.equal(fl.code, 130, `run --follow of a cancelled job exits 130: ${fl.stderr}`);
+    assert.match(fl.stdout, /Step 2 of 200\./);
     await waitGroupGone(pid, 'the agent');
   });
 
@@ -364,6 +422,7 @@ describe('runner: cancel', { concurrency: 3 }, () => {
     assert.equal(job.cancelReason, 'not needed');
     assert.equal(job.startedAt, null);
     assert.equal(job.pid, null);
+    assert.ok(job.recap?.bullets?.some((b: string) => /cancelled/.test(b)), 'a recap for the pending cancel too');
     // let the slot free: the cancelled job must still not start
     assert.equal((await f.cli(['jobs', 'cancel', first])).code, 0);
     await waitTerminal(f, first);
@@ -462,6 +521,24 @@ describe('runner: resume', { concurrency: 2 }, () => {
     }
   });
 
+  it('resume of a job without a session carries the parent\'s recap in the prompt', async (t) => {
+    const f = fleet(t, ({ ws }) => `agents:\n${commandAgent('sh', ws, ['sh', '-c', 'printf "%s\\n" "$HERDCTL_PROMPT" > last-prompt; echo "built 3 widgets"'])}${JOBS()}`);
+    const r = await f.cli(['run', 'sh', '--prompt', 'build widgets', '--wait']);
+    assert.equal(r.code, 0, r.stderr);
+    const parentId = r.stdout.split(' ')[0];
+    assert.equal(f.job(parentId).sessionId, null);
+    const res = await f.cli(['jobs', 'resume', parentId]);
+    assert.equal(res.code, 0, res.stderr);
+    const job = await waitTerminal(f, res.stdout.trim());
+    assert.equal(job.status, 'completed');
+    assert.equal(job.parentJobId, parentId);
+    assert.equal(job.workspace, f.ws);
+    for (const part of [parentId, 'build widgets', 'built 3 widgets', 'Continue from where you left off']) {
+      assert.ok(job.prompt.includes(part), `the resumed prompt mentions ${JSON.stringify(part)}: ${JSON.stringify(job.prompt)}`);
+    }
+    assert.equal(readFileSync(join(f.ws, 'last-prompt'), 'utf8'), job.prompt + '\n', 'the agent got that prompt');
+  });
+
   it('resume of a running (or pending) job is a conflict (exit 5)', async (t) => {
     const f = coderFleet(t, () => '', '    max_concurrent: 1\n');
     const running = await f.submit('coder', '--prompt', 'slow:300:100');
@@ -483,7 +560,7 @@ describe('runner: crash recovery', { concurrency: 2 }, () => {
     const id = await f.submit('coder', '--prompt', 'flood:2000000');
     await waitStatus(f, id, ['running']);
     const queued = await f.submit('coder', '--prompt', 'tool');
-    await waitFor('heavy output under way', () => f.log(id).raw.length > 500_000, 30_000, 5);
+    await waitFor('heavy output under way', () => statSync(join(f.home, 'jobs', id, 'output.jsonl')).size > 500_000, 30_000, 5);
     const job = f.job(id);
     const runnerPid = job.runnerPid as number;
     const agentPid = job.pid as number;
@@ -492,7 +569,12 @@ describe('runner: crash recovery', { concurrency: 2 }, () => {
     await waitGone([runnerPid], 'the killed runner');
 
     // what the dead writer left: whole events, at most a torn last line, no complete event
+    const natural = f.log(id);
+    const tornByCrash = natural.torn !== null;
+    // a crash mid-append leaves half a line; make sure there is one, to see recovery cut it off
+    if (!tornByCrash) appendFileSync(join(f.home, 'jobs', id, 'output.jsonl'), `{"seq":${natural.events.length},"ts":"${new Date().toISOString()}","type":"output","text":"Line 99`);
     const left = f.log(id);
+    assert.notEqual(left.torn, null);
     assert.deepEqual(left.bad, []);
     assert.deepEqual(
       left.events.map((e) => e.seq),
@@ -501,6 +583,10 @@ describe('runner: crash recovery', { concurrency: 2 }, () => {
     assert.equal(left.events.filter((e) => e.type === 'complete').length, 0);
     assert.equal(f.job(id).status, 'running', 'nobody has noticed yet');
     assert.equal(f.job(queued).status, 'pending');
+    const logs = await f.cli(['jobs', 'logs', id, '--json']);
+    assert.equal(logs.code, 0, 'a torn last line is no reason to fail');
+    assert.equal(logs.stdout, left.raw.slice(0, left.raw.length - left.torn!.length), 'every whole line, unchanged');
+    assert.match(logs.stderr, /torn/);
 
     const list = await f.cli(['jobs', 'list', '--json']);
     assert.equal(list.code, 0, list.stderr);
@@ -513,9 +599,11 @@ describe('runner: crash recovery', { concurrency: 2 }, () => {
     const after = f.log(id);
     const complete = assertFinishedLog(after);
     assert.equal(complete.status, 'failed');
-    assert.ok(after.raw.startsWith(left.raw.slice(0, left.raw.length - (left.torn?.length ?? 0))), 'the events written before the crash are kept');
-    assert.ok(after.events.length >= left.events.length + 1);
+    assert.ok(after.raw.startsWith(left.raw.slice(0, left.raw.length - left.torn!.length)), 'the events written before the crash are kept');
+    // the torn fragment is gone: had it stayed, the error event would have been glued to it (a bad line, caught above)
+    assert.equal(after.events.length, left.events.length + 2, 'then an error and the complete event');
     assert.equal(after.events.at(-2)!.type, 'error');
+    t.diagnostic(`runner killed after ${left.events.length} events (${tornByCrash ? 'the crash itself tore the last line' : 'torn line simulated'})`);
     assert.ok(failed.recap, 'a recap on the crash transition too');
     await waitGroupGone(agentPid, 'the orphaned agent');
 
@@ -552,5 +640,155 @@ describe('runner: crash recovery', { concurrency: 2 }, () => {
     const complete = assertFinishedLog(f.log(id));
     assert.equal(complete.error, shown.error);
     assert.ok(TERMINAL.has(f.job(id).status));
+  });
+
+  it('a `jobs logs --follow` running when the runner dies notices it, fails the job and exits 1 with every line printed once', async (t) => {
+    const f = coderFleet(t);
+    const id = await f.submit('coder', '--prompt', 'slow:3:50 sleep:60000');
+    const { members } = await agentWithTool(f, id);
+    const follower = f.cli(['jobs', 'logs', id, '--follow', '--json']);
+    await sleep(500);
+    const runnerPid = f.job(id).runnerPid as number;
+    process.kill(runnerPid, 'SIGKILL');
+    const r = await follower;
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, f.log(id).raw, 'the follower printed output.jsonl exactly: none missed, none doubled');
+    const job = f.job(id);
+    assert.equal(job.status, 'failed');
+    assert.match(job.error, new RegExp(`runner pid ${runnerPid}\\b.*lost`));
+    assertFinishedLog(f.log(id));
+    await waitGone(members, 'the orphaned agent and its tool', 5_000);
+  });
+
+  it('after kill -9 of a runner, the next `run` starts a new runner that fails the lost job, kills its orphan and runs the new one', async (t) => {
+    const f = coderFleet(t);
+    const lost = await f.submit('coder', '--prompt', 'sleep:60000');
+    const { members } = await agentWithTool(f, lost);
+    const runnerPid = f.job(lost).runnerPid as number;
+    process.kill(runnerPid, 'SIGKILL');
+    await waitGone([runnerPid], 'the killed runner');
+    const next = await f.cli(['run', 'coder', '--prompt', 'tool', '--wait']);
+    assert.equal(next.code, 0, next.stdout + next.stderr);
+    const job = await waitTerminal(f, lost, 10_000);
+    assert.equal(job.status, 'failed');
+    assert.match(job.error, new RegExp(`runner pid ${runnerPid}\\b.*lost`));
+    assertFinishedLog(f.log(lost));
+    await waitGone(members, 'the orphaned agent and its tool', 5_000);
+  });
+
+  it('a job claimed by a runner that died before starting it goes back to the queue and runs', async (t) => {
+    const f = coderFleet(t, () => '', '    max_concurrent: 1\n');
+    const blocker = await f.submit('coder', '--prompt', 'sleep:60000');
+    const { members } = await agentWithTool(f, blocker);
+    const claimed = await f.submit('coder', '--prompt', 'tool');
+    const runnerPid = f.job(blocker).runnerPid as number;
+    process.kill(runnerPid, 'SIGKILL');
+    await waitGone([runnerPid], 'the killed runner');
+    // what the runner's claim does (queue/<agent>/<marker> → active/<id>), as if it died right after it
+    const queueDir = join(f.home, 'queue', 'coder');
+    const marker = readdirSync(queueDir).find((n) => n.endsWith(claimed));
+    assert.ok(marker, 'the pending job has its queue marker');
+    renameSync(join(queueDir, marker), join(f.home, 'active', claimed));
+    const list = await f.cli(['jobs', 'list', '--json']);
+    assert.equal(list.code, 0, list.stderr);
+    const rows = JSON.parse(list.stdout) as Json[];
+    assert.equal(rows.find((j) => j.id === blocker)?.status, 'failed');
+    assert.equal(rows.find((j) => j.id === claimed)?.status, 'pending', 'listed (from active/) as what it is: pending');
+    const job = await waitTerminal(f, claimed, 20_000);
+    assert.equal(job.status, 'completed', `the claimed-but-unstarted job: ${job.error}`);
+    assertFinishedLog(f.log(claimed));
+    await waitGone(members, 'the orphaned blocker', 5_000);
+  });
+});
+
+describe('runner: liveness judged by pid + start time + host + boot, never a pid alone', { concurrency: 3 }, () => {
+  /** A running job as a runner on `runner` would have left it, with an agent `agent`. */
+  function runningJob(f: Fleet, runner: Partial<Ident>, agent?: Partial<Ident>): string {
+    const { id } = writeJob(f.home, {
+      agent: 'coder',
+      status: 'running',
+      createdAt: new Date(Date.now() - 5000).toISOString(),
+      workspace: f.ws,
+      runnerPid: runner.pid,
+      runnerStartTime: runner.startTime,
+      host: runner.host ?? hostname(),
+      bootId: runner.bootId ?? BOOT_ID,
+      pid: agent?.pid ?? null,
+      pidStartTime: agent?.startTime ?? null,
+      events: seqEvents([{ type: 'start', argv: ['x'], cwd: f.ws, pid: agent?.pid ?? null }]),
+    });
+    return id;
+  }
+
+  /** A detached `sleep` in its own process group: a stand-in agent (or an unrelated process holding a pid). */
+  function sleeper(t: Parameters<typeof fleet>[0]): number {
+    const c = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+    c.unref();
+    t.after(() => {
+      try {
+        process.kill(c.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    });
+    return c.pid!;
+  }
+
+  const show = async (f: Fleet, id: string): Promise<Json> => {
+    const r = await f.cli(['jobs', 'show', id, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+
+  it('a live runner (right pid and start time) keeps its job running', async (t) => {
+    const f = coderFleet(t);
+    const id = runningJob(f, { pid: process.pid, startTime: startTime(process.pid) });
+    assert.equal((await show(f, id)).status, 'running');
+    assert.equal(f.job(id).status, 'running');
+    assert.equal(f.log(id).events.length, 1);
+  });
+
+  it('a recycled runner pid (alive, other start time) is a lost runner; a recycled agent pid is not killed', async (t) => {
+    const f = coderFleet(t);
+    const unrelated = sleeper(t);
+    const id = runningJob(f, { pid: process.pid, startTime: startTime(process.pid)! - 1000 }, { pid: unrelated, startTime: startTime(unrelated)! - 1000 });
+    const job = await show(f, id);
+    assert.equal(job.status, 'failed');
+    assert.match(job.error, new RegExp(`runner pid ${process.pid}\\b.*lost`));
+    assertFinishedLog(f.log(id));
+    await sleep(200);
+    assert.ok(alive(unrelated), 'a process that merely reuses the agent pid is left alone');
+  });
+
+  it('an orphaned agent (right pid and start time) is killed with its group when its runner is gone', async (t) => {
+    const f = coderFleet(t);
+    const orphan = sleeper(t);
+    const id = runningJob(f, { pid: 999_999_999, startTime: 1 }, { pid: orphan, startTime: startTime(orphan)! });
+    const r = await f.cli(['jobs', 'list', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as Json[]).find((j) => j.id === id)?.status, 'failed');
+    await waitGroupGone(orphan, 'the orphaned agent');
+  });
+
+  it('a job from before a reboot (other boot id) fails even though its pid is alive again', async (t) => {
+    const f = coderFleet(t);
+    const id = runningJob(f, { pid: process.pid, startTime: startTime(process.pid), bootId: '00000000-0000-0000-0000-000000000000' });
+    const job = await show(f, id);
+    assert.equal(job.status, 'failed');
+    assert.match(job.error, /lost/);
+  });
+
+  it("another host's runner is judged by its lock heartbeat, not by a local pid", async (t) => {
+    const f = coderFleet(t);
+    // pid 1 is alive here: a local pid check would wrongly keep this job running
+    const stale = runningJob(f, { pid: 1, startTime: startTime(1), host: 'elsewhere.example' });
+    const job = await show(f, stale);
+    assert.equal(job.status, 'failed', 'no runner lock: that runner is gone');
+    assert.match(job.error, /elsewhere\.example/);
+
+    const f2 = coderFleet(t);
+    mkdirSync(join(f2.home, 'locks', 'runner-coder.lock'), { recursive: true }); // a fresh lock: its holder heartbeats
+    const held = runningJob(f2, { pid: 999_999_999, startTime: 1, host: 'elsewhere.example' });
+    assert.equal((await show(f2, held)).status, 'running', "a dead-looking local pid says nothing about another host's process");
   });
 });

@@ -273,3 +273,8 @@ test('describeSchedule: one line for listings', async (t) => {
   ];
   for (const [s, want] of cases) await t.test(want, () => assert.equal(describeSchedule(s), want));
 });
+
+test('describeSchedule: without the zone, for a table that has its own column', () => {
+  assert.equal(describeSchedule(cron('0 9 * * 1-5', 'Europe/Berlin'), false), 'cron "0 9 * * 1-5"');
+  assert.equal(describeSchedule(every(15 * MIN), false), 'every 15m');
+});

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { BIN, ROOT } from './helpers.js';
+import { killOurs } from './runner-helpers.js';
 
 export const FAKE_CLAUDE = join(ROOT, 'fixtures', 'bin', 'claude');
 
@@ -34,8 +35,8 @@ export interface ServeSetup {
  * `herdctl serve --port 0 --json` on a fresh state dir with three agents:
  * `coder` and `solo` (the fake Claude CLI; solo runs one job at a time) and
  * `shell` (a command). When the test ends: the
- * server is stopped, jobs still running are cancelled (runners are
- * detached), then the directory is removed.
+ * server is stopped, the runners and agents still running are killed, then
+ * the directory is removed.
  */
 export async function serve(t: TestContext | null, setup: ServeSetup = {}): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), 'herdctl-serve-'));
@@ -97,26 +98,18 @@ ${setup.extraConfig ?? ''}`,
   };
   const cleanup = async () => {
     await stop();
-    await cancelAll(home, env);
+    killOurs(dir); // runners and agents are detached: whatever still runs under this directory, by pid
+    await new Promise((r) => setTimeout(r, 50));
     rmSync(dir, { recursive: true, force: true });
   };
   t?.after(cleanup);
   return { url: info.url, token, home, dir, proc, stderr: () => err, stdout, stop, cleanup };
 }
 
-/** Runners are detached: stop what a test left running so nothing outlives it. */
-async function cancelAll(home: string, env: NodeJS.ProcessEnv): Promise<void> {
-  await Promise.all(
-    ['coder', 'solo', 'shell'].map(
-      (agent) => new Promise((resolve) => spawn(process.execPath, [BIN, 'jobs', 'cancel', '--agent', agent, '--home', home], { cwd: ROOT, env, stdio: 'ignore' }).on('exit', resolve)),
-    ),
-  );
-}
-
 export interface ApiResponse {
   status: number;
   headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any; // JSON of any shape: tests index into it freely
   text: string;
 }
 
@@ -145,17 +138,17 @@ export interface SseEvent {
 /**
  * Reads an SSE stream over a plain socket until the server ends it, or until
  * `stopAfter` events (then disconnects). `slowMs` pauses reading after the
- * first event (a slow client). Resolves with the events in arrival order.
+ * first chunk (a slow client). Resolves with the events in arrival order.
  */
 export function readSse(
   url: string,
   token: string,
-  opts: { lastEventId?: number; stopAfter?: number; slowMs?: number; agent?: http.Agent } = {},
+  opts: { lastEventId?: number; stopAfter?: number; slowMs?: number; onEvent?: (e: SseEvent) => void } = {},
 ): Promise<{ status: number; events: SseEvent[]; ended: boolean }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (opts.lastEventId !== undefined) headers['last-event-id'] = String(opts.lastEventId);
-    const req = http.get(url, { headers, agent: opts.agent ?? false }, (res) => {
+    const req = http.get(url, { headers, agent: false }, (res) => {
       const events: SseEvent[] = [];
       let buf = '';
       let slowed = false;
@@ -173,6 +166,7 @@ export function readSse(
           }
           if (e.data === undefined) continue; // a comment (keepalive)
           events.push(e as SseEvent);
+          opts.onEvent?.(e as SseEvent);
           if (opts.stopAfter !== undefined && events.length >= opts.stopAfter) {
             req.destroy();
             return resolve({ status: res.statusCode!, events, ended: false });

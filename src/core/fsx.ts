@@ -13,6 +13,7 @@ export const io = {
   fdatasyncSync: fs.fdatasyncSync,
   closeSync: fs.closeSync,
   renameSync: fs.renameSync,
+  linkSync: fs.linkSync,
   mkdirSync: fs.mkdirSync,
   unlinkSync: fs.unlinkSync,
   ftruncateSync: fs.ftruncateSync,
@@ -74,21 +75,39 @@ export function writeFileAtomic(path: string, text: string): void {
   fsyncDir(dirname(path));
 }
 
-/** Creates a file that must not exist yet (O_EXCL); false when it already does. */
+/**
+ * Creates a file that must not exist yet; false when it already does. With
+ * content, it appears whole or not at all: written to a temp file, then
+ * hard-linked into place (link fails if the name exists, so the first writer
+ * still wins and no reader ever sees it empty).
+ */
 export function createExclusive(path: string, text = ''): boolean {
-  let fd: number;
-  try {
-    fd = io.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, FILE_MODE);
-  } catch (e) {
-    if (isErrno(e, 'EEXIST')) return false;
-    throw e;
+  if (!text) {
+    try {
+      io.closeSync(io.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, FILE_MODE));
+      return true;
+    } catch (e) {
+      if (isErrno(e, 'EEXIST')) return false;
+      throw e;
+    }
   }
+  const tmp = join(dirname(path), `${TMP_PREFIX}${basename(path)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const fd = io.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, FILE_MODE);
   try {
-    if (text) writeAll(fd, Buffer.from(text));
+    writeAll(fd, Buffer.from(text));
+    io.fsyncSync(fd);
   } finally {
     io.closeSync(fd);
   }
-  return true;
+  try {
+    io.linkSync(tmp, path);
+    return true;
+  } catch (e) {
+    if (isErrno(e, 'EEXIST')) return false;
+    throw e;
+  } finally {
+    tryUnlink(tmp);
+  }
 }
 
 /** Appends whole lines with one write on an O_APPEND descriptor, so concurrent appenders never interleave. */

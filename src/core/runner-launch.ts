@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import { isLocked } from './lock.js';
 import { liveness, type ProcIdentity } from './liveness.js';
 import { readIfExists } from './fsx.js';
@@ -37,7 +36,8 @@ export function ensureRunner(paths: Paths, agent: string, env: NodeJS.ProcessEnv
     detached: true,
     stdio: 'ignore',
     env,
-    cwd: join(paths.home),
+    // from the sources (tests, bin/dev.js) `--import tsx` resolves against the cwd: the package root
+    cwd: ts ? fileURLToPath(new URL('../..', import.meta.url)) : paths.home,
   });
   child.unref();
   return true;

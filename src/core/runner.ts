@@ -7,13 +7,14 @@ import { EventWriter } from './eventlog.js';
 import type { EventDraft, JobEvent } from './events.js';
 import { finishJob, type Ending } from './finish.js';
 import { ensureDir, writeFileAtomic, tryUnlink } from './fsx.js';
-import type { Job } from './job.js';
+import { isTerminal, type Job } from './job.js';
+import type { Marker } from './queue.js';
 import { LineSplitter } from './lines.js';
 import { bootId, identify, liveness, thisHost } from './liveness.js';
 import { takeOverDead, tryLockSync } from './lock.js';
 import { RecapBuilder } from './recap.js';
 import { failJob } from './recovery.js';
-import { runnerIdentity, runnerIdentityFile } from './runner-launch.js';
+import { ensureRunner, runnerIdentity, runnerIdentityFile } from './runner-launch.js';
 import { getRuntime } from './runtimes/index.js';
 import type { OutputParser, Runtime } from './runtimes/types.js';
 import { JobStore } from './store.js';
@@ -39,6 +40,7 @@ interface Active {
   timers: NodeJS.Timeout[];
   releaseSlot: () => void;
   logFd: number;
+  watcher?: fs.FSWatcher;
 }
 
 export interface RunnerOptions {
@@ -180,6 +182,7 @@ export class Runner {
         continue;
       }
       if (this.active.size >= settings.maxConcurrent) break;
+      if (this.outranked(m)) break; // its runner takes the slot; the lock dir's change wakes us after
       const release = this.takeGlobalSlot(settings.globalMaxConcurrent);
       if (!release) break; // woken again when a slot lock goes away
       if (!this.store.queue.claim(this.agent, m)) {
@@ -197,6 +200,34 @@ export class Runner {
     if (!r || !('job' in r) || r.job.status !== 'pending') return null;
     this.lastSettings = settingsOf(r.job);
     return this.lastSettings;
+  }
+
+  /**
+   * Priority, then age, across agents too: another agent's pending job that
+   * ranks before ours (marker names sort that way) and is within its own
+   * agent's limit gets the next global slot.
+   */
+  private outranked(mine: Marker): boolean {
+    for (const agent of this.store.queue.agents()) {
+      if (agent === this.agent) continue;
+      const best = this.store.queue.pending(agent)[0];
+      if (!best || best.name >= mine.name) continue;
+      const r = this.store.tryRead(best.id);
+      if (!r || !('job' in r) || r.job.status !== 'pending') continue;
+      if (this.runningCount(agent) >= settingsOf(r.job).maxConcurrent) continue;
+      ensureRunner(this.store.paths, agent);
+      return true;
+    }
+    return false;
+  }
+
+  private runningCount(agent: string): number {
+    let n = 0;
+    for (const id of this.store.activeIds()) {
+      const r = this.store.tryRead(id);
+      if (r && 'job' in r && r.job.agent === agent && !isTerminal(r.job.status)) n++;
+    }
+    return n;
   }
 
   /** Global max_concurrent: slot i is the lock locks/slot-<i>, held for the length of one job, by any agent's runner. */
@@ -276,6 +307,12 @@ export class Runner {
       logFd: fs.openSync(logPath, 'a', 0o600),
     };
     this.active.set(id, a);
+    try {
+      // a cancel request is acted on at once, not at the next tick
+      a.watcher = fs.watch(this.store.paths.job(id), (_, name) => name === 'cancel.json' && this.tick()).on('error', () => {});
+    } catch {
+      /* the tick covers it */
+    }
     const cancel = readCancelRequest(this.store, id);
     if (cancel) {
       a.cancelReason = cancel.reason;
@@ -404,6 +441,7 @@ export class Runner {
 
   private end(a: Active, ending: Ending): void {
     if (this.active.get(a.job.id) !== a) return; // ended already (spawn error and exit both fired)
+    a.watcher?.close();
     for (const t of a.timers) clearTimeout(t);
     a.timers = [];
     try {

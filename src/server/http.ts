@@ -47,21 +47,35 @@ export function sendError(res: ServerResponse, e: HttpError): void {
 }
 
 /**
- * The request body parsed as a JSON object ({} when empty). Over the cap:
- * 413 at once (from Content-Length when given), and the connection closes
- * after the answer so the rest of the upload is never read.
+ * The request body parsed as a JSON object ({} when empty). Over the cap it
+ * is a 413 at once (from Content-Length when given); the rest of the upload
+ * is read and dropped by node after the answer, so the client gets the 413
+ * instead of a reset connection. Only authenticated requests get this far.
  */
-export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const tooLarge = () => new HttpError(413, 'payload_too_large', `request body over ${MAX_BODY_BYTES} bytes`, { Connection: 'close' });
-  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw tooLarge();
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+export function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const tooLarge = () => new HttpError(413, 'payload_too_large', `request body over ${MAX_BODY_BYTES} bytes`);
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      req.off('data', onData).off('end', onEnd);
+      reject(tooLarge());
+    };
+    const onEnd = () => {
+      try {
+        resolve(parseObject(Buffer.concat(chunks).toString('utf8')));
+      } catch (e) {
+        reject(e);
+      }
+    };
+    req.on('data', onData).on('end', onEnd).on('error', reject);
+  });
+}
+
+function parseObject(text: string): Record<string, unknown> {
   if (text.trim() === '') return {};
   let value: unknown;
   try {

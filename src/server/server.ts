@@ -118,9 +118,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     close: () =>
       new Promise<void>((resolve) => {
         streams.close();
-        server.close(() => resolve());
+        // keep-alive connections close as soon as their response is done; requests still waiting (a cancel with wait_ms) get 2 s
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        const force = setTimeout(() => server.closeAllConnections(), 2000);
+        server.close(() => {
+          clearInterval(sweep);
+          clearTimeout(force);
+          resolve();
+        });
         server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 2000).unref(); // requests still waiting (a cancel with wait_ms)
       }),
   };
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
-import { ensureDir, fsyncDir, io, listDir, readIfExists, tryUnlink, writeAll, writeFileAtomic, FILE_MODE } from '../fsx.js';
+import { createExclusive, ensureDir, fsyncDir, io, listDir, readIfExists, tryUnlink, writeAll, writeFileAtomic, FILE_MODE } from '../fsx.js';
 import type { ProcIdentity } from '../liveness.js';
 import { tickKey } from './plan.js';
 
@@ -53,8 +53,8 @@ const unstamp = (s: string): number =>
 export interface ScheduleHistory {
   firstSeen: number;
   records: TickRecord[]; // oldest first
-  /** File age in ms, for torn files only (a claimer that left one behind is judged by it). */
-  tornAgeMs: Map<string, number>;
+  /** Key → file mtime (ms), for torn files only: their claimer is judged by it. */
+  tornAt: Map<string, number>;
 }
 
 export class TickLedger {
@@ -84,19 +84,21 @@ export class TickLedger {
     if (Number.isNaN(firstSeen)) {
       firstSeen = now;
       if (create) {
+        // not fsynced: losing it to a power cut only moves a never-fired schedule's start of catch-up
         ensureDir(dir);
-        writeFileAtomic(join(dir, FIRST_SEEN), new Date(now).toISOString() + '\n');
+        const text = new Date(now).toISOString() + '\n';
+        if (!createExclusive(join(dir, FIRST_SEEN), text)) writeFileAtomic(join(dir, FIRST_SEEN), text); // a torn one
       }
     }
-    const tornAgeMs = new Map<string, number>();
+    const tornAt = new Map<string, number>();
     const records: TickRecord[] = [];
     for (const name of this.names(agent, schedule)) {
       const r = this.read(agent, schedule, name);
       if (!r) continue;
-      if (r.claimedAt === null) tornAgeMs.set(r.key, ageMs(join(dir, name), now));
+      if (r.claimedAt === null) tornAt.set(r.key, mtimeMs(join(dir, name)));
       records.push(r);
     }
-    return { firstSeen, records, tornAgeMs };
+    return { firstSeen, records, tornAt };
   }
 
   /**
@@ -164,10 +166,10 @@ export class TickLedger {
 
 export const fileName = (r: TickRecord): string => `${stamp(Date.parse(r.tick))}.json`;
 
-function ageMs(path: string, now: number): number {
+function mtimeMs(path: string): number {
   try {
-    return now - fs.statSync(path).mtimeMs;
+    return fs.statSync(path).mtimeMs;
   } catch {
-    return 0;
+    return Date.now();
   }
 }

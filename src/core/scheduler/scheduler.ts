@@ -8,6 +8,7 @@ import { recoverIfLost } from '../recovery.js';
 import { ensureRunner } from '../runner-launch.js';
 import { JobStore } from '../store.js';
 import { submit } from '../submit.js';
+import { kickDeliveries } from '../webhook-kick.js';
 import { ConfigWatcher } from './config-watch.js';
 import { acquireScheduler } from './instance.js';
 import { fileName, isUnfinished, KEEP, TickLedger, type TickOutcome, type TickRecord } from './ledger.js';
@@ -35,6 +36,10 @@ export interface SchedulerOptions {
 
 /** Longest sleep: a wall clock stepped forward (NTP, suspend) is noticed within this. */
 export const MAX_SLEEP_MS = 5000;
+/** Longest stretch of fires without going back to the event loop (the rest follow at once). */
+const SLICE_MS = 200;
+/** A schedule whose tick could not be recorded tries again after this. */
+const RETRY_MS = 1000;
 /** While a queued tick waits for the previous run, the run is looked at this often. */
 const QUEUE_POLL_MS = 1000;
 
@@ -48,7 +53,7 @@ interface ScheduleState {
   unfinished: TickRecord[];
   /** Ticks whose job creation was tried here and failed: retried, looking for a job first. */
   attempted: Set<string>;
-  tornAgeMs: Map<string, number>;
+  tornAt: Map<string, number>;
   names: string[]; // tick file names, oldest first
   next: number | null;
 }
@@ -93,6 +98,7 @@ export class Scheduler {
     const config = loadConfig(this.opts.configPath);
     this.store.init();
     this.release = await acquireScheduler(this.opts.home, () => this.lockLost());
+    if (this.stopped) return this.release(); // a signal came while waiting for the lock
     this.apply(config, Date.now(), true);
     this.emit({ event: 'start', pid: process.pid, host: this.me.host, config: this.opts.configPath, schedules: this.states.size });
     this.watcher = new ConfigWatcher(this.opts.configPath, () => this.checkConfig());
@@ -128,16 +134,21 @@ export class Scheduler {
   private wake = (): void => {
     this.timer = null;
     if (this.stopped) return;
-    try {
-      if (this.watcher?.changed()) this.reload();
-      const now = Date.now();
-      for (const st of this.states.values()) {
+    if (this.watcher?.changed()) this.reload();
+    const now = Date.now();
+    for (const st of this.states.values()) {
+      // hundreds due at once (a catch-up after downtime): yield now and then, so a signal is heard within a second
+      if (Date.now() - now > SLICE_MS) break;
+      try {
         if (st.unfinished.length > 0) this.settle(st, now);
         if (st.next !== null && st.next <= now) this.due(st, now);
+      } catch (e) {
+        // a full disk, a permission: this schedule tries again in a moment, the others go on
+        this.emit({ event: 'error', agent: st.s.agent, schedule: st.s.name, reason: (e as Error).message });
+        if (st.next !== null && st.next <= now) st.next = now + RETRY_MS;
       }
-    } catch (e) {
-      this.emit({ event: 'error', reason: (e as Error).message });
     }
+    kickDeliveries(this.opts.home, now); // the scheduler is one of the processes that keep webhooks going
     this.arm();
   };
 
@@ -233,7 +244,7 @@ export class Scheduler {
     this.ledger.update(r);
     st.unfinished = st.unfinished.filter((u) => u.key !== r.key);
     st.attempted.delete(r.key);
-    st.tornAgeMs.delete(r.key);
+    st.tornAt.delete(r.key);
     if (st.names.length > KEEP + 10) {
       const protect = new Set(st.unfinished.map(fileName));
       if (st.lastJob) protect.add(st.lastJob.file);
@@ -263,15 +274,19 @@ export class Scheduler {
 
   /** Ours, or its claimer is gone: a live other claimer (two schedulers racing over a lock) finishes its own. */
   private mayFinish(st: ScheduleState, r: TickRecord, now: number): boolean {
-    if (!r.by) return (st.tornAgeMs.get(r.key) ?? 0) > 2000; // a torn key is torn for microseconds while its writer lives
-    if (r.by.pid === this.me.pid && r.by.host === this.me.host && r.by.startTime === this.me.startTime) return true;
+    if (!r.by) return now - (st.tornAt.get(r.key) ?? now) > 2000; // a torn key is torn for microseconds while its writer lives
+    if (this.isMe(r.by)) return true;
     const state = liveness(r.by);
     return state === 'dead' || (state === 'unknown' && now - Date.parse(r.claimedAt ?? '') > STALE_MS);
   }
 
+  private isMe(p: ProcIdentity | null): boolean {
+    return p !== null && p.pid === this.me.pid && p.host === this.me.host && p.startTime === this.me.startTime;
+  }
+
+  /** Creates a key's job, unless a claimer that died (or a failed attempt here) already made it: then that job is the tick's. */
   private finish(st: ScheduleState, r: TickRecord, now: number): void {
-    const mine = r.by?.pid === this.me.pid && r.by.host === this.me.host && r.by.startTime === this.me.startTime;
-    if (r.claimedAt && (!mine || st.attempted.has(r.key))) {
+    if (r.claimedAt && (!this.isMe(r.by) || st.attempted.has(r.key))) {
       const job = this.findJob(r);
       if (job) {
         this.adopt(job);
@@ -284,7 +299,7 @@ export class Scheduler {
     const claimed: TickRecord = { ...r, claimedAt: iso(now), by: this.me };
     this.ledger.update(claimed);
     st.unfinished = st.unfinished.map((u) => (u.key === r.key ? claimed : u));
-    st.tornAgeMs.delete(r.key);
+    st.tornAt.delete(r.key);
     this.create(st, claimed);
   }
 
@@ -312,11 +327,7 @@ export class Scheduler {
 
   private checkConfig = (): void => {
     if (this.stopped || !this.watcher?.changed()) return;
-    try {
-      this.reload();
-    } catch (e) {
-      this.emit({ event: 'error', reason: (e as Error).message });
-    }
+    this.reload();
     if (this.timer) clearTimeout(this.timer);
     this.arm();
   };
@@ -330,8 +341,12 @@ export class Scheduler {
       this.emit({ event: 'config_invalid', reason: (e as Error).message });
       return;
     }
-    const diff = this.apply(next, Date.now(), false);
-    this.emit({ event: 'config', schedules: this.states.size, ...diff });
+    try {
+      const diff = this.apply(next, Date.now(), false);
+      this.emit({ event: 'config', schedules: this.states.size, ...diff });
+    } catch (e) {
+      this.emit({ event: 'error', reason: `could not apply the edited config: ${(e as Error).message}` });
+    }
   }
 
   private apply(config: Config, now: number, initial: boolean): { added: string[]; removed: string[]; changed: string[] } {
@@ -340,13 +355,13 @@ export class Scheduler {
     const changed: string[] = [];
     for (const s of allSchedules(config)) {
       const key = keyOf(s);
-      let st = this.states.get(key);
-      if (!st) {
-        st = this.load(s, now);
+      const prev = this.states.get(key);
+      const st = prev ? { ...prev } : this.load(s, now); // copies: a failure half-way leaves the running states as they were
+      if (!prev) {
         if (!initial) added.push(key);
-      } else if (JSON.stringify(st.s) !== JSON.stringify(s)) {
+      } else if (JSON.stringify(prev.s) !== JSON.stringify(s)) {
         changed.push(key);
-        if (timing(st.s) !== timing(s)) st.floor = now;
+        if (timing(prev.s) !== timing(s)) st.floor = now;
       }
       st.s = s;
       st.next = nextFire(s, since(st) ?? st.firstSeen); // in the past when ticks were missed: due at once
@@ -371,7 +386,7 @@ export class Scheduler {
       lastJob,
       unfinished: h.records.filter(isUnfinished),
       attempted: new Set(),
-      tornAgeMs: h.tornAgeMs,
+      tornAt: h.tornAt,
       names: h.records.map(fileName),
       next: null,
     };

@@ -1,0 +1,38 @@
+// Scenario 8's contender: node --import tsx child-lock.ts <scheduler|plain> <home> <holder-log>
+// Takes the lock over and over, holding it 10–100 ms each time, and appends
+// "acq <pid> <ms>" / "rel <pid> <ms>" (and "lost <pid> <ms>" if the lock is
+// taken from it) to the shared holder log: one O_APPEND write per line, so
+// the file's order is the order things happened in.
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HerdError } from '../../src/core/errors.js';
+import { tryLockSync } from '../../src/core/lock.js';
+import { acquireScheduler } from '../../src/core/scheduler/instance.js';
+
+const [mode, home, log] = process.argv.slice(2);
+const note = (what: string) => appendFileSync(log, `${what} ${process.pid} ${(performance.timeOrigin + performance.now()).toFixed(3)}\n`);
+const lost = () => note('lost');
+
+async function take(): Promise<(() => void) | null> {
+  if (mode === 'plain') return tryLockSync(join(home, 'locks', 'stress'), lost);
+  try {
+    return await acquireScheduler(home, lost);
+  } catch (e) {
+    if (e instanceof HerdError && e.code === 'conflict') return null;
+    throw e;
+  }
+}
+
+for (;;) {
+  const release = await take();
+  if (!release) {
+    await sleep(Math.random() * 20);
+    continue;
+  }
+  note('acq');
+  await sleep(10 + Math.random() * 90);
+  note('rel');
+  release();
+  await sleep(Math.random() * 10);
+}

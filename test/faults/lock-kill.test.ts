@@ -1,0 +1,176 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildProcess } from 'node:child_process';
+import { STALE_MS } from '../../src/core/lock.js';
+import { readSchedulerIdentity } from '../../src/core/scheduler/instance.js';
+import { loadConfig } from '../../src/core/config.js';
+import { snapshotSettings } from '../../src/core/settings.js';
+import { JobStore } from '../../src/core/store.js';
+import { commandAgent, finished, iterations, jobIds, readJobFile, sandbox, spawnChild, until } from './harness.js';
+
+/**
+ * Scenario 8: lock holders SIGKILLed while holding. Four contender processes
+ * (child-lock.ts) take the lock in a loop, holding it 10–100 ms, and append
+ * acq/rel lines to one shared holder log; the test appends "kill" before
+ * each SIGKILL and starts a replacement. Read in file order, the log must
+ * never show a second "acq" while a live (not killed) holder holds, and no
+ * holder may be told its lock was taken ("lost"). Takeover after a kill:
+ *   - the scheduler's lock (acquireScheduler: proper-lockfile + identity
+ *     file, the runner lock works the same way) at once — well within its
+ *     stale time, stress-run for 10 s (60 s in test:faults);
+ *   - a plain lock (tryLockSync: slot, recovery, index locks) when it goes
+ *     stale: within STALE_MS (20 s) of the kill; 1 kill (3 in test:faults);
+ *   - the runner lock, with real Runners: after a runner is SIGKILLed mid-job,
+ *     four runners for the agent start at once (as several `herdctl run`s
+ *     do); exactly one may serve it. 5 rounds (20 in test:faults).
+ */
+const STRESS_MS = iterations(10_000, 60_000);
+const STALE_KILLS = iterations(1, 3);
+const CONTENDERS = 4;
+const RUNNER_REPS = iterations(5, 20);
+
+interface Line {
+  what: 'acq' | 'rel' | 'lost' | 'kill';
+  pid: number;
+  at: number;
+}
+
+function parse(log: string): Line[] {
+  return readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [what, pid, at] = l.split(' ');
+      return { what: what as Line['what'], pid: Number(pid), at: Number(at) };
+    });
+}
+
+/** Violations of "one holder at a time", and the takeover delay after each kill of a holder. */
+function analyse(lines: Line[]): { violations: string[]; takeovers: number[]; acquisitions: number } {
+  const violations: string[] = [];
+  const takeovers: number[] = [];
+  const killed = new Map<number, number>();
+  let holder: number | null = null;
+  let pendingKill: number | null = null; // when the current holder was killed
+  let acquisitions = 0;
+  lines.forEach((l, i) => {
+    if (l.what === 'kill') {
+      killed.set(l.pid, l.at);
+      if (l.pid === holder) pendingKill = l.at;
+    } else if (l.what === 'lost') violations.push(`line ${i + 1}: pid ${l.pid} was told its lock was taken from it`);
+    else if (l.what === 'acq') {
+      acquisitions++;
+      if (holder !== null && holder !== l.pid && !killed.has(holder)) {
+        const context = lines.slice(Math.max(0, i - 5), i + 1).map((x) => `${x.what} ${x.pid} +${(x.at - lines[0].at).toFixed(1)}ms`).join(' | ');
+        violations.push(`line ${i + 1}: pid ${l.pid} acquired while pid ${holder} (alive) held the lock: ${context}`);
+      }
+      if (pendingKill !== null) takeovers.push(l.at - pendingKill);
+      pendingKill = null;
+      holder = l.pid;
+    } else if (l.what === 'rel' && holder === l.pid) holder = null;
+  });
+  return { violations, takeovers, acquisitions };
+}
+
+function contenders(mode: 'scheduler' | 'plain', home: string, log: string) {
+  const live = new Set<ChildProcess>();
+  const add = () => {
+    const c = spawnChild('child-lock.ts', [mode, home, log], {}, 'ignore');
+    live.add(c);
+    c.on('exit', () => live.delete(c));
+    return c;
+  };
+  for (let i = 0; i < CONTENDERS; i++) add();
+  const kill = (pid: number) => {
+    appendFileSync(log, `kill ${pid} ${(performance.timeOrigin + performance.now()).toFixed(3)}\n`);
+    process.kill(pid, 'SIGKILL');
+  };
+  const ours = (pid: number) => [...live].some((c) => c.pid === pid);
+  const stop = async () => {
+    for (const c of live) kill(c.pid!);
+    await until('the contenders gone', () => live.size === 0, 5000);
+  };
+  return { add, kill, ours, stop };
+}
+
+test(`8. the scheduler lock under ${CONTENDERS} contenders, its holder SIGKILLed every 0.2–0.6 s for ${STRESS_MS / 1000} s: never two holders, taken over at once`, { timeout: STRESS_MS + 60_000 }, async (t) => {
+  const sb = sandbox(t);
+  const log = join(sb.dir, 'holders.log');
+  writeFileSync(log, '');
+  const c = contenders('scheduler', sb.home, log);
+  await until('a first holder', () => parse(log).some((l) => l.what === 'acq'), 15_000);
+  let kills = 0;
+  const end = Date.now() + STRESS_MS;
+  while (Date.now() < end) {
+    await sleep(200 + Math.random() * 400);
+    const who = readSchedulerIdentity(sb.home);
+    if (!who || !c.ours(who.pid)) continue;
+    c.kill(who.pid);
+    kills++;
+    c.add();
+  }
+  await c.stop();
+  const { violations, takeovers, acquisitions } = analyse(parse(log));
+  const max = Math.max(...takeovers);
+  t.diagnostic(`${acquisitions} acquisitions, ${kills} holders killed, takeover after a kill: median ${median(takeovers).toFixed(0)} ms, max ${max.toFixed(0)} ms`);
+  assert.deepEqual(violations, [], 'never two holders');
+  assert.ok(kills >= 5 && takeovers.length >= 5, `only ${kills} kills landed on a holder`);
+  assert.ok(max < STALE_MS, `a takeover took ${max} ms`);
+});
+
+test(`8b. a plain lock (slot/recovery/index locks) whose holder is SIGKILLed (${STALE_KILLS}×): taken over within its stale time (${STALE_MS / 1000} s), never two holders`, { timeout: STALE_KILLS * (STALE_MS + 15_000) + 30_000 }, async (t) => {
+  const sb = sandbox(t);
+  const log = join(sb.dir, 'holders.log');
+  writeFileSync(log, '');
+  const c = contenders('plain', sb.home, log);
+  for (let k = 0; k < STALE_KILLS; k++) {
+    // the holder at this moment: the last acq without a rel
+    const holder = await until('a holder', () => {
+      const lines = parse(log);
+      const last = lines.findLast((l) => l.what === 'acq' || l.what === 'rel');
+      return last?.what === 'acq' && c.ours(last.pid) ? last.pid : null;
+    }, 30_000, 5);
+    c.kill(holder);
+    c.add();
+    const killedAt = performance.timeOrigin + performance.now();
+    await until('a takeover', () => parse(log).some((l) => l.what === 'acq' && l.at > killedAt), STALE_MS + 10_000, 100);
+  }
+  await c.stop();
+  const { violations, takeovers } = analyse(parse(log));
+  t.diagnostic(`takeovers after a kill: ${takeovers.map((x) => `${(x / 1000).toFixed(1)} s`).join(', ')}`);
+  assert.deepEqual(violations, []);
+  assert.equal(takeovers.length, STALE_KILLS);
+  for (const x of takeovers) assert.ok(x <= STALE_MS + 1000, `taken over ${x.toFixed(0)} ms after the kill (stale time ${STALE_MS} ms)`);
+});
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
+
+test(`8c. a runner SIGKILLed, then ${CONTENDERS} runners for its agent started at once (${RUNNER_REPS}×): exactly one serves the agent, the others exit "busy"`, { timeout: RUNNER_REPS * 30_000 }, async (t) => {
+  const sb = sandbox(t);
+  writeFileSync(sb.config, `agents:\n${commandAgent('slow', ['sleep', '3'], `    workspace: ${sb.ws}\n`)}`);
+  const config = loadConfig(sb.config);
+  const store = new JobStore(sb.home);
+  const doubled: string[] = [];
+  for (let rep = 0; rep < RUNNER_REPS; rep++) {
+    // a queued job (no runner started: store.create), a runner that takes it, killed mid-job
+    for (let i = 0; i < 3; i++) store.create({ agent: 'slow', prompt: '', workspace: sb.ws, config: sb.config, settings: snapshotSettings(config, config.agents.slow) as unknown as Record<string, unknown> });
+    const first = spawnChild('child-runner.ts', [sb.home, 'slow'], {}, 'ignore');
+    await until('the first runner running a job', () => jobIds(sb.home).some((id) => readJobFile(sb.home, id)?.runnerPid === first.pid), 15_000);
+    first.kill('SIGKILL');
+    await until('it is dead', () => first.exitCode !== null || first.signalCode !== null);
+    const racers = Array.from({ length: CONTENDERS }, () => spawnChild('child-runner.ts', [sb.home, 'slow']));
+    const said: string[] = [];
+    const outcomes = racers.map((r) => finished(r).then((o) => said.push(o.stdout.trim())));
+    // the losers say "busy" at once; the winner runs a 3 s job meanwhile
+    await until('all but one runner gone', () => said.length >= CONTENDERS - 1, 6000).catch(() => null);
+    const serving = CONTENDERS - said.filter((x) => x === 'busy').length;
+    if (serving !== 1) doubled.push(`round ${rep + 1}: ${serving} runners took the agent's lock`);
+    for (const r of racers) r.kill('SIGKILL');
+    await Promise.all(outcomes);
+  }
+  assert.deepEqual(doubled, [], 'one runner per agent');
+});
