@@ -398,7 +398,6 @@ function measureAll(groups, runs, floorSamples, floorCpu) {
     say(`  round ${r + 1}/${runs}`);
   }
   for (const g of groups) for (const c of g.cases) c.median = median(c.samples);
-  fs.rmSync(errFile, { force: true });
 }
 
 /** Peak RSS (KiB, via /usr/bin/time -f %M) and wall time of a command with stdout to /dev/null. */
@@ -682,6 +681,7 @@ async function main() {
   process.exitCode = 0; // a missed target is reported, not an error of the bench itself
 }
 
+process.on('exit', () => fs.rmSync(errFile, { force: true }));
 const entry = process.argv[2] === '--stand-in-runners' ? standIn(process.argv[3]) : main();
 entry.catch((e) => {
   process.stderr.write(`bench: ${e.stack ?? e}\n`);

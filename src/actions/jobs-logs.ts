@@ -44,8 +44,12 @@ export async function jobsLogs(idInput: string, flags: LogsFlags, ctx: Ctx): Pro
     process.stderr.write(`herdctl: ${path} line ${p.lineNo}: ${p.kind === 'torn' ? 'torn last line' : 'corrupt line'}: ${p.detail} (skipped)\n`);
 
   if (!flags.follow) {
-    const it = readLog(path, 0, 1, problem);
-    for (let r = it.next(); !r.done; r = it.next()) await emit(r.value);
+    const copyOnly = ctx.json && !since && !level;
+    const it = readLog(path, 0, 1, problem, copyOnly);
+    for (let r = it.next(); !r.done; r = it.next()) {
+      if (copyOnly) r.value.event && (await out.line(r.value.raw));
+      else await emit(r.value);
+    }
     await out.flush();
     return {};
   }
