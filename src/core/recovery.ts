@@ -36,10 +36,7 @@ export function lostBecause(store: JobStore, job: Job): string | null {
  */
 export function recoverIfLost(store: JobStore, job: Job): Job {
   if (job.status === 'pending') {
-    if (!nudged.has(job.agent)) {
-      nudged.add(job.agent); // once per agent per process: list may show many pending jobs
-      if (ensureRunner(store.paths, job.agent)) diag().log('debug', 'runner started for pending jobs', { agent: job.agent });
-    }
+    if (ensureRunner(store.paths, job.agent)) diag().log('debug', 'runner started for pending jobs', { agent: job.agent });
     return job;
   }
   if (job.status !== 'running') return job;
@@ -49,8 +46,6 @@ export function recoverIfLost(store: JobStore, job: Job): Job {
   if (store.queue.pending(job.agent).length > 0) ensureRunner(store.paths, job.agent);
   return done;
 }
-
-const nudged = new Set<string>();
 
 /**
  * Ends a job whose writer is gone: kills its orphaned agent group, appends

@@ -23,13 +23,19 @@ export function runnerAlive(paths: Paths, agent: string): boolean {
   return !who || liveness(who) !== 'dead';
 }
 
+const spawnedAt = new Map<string, number>();
+
 /**
  * Starts a detached runner for `agent` unless a live one holds its lock. The
  * runner outlives this process and the terminal (own session, no stdio).
  * Racing starts are fine: the loser of the lock exits at once.
  */
 export function ensureRunner(paths: Paths, agent: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const key = `${paths.home}\0${agent}`;
+  const last = spawnedAt.get(key);
+  if (last !== undefined && Date.now() - last < 5000) return false; // ours is still starting up
   if (runnerAlive(paths, agent)) return false;
+  spawnedAt.set(key, Date.now());
   const ts = import.meta.url.endsWith('.ts');
   const main = fileURLToPath(new URL(`../runner-main.${ts ? 'ts' : 'js'}`, import.meta.url));
   const child = spawn(process.execPath, [...(ts ? ['--import', 'tsx'] : []), main, paths.home, agent], {

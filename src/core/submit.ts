@@ -28,6 +28,9 @@ export function submit(store: JobStore, config: Config, input: SubmitInput): Job
   if (prompt === null) {
     throw new HerdError('usage', `agent "${agent.name}" has no default prompt`, `herdctl run ${agent.name} --prompt "what to do"`);
   }
+  if (input.webhookUrl && !/^https?:\/\/[^\s/]+/.test(input.webhookUrl)) {
+    throw new HerdError('usage', `webhook ${JSON.stringify(input.webhookUrl)} is not an http(s) URL`, `herdctl run ${agent.name} --webhook https://example.com/hook`);
+  }
   const bucket = input.quotaBucket ?? agent.quotaBucket;
   if (bucket && !Object.hasOwn(config.quotas, bucket)) {
     const known = Object.keys(config.quotas);
