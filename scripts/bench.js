@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// herdctl benchmarks (issue 2 "Performance"; hooks for issue 3's runner figures).
+// herdctl benchmarks: the CLI figures of issue 2, the runner figures of issue 3
+// (scripts/bench-runner.js), and the summaries of the scheduler's and serve's
+// own benches (scripts/bench-scheduler.js, scripts/bench-serve.js).
 //
-//   npm run bench                         build, then 1k/10k/100k jobs, 7 runs per figure (+1 warm-up)
-//   node scripts/bench.js --quick         1k and 10k only, 3 runs
+//   npm run bench                         build, then 1k/10k/100k jobs, 7 runs per figure (+1 warm-up), runner figures, sub-benches
+//   node scripts/bench.js --quick         1k and 10k only, 3 runs, fewer queued jobs, short sub-benches
 //   node scripts/bench.js --sizes 1000,100000 [--runs 9] [--no-big] [--big-bytes B] [--regen]
+//                         [--no-cli] [--no-runner] [--only events,start,run,next,storm] [--no-sub]
 //
 // Synthetic state comes from scripts/gen-state.js and is cached under
 // bench/.state/ (git-ignored): n<N>/home + n<N>/manifest.json, big-<bytes>/…;
@@ -19,12 +22,16 @@
 // (user+sys), which a busy machine distorts far less. Each command is checked
 // once (exit 0, right rows/bytes) before it is timed. Results also go to
 // bench/.state/last-results.json.
+//
+// --no-cli skips the CLI table and the big log; --no-runner the runner
+// figures (--only picks some of them); --no-sub the scheduler and serve benches.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { RUNNER_FIGURES } from './bench-runner.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const STATE = join(ROOT, 'bench', '.state');
@@ -39,7 +46,7 @@ const NODE = process.execPath;
 // ---------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const o = { sizes: [1000, 10_000, 100_000], runs: 7, big: true, bigBytes: 1 << 30, bigRuns: 3, regen: false, runner: true };
+  const o = { sizes: [1000, 10_000, 100_000], runs: 7, big: true, bigBytes: 1 << 30, bigRuns: 3, regen: false, runner: true, quick: false, cli: true, sub: true, only: null };
   let sizesGiven = false;
   let runsGiven = false;
   for (let i = 0; i < argv.length; i++) {
@@ -52,6 +59,7 @@ function parseArgs(argv) {
       if (!sizesGiven) o.sizes = [1000, 10_000];
       if (!runsGiven) o.runs = 3;
       o.bigRuns = 1;
+      o.quick = true;
     } else if (a === '--sizes') {
       o.sizes = val().split(',').map((s) => parseSize(s));
       sizesGiven = true;
@@ -63,8 +71,17 @@ function parseArgs(argv) {
     else if (a === '--big-bytes') o.bigBytes = parseSize(val());
     else if (a === '--regen') o.regen = true;
     else if (a === '--no-runner') o.runner = false;
-    else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node scripts/bench.js [--quick] [--sizes 1000,10000,100000] [--runs N] [--no-big] [--big-bytes B] [--regen] [--no-runner]\n');
+    else if (a === '--no-cli') o.cli = false;
+    else if (a === '--no-sub') o.sub = false;
+    else if (a === '--only') {
+      o.only = val().split(',');
+      const keys = RUNNER_BENCHES.map((b) => b.key);
+      for (const k of o.only) if (!keys.includes(k)) die(`--only: no runner figure "${k}" (there are: ${keys.join(', ')})`);
+    } else if (a === '-h' || a === '--help') {
+      process.stdout.write(
+        'usage: node scripts/bench.js [--quick] [--sizes 1000,10000,100000] [--runs N] [--no-big] [--big-bytes B] [--regen]\n' +
+          '                             [--no-cli] [--no-runner] [--only events,start,run,next,storm] [--no-sub]\n',
+      );
       process.exit(0);
     } else die(`unknown option ${a}`);
   }
@@ -228,7 +245,6 @@ async function standIn(home) {
 
 /** Starts the stand-in for `home`; resolves to a stop function once it holds the locks. */
 async function startStandIn(home) {
-  const { spawn } = await import('node:child_process');
   const child = spawn(NODE, [fileURLToPath(import.meta.url), '--stand-in-runners', home], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   await new Promise((resolveP, reject) => {
@@ -438,19 +454,11 @@ function measureBig(m, runs) {
   };
 }
 
-// ---------------------------------------------------------------- runner benchmarks (issue 3): hooks
+// ---------------------------------------------------------------- runner figures (issue 3)
 //
-// Each entry: { label, target, skip(ctx) → reason or null, run(ctx) → { figure, pass, note? } }.
-// ctx: { root, bin, node, env, runs, floorMs, timeOnce, median, say }.
-// Add the issue-3 figures here as the runner lands; they print below the CLI table.
-//   - events/s from an agent printing 200k short lines, as a ratio to rawAppendRate() (≥ 50,000/s,
-//     every event on disk within 200 ms): a `runtime: command` agent, e.g. command: ["seq", "200000"],
-//     `herdctl run A --wait`, then events in output.jsonl / (complete.ts − start.ts).
-//   - `herdctl run` → agent process started (agent writes `date +%s%N` to a file), and the time
-//     `run` takes to return (≤ 3× node -e 0) with 0 and with 100k jobs on disk (on a copy of the
-//     n100000 state, never the cached one: run adds jobs to it).
-//   - slot freed → next pending job's agent started (< 50 ms): max_concurrent 1, two jobs.
-//   - 1,000 jobs from 20 processes: wall time, peak concurrency (never above the limits).
+// Entries: { key, label, target, skip(ctx) → reason or null, run(ctx) → rows [{ label, figure, target, pass }] }.
+// The figures themselves are in scripts/bench-runner.js (how each is measured is written there);
+// the raw append loop runs first and is the floor of events/s. They print below the CLI table.
 
 const hasCommand = (name) => fs.existsSync(join(BUILD, 'dist', 'commands', `${name}.js`)) || fs.existsSync(join(BUILD, 'dist', 'commands', name, 'index.js'));
 
@@ -477,49 +485,123 @@ function rawAppendRate(lines = 200_000) {
 
 const RUNNER_BENCHES = [
   {
+    key: 'append',
     label: 'raw append loop (floor for events/s)',
     target: 'info',
     skip: () => null,
-    run: () => {
-      const rate = rawAppendRate();
-      return { figure: `${Math.round(rate).toLocaleString('en-US')} lines/s`, pass: null };
+    run: (ctx) => {
+      ctx.appendRate = rawAppendRate();
+      return [{ label: 'raw append loop (floor for events/s)', figure: `${Math.round(ctx.appendRate).toLocaleString('en-US')} lines/s (one write + O_APPEND per line, one fdatasync)`, target: 'info', pass: null }];
     },
   },
-  {
-    label: 'runner events/s (200k lines)',
-    target: '≥ 50,000/s',
-    skip: () => (hasCommand('run') ? 'hook not written yet (see the comment above RUNNER_BENCHES)' : 'no `herdctl run` yet'),
-    run: () => ({ figure: '-', pass: null }),
-  },
-  {
-    label: '`run` returns / agent starts',
-    target: '≤ 3× floor',
-    skip: () => (hasCommand('run') ? 'hook not written yet' : 'no `herdctl run` yet'),
-    run: () => ({ figure: '-', pass: null }),
-  },
-  {
-    label: 'slot freed → next job starts',
-    target: '< 50 ms',
-    skip: () => (hasCommand('run') ? 'hook not written yet' : 'no `herdctl run` yet'),
-    run: () => ({ figure: '-', pass: null }),
-  },
+  ...RUNNER_FIGURES,
 ];
 
-async function runRunnerBenches(ctx) {
+async function runRunnerBenches(ctx, only) {
   const rows = [];
   for (const b of RUNNER_BENCHES) {
+    if (only && b.key !== 'append' && !only.includes(b.key)) continue;
     const why = b.skip(ctx);
     if (why) {
       rows.push({ label: b.label, target: b.target, figure: `skipped: ${why}`, pass: null });
       continue;
     }
+    const t = Date.now();
     try {
-      rows.push({ label: b.label, target: b.target, ...(await b.run(ctx)) });
+      rows.push(...(await b.run(ctx)));
     } catch (e) {
       rows.push({ label: b.label, target: b.target, figure: `error: ${e.message}`, pass: false });
     }
+    say(`  ${b.key} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
   return rows;
+}
+
+// ---------------------------------------------------------------- sub-benches (scheduler, serve)
+//
+// Their own scripts, run as they are (against dist/, not the snapshot); their
+// final JSON line becomes summary rows. --quick passes shorter windows.
+
+/** Runs a script to its end; stderr passes through; resolves with the last JSON line of its stdout. */
+function runScript(script, args) {
+  return new Promise((resolveP, reject) => {
+    const child = spawn(NODE, [join(ROOT, 'scripts', script), ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`${script} exited ${code}`));
+      try {
+        resolveP(JSON.parse(last));
+      } catch {
+        reject(new Error(`${script}: no JSON summary line`));
+      }
+    });
+  });
+}
+
+const SUB_BENCHES = [
+  {
+    name: 'scheduler',
+    args: (quick) => ['--json', ...(quick ? ['--idle-seconds', '10', '--ticks', '10'] : [])],
+    rows: (r) => [
+      {
+        label: `scheduler idle CPU (${r.idle.schedules.toLocaleString('en-US')} schedules, ${r.idle.seconds} s)`,
+        figure: `${r.idle.cpuPercent.toFixed(3)}% of a core (start-up ${r.idle.startupMs} ms, RSS ${r.idle.rssMb} MB, ${r.idle.fired} fired)`,
+        target: '< 1% of a core',
+        pass: r.idle.cpuPercent < 1,
+      },
+      {
+        label: `scheduler fire lateness (${r.lateness.ticks} ticks of a per-second schedule)`,
+        figure: `tick → job durable: p50 ${r.lateness.p50Ms} ms, p95 ${r.lateness.p95Ms} ms, max ${r.lateness.maxMs} ms (tick → awake p95 ${r.lateness.wakeP95Ms} ms)`,
+        target: 'p95 < 100 ms',
+        pass: r.lateness.p95Ms < 100,
+      },
+    ],
+  },
+  {
+    name: 'serve',
+    args: (quick) => (quick ? ['--clients', '50', '--events', '5000', '--jobs', '2000', '--requests', '20'] : []),
+    rows: (r) => {
+      const f = r.fanout;
+      const routes = Object.entries(r.list).filter(([k]) => k !== 'firstRequestMs');
+      const slowest = routes.reduce((a, b) => (b[1].p95 > a[1].p95 ? b : a));
+      const all = routes.find(([k]) => k === 'GET /jobs')?.[1] ?? slowest[1];
+      return [
+        {
+          label: `serve SSE fan-out (${f.clients} clients, ${f.events.toLocaleString('en-US')} events)`,
+          figure: `${f.eventsPerSecDelivered.toLocaleString('en-US')} events/s delivered (written in ${f.writeMs} ms, delivered in ${f.deliverMs} ms); ${f.clientsComplete}/${f.clients} got every event in order; RSS ${f.rssMiB.idle} → ${f.rssMiB.peak} MiB`,
+          target: 'every client, every event, in order',
+          pass: f.clientsComplete === f.clients,
+        },
+        {
+          label: `serve GET /jobs at ${r.jobs.toLocaleString('en-US')} jobs`,
+          figure: `p50 ${all.p50} ms, p95 ${all.p95} ms (first request ${r.list.firstRequestMs} ms; slowest route ${slowest[0]}: p95 ${slowest[1].p95} ms)`,
+          target: 'info',
+          pass: null,
+        },
+      ];
+    },
+  },
+];
+
+async function runSubBenches(quick) {
+  const rows = [];
+  const raw = {};
+  for (const b of SUB_BENCHES) {
+    const args = b.args(quick);
+    say(`sub-bench: node scripts/bench-${b.name}.js ${args.join(' ')} …`);
+    const t = Date.now();
+    try {
+      raw[b.name] = await runScript(`bench-${b.name}.js`, args);
+      rows.push(...b.rows(raw[b.name]));
+    } catch (e) {
+      rows.push({ label: `bench-${b.name}.js`, figure: `error: ${e.message}`, target: '', pass: false });
+    }
+    say(`  ${b.name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  }
+  return { rows, raw };
 }
 
 // ---------------------------------------------------------------- report
@@ -551,17 +633,17 @@ async function main() {
   if (!fs.existsSync(join(ROOT, 'dist', 'core', 'index-log.js'))) die('dist/ is missing: run `npm run build` first (npm run bench does)');
   fs.mkdirSync(STATE, { recursive: true });
   snapshotBuild();
-  const sizes = [...new Set(o.sizes)].sort((a, b) => a - b);
+  const sizes = o.cli ? [...new Set(o.sizes)].sort((a, b) => a - b) : [];
 
   const states = [];
   for (const n of sizes) states.push(await ensureState(n, o.regen));
-  const big = o.big ? await ensureBig(o.bigBytes, o.regen) : null;
+  const big = o.cli && o.big ? await ensureBig(o.bigBytes, o.regen) : null;
 
   const loadBefore = loadavg()[0];
   const floorSamples = [];
   const floorCpu = [];
   const perSize = states.map((m) => ({ n: m.jobs, m, cases: cliCases(m), cached: m.cached, genSeconds: m.seconds }));
-  say(`measuring at ${perSize.map((p) => fmtN(p.n)).join(', ')} jobs, interleaved (${o.runs} rounds after 1 warm-up) …`);
+  if (perSize.length) say(`measuring at ${perSize.map((p) => fmtN(p.n)).join(', ')} jobs, interleaved (${o.runs} rounds after 1 warm-up) …`);
   const stops = [];
   try {
     for (const p of perSize) stops.push(await startStandIn(p.m.home));
@@ -585,7 +667,10 @@ async function main() {
     bigRes = measureBig(big, o.bigRuns);
   }
 
-  const runnerRows = o.runner ? await runRunnerBenches({ root: ROOT, bin: BIN, node: NODE, env, runs: o.runs, floorMs: floor, timeOnce, median, say }) : [];
+  if (o.runner) say('runner figures …');
+  const runnerCtx = { root: ROOT, build: BUILD, state: STATE, bin: BIN, node: NODE, env, runs: o.runs, quick: o.quick, floorMs: floor, timeOnce, median, say, hasCommand, startStandIn, ensureState };
+  const runnerRows = o.runner ? await runRunnerBenches(runnerCtx, o.only) : [];
+  const sub = o.sub ? await runSubBenches(o.quick) : { rows: [], raw: {} };
 
   // ---- the table
   const head = ['command', ...perSize.map((p) => `${fmtN(p.n)} jobs`), 'target', 'result'];
@@ -593,7 +678,7 @@ async function main() {
   const results = [];
   let fails = 0;
   rows.push(['node -e 0 (floor)', ...perSize.map(() => fmtMs(floor)), '', '']);
-  const keys = perSize[0].cases.map((c) => c.key);
+  const keys = perSize.length ? perSize[0].cases.map((c) => c.key) : [];
   for (const key of keys) {
     const cs = perSize.map((p) => p.cases.find((c) => c.key === key));
     const c0 = cs[0];
@@ -639,16 +724,21 @@ async function main() {
   }
 
   const lines = [];
+  for (const r of [...runnerRows, ...sub.rows]) if (r.pass === false) fails++;
   lines.push(`herdctl bench — node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model?.trim() ?? '?'}), medians of ${o.runs} runs after 1 warm-up`);
   lines.push(`load average (1 min): ${loadBefore.toFixed(2)} before measuring, ${loadavg()[0].toFixed(2)} after${loadBefore > availableParallelism() * 0.5 ? ' — a busy machine: ratios are noisy, rerun when it is quiet' : ''}`);
-  lines.push(`state: ${perSize.map((p) => `${fmtN(p.n)} ${p.cached ? '(cached)' : `(generated in ${p.genSeconds.toFixed(1)}s)`}`).join(', ')}${big ? `, big log ${big.cached ? '(cached)' : `(generated in ${big.seconds.toFixed(1)}s)`}` : ''}`);
-  lines.push('');
-  lines.push(table(rows));
-  if (runnerRows.length) {
+  if (perSize.length) {
+    lines.push(`state: ${perSize.map((p) => `${fmtN(p.n)} ${p.cached ? '(cached)' : `(generated in ${p.genSeconds.toFixed(1)}s)`}`).join(', ')}${big ? `, big log ${big.cached ? '(cached)' : `(generated in ${big.seconds.toFixed(1)}s)`}` : ''}`);
     lines.push('');
-    lines.push('runner (issue 3):');
-    lines.push(table([['figure', 'value', 'target', 'result'], ...runnerRows.map((r) => [r.label, r.figure, r.target, verdict(r.pass)])]));
-  }
+    lines.push(table(rows));
+  } else lines.push(`node -e 0 (floor): ${fmtMs(floor)}`);
+  const figureTable = (title, rs) => {
+    if (!rs.length) return;
+    lines.push('', title);
+    lines.push(table([['figure', 'target', 'result', 'value'], ...rs.map((r) => [r.label, r.target, verdict(r.pass), r.figure])]));
+  };
+  figureTable(`runner (issue 3)${o.quick ? ', --quick' : ''}:`, runnerRows);
+  figureTable(`sub-benches (scheduler, serve)${o.quick ? ', --quick: shorter windows, fewer clients/events/jobs' : ''}:`, sub.rows);
   // load-robust views: the best run (a neighbour's load spike cannot inflate it) and CPU time (user+sys)
   const floorBest = Math.min(...floorSamples);
   const floorCpuMed = median(floorCpu);
@@ -658,13 +748,22 @@ async function main() {
     const cpu = median(c.cpu);
     return `${fmtMs(best)} ${(best / floorBest).toFixed(2)}× | ${fmtMs(cpu)} ${(cpu / floorCpuMed).toFixed(2)}×`;
   };
-  const bestRows = [['best wall | median CPU', ...perSize.map((p) => `${fmtN(p.n)} jobs`)], ['node -e 0 (floor)', ...perSize.map(() => `${fmtMs(floorBest)} | ${fmtMs(floorCpuMed)}`)]];
-  for (const key of keys) bestRows.push([perSize[0].cases.find((c) => c.key === key).label, ...perSize.map((p) => cell2(p.cases.find((c) => c.key === key)))]);
-  lines.push('');
-  lines.push(table(bestRows));
-  lines.push('');
-  lines.push('× = median / median of `node -e 0` (same rounds); second table: best wall / best floor wall, median CPU (user+sys) / median floor CPU. flat in N: best run at the largest N within 15% (or 10 ms) of the smallest N.');
-  lines.push(`--since 24h is passed as ${perSize.map((p) => p.cases.find((c) => c.key === 'list-agent-since').args.at(-3)).join(', ')} (24h as of when the cached state was generated); A = triage-bot.`);
+  if (perSize.length) {
+    const bestRows = [['best wall | median CPU', ...perSize.map((p) => `${fmtN(p.n)} jobs`)], ['node -e 0 (floor)', ...perSize.map(() => `${fmtMs(floorBest)} | ${fmtMs(floorCpuMed)}`)]];
+    for (const key of keys) bestRows.push([perSize[0].cases.find((c) => c.key === key).label, ...perSize.map((p) => cell2(p.cases.find((c) => c.key === key)))]);
+    lines.push('');
+    lines.push(table(bestRows));
+    lines.push('');
+    lines.push('× = median / median of `node -e 0` (same rounds); second table: best wall / best floor wall, median CPU (user+sys) / median floor CPU. flat in N: best run at the largest N within 15% (or 10 ms) of the smallest N.');
+    lines.push(`--since 24h is passed as ${perSize.map((p) => p.cases.find((c) => c.key === 'list-agent-since').args.at(-3)).join(', ')} (24h as of when the cached state was generated); A = triage-bot.`);
+  }
+  if (runnerRows.length) {
+    lines.push(
+      '',
+      'runner: events/s = events in output.jsonl ÷ (complete.ts − start.ts); "visible" = a follower polling every 10 ms (an upper bound); "on disk" = the first fdatasync (strace) after the event was stamped, vs the time the agent wrote into the line. ' +
+        'start and next: agents stamp `date +%s%N` as their first and last act. slot freed → next: judged on the median.',
+    );
+  }
   const notes = [];
   for (const p of perSize) {
     for (const c of p.cases) if (c.error) notes.push(`${c.label} at ${fmtN(p.n)}: ${c.error}`);
@@ -676,7 +775,7 @@ async function main() {
 
   fs.writeFileSync(
     join(STATE, 'last-results.json'),
-    JSON.stringify({ at: new Date().toISOString(), node: process.version, options: o, floorMs: floor, floorSamples, floorCpu, results, big: bigRes, runner: runnerRows }, null, 2) + '\n',
+    JSON.stringify({ at: new Date().toISOString(), node: process.version, options: o, floorMs: floor, floorSamples, floorCpu, results, big: bigRes, runner: runnerRows, sub: sub.raw }, null, 2) + '\n',
   );
   process.exitCode = 0; // a missed target is reported, not an error of the bench itself
 }

@@ -118,6 +118,7 @@ export class EventWriter {
   private flushScheduled = false;
   private syncTimer: NodeJS.Timeout | null = null;
   private dirty = false;
+  private dirtySince: number | null = null;
   private nextSeq: number;
   published = 0;
 
@@ -174,8 +175,10 @@ export class EventWriter {
       writeAll(this.fd, Buffer.from(text));
       this.onLines?.(text);
       this.dirty = true;
+      this.dirtySince ??= Date.now();
     }
-    if (durable) this.sync();
+    // a flood can keep the event loop busy past the timer: sync inline once the oldest unsynced write is due
+    if (durable || (this.dirtySince !== null && Date.now() - this.dirtySince >= this.syncEveryMs)) this.sync();
     else if (this.dirty && !this.syncTimer) {
       this.syncTimer = setTimeout(() => this.sync(), this.syncEveryMs);
       this.syncTimer.unref();
@@ -187,6 +190,7 @@ export class EventWriter {
     this.syncTimer = null;
     if (!this.dirty) return;
     this.dirty = false;
+    this.dirtySince = null;
     io.fdatasyncSync(this.fd);
   }
 

@@ -40,6 +40,7 @@ interface Active {
   timers: NodeJS.Timeout[];
   releaseSlot: () => void;
   logFd: number;
+  logLines: string[];
   watcher?: fs.FSWatcher;
 }
 
@@ -305,6 +306,7 @@ export class Runner {
       timers: [],
       releaseSlot,
       logFd: fs.openSync(logPath, 'a', 0o600),
+      logLines: [],
     };
     this.active.set(id, a);
     try {
@@ -410,8 +412,16 @@ export class Runner {
   private emit(a: Active, d: EventDraft): void {
     const e = a.writer.append(d);
     a.recap.add(e);
+    a.logLines.push(renderEvent(e as JobEvent, plain));
+    if (a.logLines.length === 1) setImmediate(() => this.flushLog(a)); // one write per batch, like the event log
+  }
+
+  private flushLog(a: Active): void {
+    if (a.logLines.length === 0) return;
+    const text = a.logLines.join('\n') + '\n';
+    a.logLines = [];
     try {
-      fs.writeSync(a.logFd, renderEvent(e as JobEvent, plain) + '\n');
+      fs.writeSync(a.logFd, text);
     } catch {
       /* the human log is best effort */
     }
@@ -446,6 +456,7 @@ export class Runner {
     a.timers = [];
     try {
       const done = finishJob(this.store, a.job, a.writer, a.recap, ending);
+      this.flushLog(a);
       fs.writeSync(a.logFd, renderEvent({ seq: a.writer.seq - 1, ts: done.completedAt!, type: 'complete', status: done.status, exitReason: done.exitReason, error: done.error }, plain) + '\n');
       this.diag.log('info', 'job ended', { job: done.id, status: done.status, exitReason: done.exitReason, events: a.writer.seq });
       // async: the next job starts meanwhile
