@@ -62,3 +62,10 @@ export class HerdError extends Error {
 
 export const isErrno = (e: unknown, ...codes: string[]): e is NodeJS.ErrnoException =>
   typeof e === 'object' && e !== null && codes.includes((e as NodeJS.ErrnoException).code ?? '');
+
+/** errno errors of the environment (a full disk, a read-only or broken filesystem, permissions, fd limits), not bugs. */
+export const isEnvironmentError = (e: unknown): e is NodeJS.ErrnoException =>
+  isErrno(e, 'ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE');
+
+export const ENV_ERROR_HINT = (e: NodeJS.ErrnoException): string =>
+  e.code === 'ENOSPC' || e.code === 'EDQUOT' ? 'free some disk space, then retry' : "check the state dir's permissions and filesystem, then retry";

@@ -45,7 +45,7 @@ export function* readLog(
 ): Generator<LogLine, { end: number; tornAt: number | null }> {
   let fd: number;
   try {
-    fd = fs.openSync(path, 'r');
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { end: start, tornAt: null };
     throw new HerdError('corrupt', `${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, `inspect it with: ls -l ${path}`);
@@ -120,15 +120,21 @@ export class EventWriter {
   private dirty = false;
   private dirtySince: number | null = null;
   private nextSeq: number;
+  private batchSeq: number; // seq of the first buffered line
+  private size: number; // bytes of whole lines in the file
   published = 0;
 
   private constructor(
     private readonly fd: number,
     nextSeq: number,
+    size: number,
     private readonly syncEveryMs: number,
     private readonly onLines?: (lines: string) => void,
+    private readonly onError?: (e: Error) => void,
   ) {
     this.nextSeq = nextSeq;
+    this.batchSeq = nextSeq;
+    this.size = size;
   }
 
   /**
@@ -136,16 +142,17 @@ export class EventWriter {
    * with a torn last line truncates that fragment, so the file keeps "at most
    * a torn last line" and gap-free seqs.
    */
-  static open(path: string, opts: { syncEveryMs?: number; onLines?: (lines: string) => void } = {}): EventWriter {
-    const fd = io.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND, FILE_MODE);
+  static open(path: string, opts: { syncEveryMs?: number; onLines?: (lines: string) => void; onError?: (e: Error) => void } = {}): EventWriter {
+    const fd = io.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW, FILE_MODE);
     let nextSeq = 0;
-    const size = fs.fstatSync(fd).size;
+    let size = fs.fstatSync(fd).size;
     if (size > 0) {
       const { lastWhole, seq } = scanTail(fd, size);
       if (lastWhole < size) io.ftruncateSync(fd, lastWhole);
       nextSeq = seq;
+      size = lastWhole;
     }
-    return new EventWriter(fd, nextSeq, opts.syncEveryMs ?? 100, opts.onLines);
+    return new EventWriter(fd, nextSeq, size, opts.syncEveryMs ?? 100, opts.onLines, opts.onError);
   }
 
   get seq(): number {
@@ -161,18 +168,43 @@ export class EventWriter {
     if (this.bufferedBytes >= 256 * 1024) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => this.background(() => this.flush()));
     }
     return event;
+  }
+
+  /** A flush or sync off the caller's stack: a failure goes to onError instead of killing the process. */
+  private background(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      if (this.onError) this.onError(e as Error);
+      else throw e;
+    }
   }
 
   flush(durable = false): void {
     this.flushScheduled = false;
     if (this.buffered.length > 0) {
       const text = this.buffered.join('');
+      const bytes = Buffer.from(text);
       this.buffered = [];
       this.bufferedBytes = 0;
-      writeAll(this.fd, Buffer.from(text));
+      try {
+        writeAll(this.fd, bytes);
+      } catch (e) {
+        // a short write then ENOSPC/EIO: cut back to the last whole line and give the lost seqs back, so the file
+        // keeps gap-free seqs and no torn line in the middle
+        try {
+          io.ftruncateSync(this.fd, this.size);
+        } catch {
+          /* the next open truncates a torn tail anyway */
+        }
+        this.nextSeq = this.batchSeq;
+        throw e;
+      }
+      this.size += bytes.length;
+      this.batchSeq = this.nextSeq;
       this.onLines?.(text);
       this.dirty = true;
       this.dirtySince ??= Date.now();
@@ -180,7 +212,7 @@ export class EventWriter {
     // a flood can keep the event loop busy past the timer: sync inline once the oldest unsynced write is due
     if (durable || (this.dirtySince !== null && Date.now() - this.dirtySince >= this.syncEveryMs)) this.sync();
     else if (this.dirty && !this.syncTimer) {
-      this.syncTimer = setTimeout(() => this.sync(), this.syncEveryMs);
+      this.syncTimer = setTimeout(() => this.background(() => this.sync()), this.syncEveryMs);
       this.syncTimer.unref();
     }
   }

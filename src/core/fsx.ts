@@ -112,7 +112,7 @@ export function createExclusive(path: string, text = ''): boolean {
 
 /** Appends whole lines with one write on an O_APPEND descriptor, so concurrent appenders never interleave. */
 export function appendLines(path: string, text: string): void {
-  const fd = io.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND, FILE_MODE);
+  const fd = io.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW, FILE_MODE);
   try {
     writeAll(fd, Buffer.from(text));
   } finally {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Lockfile from 'proper-lockfile';
-import { ensureDir } from './fsx.js';
+import { ensureDir, writeFileAtomic } from './fsx.js';
 import { dirname } from 'node:path';
 import * as fs from 'node:fs';
 
@@ -59,27 +59,43 @@ export function isLocked(path: string): boolean {
 }
 
 /**
- * Takes over a lock whose holder is known dead (same host, by pid + start
- * time) without waiting for it to go stale. The check-remove-take runs inside
- * a second mkdir lock so two takers never both remove and both take (the
- * race of proper-lockfile's own stale takeover).
+ * Takes a lock that names its holder in `identityFile` (pid, start time,
+ * host, boot). Every attempt runs inside a second mkdir lock (the gate), and
+ * the identity is written before the gate opens again, so a contender never
+ * judges the new holder by its dead predecessor's identity: a holder known
+ * dead (same host) is taken over at once, a live or unknown one is left alone
+ * (another host's goes stale by its heartbeat). Null: someone else holds it,
+ * or is acquiring it right now.
  */
-export function takeOverDead(path: string, holderIsDead: () => boolean, onCompromised?: (e: Error) => void): (() => void) | null {
-  const gate = `${path}.takeover`;
+export function acquireNamed(path: string, identityFile: string, identity: object, isDead: (who: unknown) => boolean, onCompromised?: (e: Error) => void): (() => void) | null {
+  ensureDir(dirname(path));
+  const gate = `${path}.gate`;
   try {
-    fs.mkdirSync(gate);
+    fs.mkdirSync(gate, { mode: 0o700 });
   } catch {
     try {
-      if (Date.now() - fs.statSync(gate).mtimeMs > 5_000) fs.rmSync(gate, { recursive: true, force: true });
+      if (Date.now() - fs.statSync(gate).mtimeMs > 5_000) fs.rmSync(gate, { recursive: true, force: true }); // its maker died in it
     } catch {
       /* raced */
     }
     return null;
   }
   try {
-    if (!holderIsDead()) return null;
-    fs.rmSync(`${path}.lock`, { recursive: true, force: true });
-    return tryLockSync(path, onCompromised);
+    let release = tryLockSync(path, onCompromised);
+    if (!release) {
+      let who: unknown = null;
+      try {
+        who = JSON.parse(fs.readFileSync(identityFile, 'utf8'));
+      } catch {
+        /* no identity: judged by staleness alone */
+      }
+      if (who === null || !isDead(who)) return null;
+      fs.rmSync(`${path}.lock`, { recursive: true, force: true });
+      release = tryLockSync(path, onCompromised);
+      if (!release) return null;
+    }
+    writeFileAtomic(identityFile, JSON.stringify(identity) + '\n');
+    return release;
   } finally {
     fs.rmSync(gate, { recursive: true, force: true });
   }

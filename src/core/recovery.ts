@@ -8,7 +8,7 @@ import { identify, liveness, type ProcIdentity } from './liveness.js';
 import { isLocked, tryLockSync } from './lock.js';
 import { RecapBuilder } from './recap.js';
 import type { JobStore } from './store.js';
-import { appendLines, ensureDir } from './fsx.js';
+import { appendLines, ensureDir, sweepTemps } from './fsx.js';
 import { ensureRunner } from './runner-launch.js';
 import { dirname } from 'node:path';
 
@@ -21,7 +21,7 @@ const agentOf = (job: Job): ProcIdentity | null =>
 /** Why a running job's runner is lost, or null while it lives (another host's: by its lock's heartbeat). */
 export function lostBecause(store: JobStore, job: Job): string | null {
   const runner = runnerOf(job);
-  if (!runner) return null;
+  if (!runner) return 'the job is running but names no runner (copied in, or written by hand): nothing will finish it';
   const state = liveness(runner);
   if (state === 'alive') return null;
   if (state === 'unknown') {
@@ -59,6 +59,7 @@ export function failJob(store: JobStore, job: Job, why: string): Job {
   try {
     const fresh = store.read(job.id);
     if (isTerminal(fresh.status)) return fresh;
+    sweepTemps(store.paths.job(job.id)); // the dead writer's leftovers
     const agent = agentOf(fresh);
     if (agent && liveness(agent) === 'alive') {
       try {

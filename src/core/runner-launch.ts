@@ -16,11 +16,15 @@ export function runnerIdentity(paths: Paths, agent: string): ProcIdentity | null
   }
 }
 
-/** A runner holds the agent's lock and (on this host) is alive. */
+/**
+ * A runner holds the agent's lock and has named itself (it does so before
+ * anyone else can look): alive on this host, or another host's (judged by
+ * the lock's heartbeat). A nameless holder died mid-start.
+ */
 export function runnerAlive(paths: Paths, agent: string): boolean {
   if (!isLocked(paths.runnerLock(agent))) return false;
   const who = runnerIdentity(paths, agent);
-  return !who || liveness(who) !== 'dead';
+  return who !== null && liveness(who) !== 'dead';
 }
 
 const spawnedAt = new Map<string, number>();

@@ -6,12 +6,12 @@ import { Chalk } from 'chalk';
 import { EventWriter } from './eventlog.js';
 import type { EventDraft, JobEvent } from './events.js';
 import { finishJob, type Ending } from './finish.js';
-import { ensureDir, writeFileAtomic, tryUnlink } from './fsx.js';
+import { ensureDir, sweepTemps, tryUnlink } from './fsx.js';
 import { isTerminal, type Job } from './job.js';
 import type { Marker } from './queue.js';
 import { LineSplitter } from './lines.js';
-import { bootId, identify, liveness, thisHost } from './liveness.js';
-import { takeOverDead, tryLockSync } from './lock.js';
+import { bootId, identify, liveness, thisHost, type ProcIdentity } from './liveness.js';
+import { acquireNamed, STALE_MS, tryLockSync } from './lock.js';
 import { RecapBuilder } from './recap.js';
 import { failJob } from './recovery.js';
 import { ensureRunner, runnerIdentity, runnerIdentityFile } from './runner-launch.js';
@@ -42,6 +42,7 @@ interface Active {
   logFd: number;
   logLines: string[];
   watcher?: fs.FSWatcher;
+  writeError?: string;
 }
 
 export interface RunnerOptions {
@@ -73,6 +74,7 @@ export class Runner {
   private finished: (() => void) | null = null;
   private lastSettings: Settings | null = null;
   private idleSince: number | null = null;
+  private readonly unfinished = new Map<string, string>(); // jobs whose end could not be written yet: id → error
   private deliveries: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: RunnerOptions) {
@@ -88,7 +90,7 @@ export class Runner {
 
   /** Runs until idle. 'busy' when another live runner already serves this agent. */
   async run(): Promise<'busy' | 'idle'> {
-    if (!this.acquire()) return 'busy';
+    if (!(await this.acquireOrWait())) return 'busy';
     this.diag.log('info', 'runner started', { agent: this.agent });
     this.recoverOwn();
     const wake = () => this.kick();
@@ -108,17 +110,32 @@ export class Runner {
     return 'idle';
   }
 
-  private acquire(): boolean {
-    const lock = this.store.paths.runnerLock(this.agent);
-    const onLost = () => this.diag.log('error', 'runner lock compromised', { agent: this.agent });
-    let release = tryLockSync(lock, onLost);
-    if (!release) {
+  /**
+   * A live runner that names itself serves the agent: leave. A lock whose
+   * holder died before naming itself (or a gate it died in) is waited out
+   * until proper-lockfile calls it stale — jobs are queued meanwhile.
+   */
+  private async acquireOrWait(): Promise<boolean> {
+    const deadline = Date.now() + STALE_MS + 5_000;
+    while (!this.acquire()) {
       const who = runnerIdentity(this.store.paths, this.agent);
-      release = who ? takeOverDead(lock, () => liveness(who) === 'dead', onLost) : null;
+      if ((who && liveness(who) !== 'dead') || Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 250));
     }
+    return true;
+  }
+
+  private acquire(): boolean {
+    const onLost = () => this.diag.log('error', 'runner lock compromised', { agent: this.agent });
+    const release = acquireNamed(
+      this.store.paths.runnerLock(this.agent),
+      runnerIdentityFile(this.store.paths, this.agent),
+      identify(process.pid),
+      (who) => liveness(who as ProcIdentity) === 'dead',
+      onLost,
+    );
     if (!release) return false;
     this.releaseLock = release;
-    writeFileAtomic(runnerIdentityFile(this.store.paths, this.agent), JSON.stringify(identify(process.pid)) + '\n');
     return true;
   }
 
@@ -192,7 +209,7 @@ export class Runner {
       }
       this.start(m.id, release);
     }
-    if (this.active.size === 0 && this.store.queue.pending(this.agent).length === 0) this.maybeExit();
+    if (this.active.size === 0 && this.unfinished.size === 0 && this.store.queue.pending(this.agent).length === 0) this.maybeExit();
     else this.idleSince = null;
   }
 
@@ -244,7 +261,9 @@ export class Runner {
     const now = Date.now();
     this.idleSince ??= now;
     if (now - this.idleSince < (this.opts.lingerMs ?? 1000)) return;
-    // release first, then look once more: a submitter publishes before it checks our lock, so nothing falls between
+    // unname, release, then look once more: a submitter publishes before it checks our lock, so nothing falls
+    // between (and our identity is never removed from under a successor)
+    tryUnlink(runnerIdentityFile(this.store.paths, this.agent));
     this.releaseLock?.();
     this.releaseLock = null;
     if (this.store.queue.pending(this.agent).length > 0 && this.acquire()) {
@@ -252,7 +271,6 @@ export class Runner {
       this.again = true;
       return;
     }
-    tryUnlink(runnerIdentityFile(this.store.paths, this.agent));
     this.shutdown();
   }
 
@@ -265,6 +283,15 @@ export class Runner {
 
   private tick(): void {
     const now = Date.now();
+    for (const [id, why] of this.unfinished) {
+      const r = this.store.tryRead(id);
+      try {
+        if (r && 'job' in r && !isTerminal(r.job.status)) failJob(this.store, r.job, why);
+        this.unfinished.delete(id);
+      } catch {
+        /* still failing (the disk is still full): next tick */
+      }
+    }
     for (const a of this.active.values()) {
       if (!a.stoppedBy) {
         const req = readCancelRequest(this.store, a.job.id);
@@ -279,6 +306,38 @@ export class Runner {
   }
 
   private start(id: string, releaseSlot: () => void): void {
+    try {
+      this.launch(id, releaseSlot);
+    } catch (e) {
+      this.startFailed(id, releaseSlot, e as Error);
+    }
+  }
+
+  /** A start that threw (a full disk, say): nothing stays half-started; the job fails with the cause (retried until that can be written). */
+  private startFailed(id: string, releaseSlot: () => void, e: Error): void {
+    const a = this.active.get(id);
+    this.active.delete(id);
+    a?.watcher?.close();
+    for (const close of [() => a?.writer.close(), () => a && fs.closeSync(a.logFd)]) {
+      try {
+        close();
+      } catch {
+        /* the cause is reported below */
+      }
+    }
+    (a?.releaseSlot ?? releaseSlot)();
+    this.diag.log('error', 'could not start job', { job: id, error: (e as NodeJS.ErrnoException).code ?? 'error' });
+    const r = this.store.tryRead(id);
+    if (!r || !('job' in r) || isTerminal(r.job.status)) return;
+    const why = `herdctl could not start the job: ${e.message}`;
+    try {
+      failJob(this.store, r.job, why);
+    } catch {
+      this.unfinished.set(id, why); // retried each tick until it can be written
+    }
+  }
+
+  private launch(id: string, releaseSlot: () => void): void {
     const r = this.store.tryRead(id);
     if (!r || !('job' in r) || r.job.status !== 'pending') {
       tryUnlink(join(this.store.paths.active, id));
@@ -286,8 +345,9 @@ export class Runner {
       return;
     }
     let job = r.job;
+    sweepTemps(this.store.paths.job(id)); // a crashed writer's leftovers
     const settings = settingsOf(job);
-    const writer = EventWriter.open(this.store.paths.outputFile(id));
+    const writer = EventWriter.open(this.store.paths.outputFile(id), { onError: (e) => this.writeFailed(id, e) });
     const recap = new RecapBuilder();
     const runtime = getRuntime(settings.runtime);
     const logPath = this.store.paths.agentLog(job.agent, id);
@@ -305,7 +365,7 @@ export class Runner {
       lastOutput: Date.now(),
       timers: [],
       releaseSlot,
-      logFd: fs.openSync(logPath, 'a', 0o600),
+      logFd: fs.openSync(logPath, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW, 0o600),
       logLines: [],
     };
     this.active.set(id, a);
@@ -377,7 +437,8 @@ export class Runner {
       const stoppedBy = a.stoppedBy === 'heartbeat' ? null : a.stoppedBy;
       const outcome = a.runtime.outcome(a.parser, { code: exit?.code ?? null, signal: exit?.signal ?? null, stoppedBy });
       const ending: Ending = { ...outcome, exitCode: exit?.code ?? null, signal: exit?.signal ?? null, usage: a.parser.usage(), cancelReason: a.cancelReason };
-      if (a.stoppedBy === 'heartbeat') {
+      if (a.writeError) Object.assign(ending, { status: 'failed', exitReason: 'error', error: a.writeError });
+      else if (a.stoppedBy === 'heartbeat') {
         Object.assign(ending, { status: 'failed', exitReason: 'error', error: `no output for ${Math.round(a.settings.heartbeatTimeoutMs! / 1000)}s (heartbeat_timeout): stopped by herdctl` });
       }
       const sid = a.parser.sessionId();
@@ -400,6 +461,16 @@ export class Runner {
       if (closed === 2) once();
       else setTimeout(once, 500).unref(); // a tool child may hold the pipes open
     });
+  }
+
+  /** output.jsonl cannot be written (ENOSPC, EIO): the job cannot be recorded, so it is stopped and fails with the cause. */
+  private writeFailed(id: string, e: Error): void {
+    const a = this.active.get(id);
+    if (!a || a.writeError) return;
+    a.writeError = `could not write ${this.store.paths.outputFile(id)}: ${e.message}`;
+    this.diag.log('error', 'event log write failed', { job: id, error: (e as NodeJS.ErrnoException).code ?? 'error' });
+    if (a.child?.pid && a.child.exitCode === null) this.killGroup(a, 'SIGKILL'); // its exit ends the job
+    else this.end(a, { status: 'failed', exitReason: 'error', error: a.writeError });
   }
 
   private spawnFailed(a: Active, e: Error): void {
@@ -463,6 +534,7 @@ export class Runner {
       this.deliveries = Promise.all([this.deliveries, deliverDue(this.opts.home, { diag: this.diag }).catch(() => {})]);
     } catch (e) {
       this.diag.log('error', 'could not end job', { job: a.job.id, error: (e as NodeJS.ErrnoException).code ?? 'error' });
+      this.unfinished.set(a.job.id, ending.error ?? `herdctl could not record the end of the job: ${(e as Error).message}`); // retried each tick
     } finally {
       a.writer.close();
       fs.closeSync(a.logFd);

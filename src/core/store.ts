@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { HerdError, isErrno } from './errors.js';
+import { ENV_ERROR_HINT, HerdError, isEnvironmentError, isErrno } from './errors.js';
 import { checkIdInput, idTime, isJobId, newJobId } from './ids.js';
 import { isTerminal, normalizeJob, transition, validateJob, TERMINAL, type Job, type JobStatus, type Transition } from './job.js';
 import { Paths } from './paths.js';
 import { JobIndex, entryLine, markerLine } from './index-log.js';
-import { createExclusive, ensureDir, fsyncDir, listDir, readIfExists, tryUnlink, writeFileAtomic } from './fsx.js';
+import { createExclusive, ensureDir, fsyncDir, listDir, readIfExists, sweepTemps, tryUnlink, writeFileAtomic } from './fsx.js';
 import { tryLockSync } from './lock.js';
 import { Queue } from './queue.js';
 
@@ -102,8 +102,15 @@ export class JobStore {
         if (isErrno(e, 'EEXIST') && attempt < 5) continue; // an id minted twice in one second: mint again
         throw e;
       }
-      writeFileAtomic(this.paths.jobFile(id), JSON.stringify(job, null, 2) + '\n');
-      fsyncDir(this.paths.jobs);
+      try {
+        writeFileAtomic(this.paths.jobFile(id), JSON.stringify(job, null, 2) + '\n');
+        fsyncDir(this.paths.jobs);
+      } catch (e) {
+        // no half-made job: the directory goes, the intent goes, the caller gets the cause
+        fs.rmSync(this.paths.job(id), { recursive: true, force: true });
+        tryUnlink(intent);
+        throw ioError(e, `create job ${id}`);
+      }
       this.index.afterOwnChange(inSync);
       this.queue.publish(intent);
       return job;
@@ -115,7 +122,9 @@ export class JobStore {
     const file = this.paths.jobFile(id);
     let text: string;
     try {
-      const fd = fs.openSync(file, 'r');
+      // herdctl never follows a link out of the state dir: a linked job dir or job.json is reported, never read or written through
+      if (fs.lstatSync(this.paths.job(id)).isSymbolicLink()) return { problem: `${this.paths.job(id)} is a symbolic link; herdctl does not follow links in jobs/` };
+      const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
       try {
         const size = fs.fstatSync(fd).size;
         if (size > MAX_JOB_BYTES) return { problem: `${file} is ${size} bytes; a job.json is never that large` };
@@ -124,8 +133,10 @@ export class JobStore {
         fs.closeSync(fd);
       }
     } catch (e) {
-      if (isErrno(e, 'ENOENT')) return fs.existsSync(this.paths.job(id)) ? { problem: `${file} is missing` } : null;
-      if (isErrno(e, 'EISDIR', 'EACCES', 'ENOTDIR', 'ELOOP')) return { problem: `${file} cannot be read (${(e as NodeJS.ErrnoException).code})` };
+      // a directory without job.json is not a job (a creation in flight, or one that failed)
+      if (isErrno(e, 'ENOENT')) return null;
+      if (isErrno(e, 'ELOOP')) return { problem: `${file} is a symbolic link; herdctl does not follow links in jobs/` };
+      if (isErrno(e, 'EISDIR', 'EACCES', 'ENOTDIR')) return { problem: `${file} cannot be read (${(e as NodeJS.ErrnoException).code})` };
       throw e;
     }
     if (text.trim() === '') return { problem: `${file} is empty` };
@@ -280,6 +291,7 @@ export class JobStore {
     }
     if (!release) return;
     try {
+      sweepTemps(this.paths.index);
       const before = this.index.mtime();
       const dirs = new Set(listDir(this.paths.jobs).filter(isJobId));
       const known = new Set<string>();
@@ -312,6 +324,11 @@ export class JobStore {
   readSide(id: string, name: string): string | null {
     return readIfExists(join(this.paths.job(id), name));
   }
+}
+
+/** An environment errno error (full disk …) as a HerdError naming what failed; anything else as it is. */
+function ioError(e: unknown, what: string): unknown {
+  return isEnvironmentError(e) ? new HerdError('io', `could not ${what}: ${e.message}`, ENV_ERROR_HINT(e)) : e;
 }
 
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

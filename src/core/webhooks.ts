@@ -96,8 +96,9 @@ export function enqueueWebhook(home: string, job: Job, diag: Diag = processDiag(
     diag.log('info', 'webhook enqueued', { job: job.id, status: job.status });
     return rec;
   } catch (e) {
+    // the job must not end without its delivery record: the caller's end fails and is retried
     diag.log('error', 'webhook not enqueued', { job: job.id, error: (e as NodeJS.ErrnoException).code ?? 'error' });
-    return null;
+    throw e;
   }
 }
 

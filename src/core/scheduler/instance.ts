@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HerdError } from '../errors.js';
-import { readIfExists, tryUnlink, writeFileAtomic } from '../fsx.js';
+import { readIfExists, tryUnlink } from '../fsx.js';
 import { identify, liveness, type ProcIdentity } from '../liveness.js';
-import { isLocked, takeOverDead, tryLockSync } from '../lock.js';
+import { acquireNamed, isLocked } from '../lock.js';
 
 /**
  * One scheduler per state dir: a proper-lockfile lock (`scheduler/scheduler.lock/`,
@@ -42,16 +42,11 @@ const IDENTITY_WAIT_MS = 1000;
  */
 export async function acquireScheduler(home: string, onLost: (e: Error) => void): Promise<() => void> {
   const lock = lockPath(home);
-  const holderDead = () => {
-    const w = readSchedulerIdentity(home);
-    return w !== null && liveness(w) === 'dead';
-  };
   const deadline = Date.now() + IDENTITY_WAIT_MS;
   for (;;) {
-    const release = tryLockSync(lock, onLost) ?? (holderDead() ? takeOverDead(lock, holderDead, onLost) : null);
+    const me: SchedulerIdentity = { ...identify(process.pid), startedAt: new Date().toISOString() };
+    const release = acquireNamed(lock, identityFile(home), me, (who) => liveness(who as SchedulerIdentity) === 'dead', onLost);
     if (release) {
-      const me: SchedulerIdentity = { ...identify(process.pid), startedAt: new Date().toISOString() };
-      writeFileAtomic(identityFile(home), JSON.stringify(me) + '\n');
       return () => {
         tryUnlink(identityFile(home));
         release();
