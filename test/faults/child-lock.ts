@@ -27,7 +27,7 @@ async function take(): Promise<(() => void) | null> {
 for (;;) {
   const release = await take();
   if (!release) {
-    await sleep(Math.random() * 20);
+    await sleep(Math.random() * 5); // contenders retry fast: a dead holder's lock is wanted at once
     continue;
   }
   note('acq');

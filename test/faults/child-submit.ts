@@ -1,14 +1,13 @@
-// Scenario 7's submitter: node --import tsx child-submit.ts <home> <config> <count> <agent,agent,…>
-// Submits <count> jobs round-robin over the agents; prints "ok <agent> <id>", "denied <agent>" or "error <message>" per submission.
+// Scenario 7's submitter: node --import tsx child-submit.ts <home> <config> <count> <agent,agent,…> <n>
+// Submits <count> jobs round-robin over the agents, starting at the n-th; prints "ok <agent> <id>", "denied <agent>" or "error <message>" per submission.
 // The built code, as `herdctl run` runs it (so the runners it starts are the built ones too).
 import { loadConfig } from '../../dist/core/config.js';
-import { HerdError } from '../../dist/core/errors.js';
 import { JobStore } from '../../dist/core/store.js';
 import { submit } from '../../dist/core/submit.js';
 
-const [home, configPath, count, agents] = process.argv.slice(2);
+const [home, configPath, count, agents, n] = process.argv.slice(2);
 const names = agents.split(',');
-const offset = process.pid % names.length; // processes start on different agents
+const offset = Number(n) % names.length; // processes start on different agents
 const store = new JobStore(home);
 const config = loadConfig(configPath);
 const out: string[] = [];
@@ -17,7 +16,7 @@ for (let i = 0; i < Number(count); i++) {
   try {
     out.push(`ok ${agent} ${submit(store, config, { agent, prompt: `job ${i}` }).id}`);
   } catch (e) {
-    out.push(e instanceof HerdError && e.code === 'quota_denied' ? `denied ${agent}` : `error ${(e as Error).message}`);
+    out.push((e as { code?: string }).code === 'quota_denied' ? `denied ${agent}` : `error ${(e as Error).message}`);
   }
 }
 process.stdout.write(out.join('\n') + '\n');

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,9 +8,9 @@ import { EventWriter } from '../../src/core/eventlog.js';
 import { io } from '../../src/core/fsx.js';
 import { JobStore } from '../../src/core/store.js';
 import { submit } from '../../src/core/submit.js';
-import { BIN, ROOT, hasStackTrace, tempDir } from '../helpers.js';
+import { hasStackTrace, tempDir } from '../helpers.js';
 import { assertState, assertUntouched, checkState, snapshotTree } from './checker.js';
-import { cli, commandAgent, events, finished, readJobFile, sandbox, spawnChild, until, type Sandbox } from './harness.js';
+import { cli, commandAgent, events, finished, readJobFile, sandbox, spawnChild, startCli, until, type Sandbox } from './harness.js';
 import { applyPlan, type FaultPlan } from './inject.js';
 
 /**
@@ -75,11 +74,12 @@ async function runnerWithFullDisk(t: import('node:test').TestContext, plan: Omit
 }
 
 function expectFailedClearly(r: Awaited<ReturnType<typeof runnerWithFullDisk>>, what: string): void {
+  const runner = r.runnerExit ? `the runner exited ${r.runnerExit.code ?? r.runnerExit.signal}: ${r.runnerExit.stderr.split('\n').find((l) => /^\w*Error: /.test(l)) ?? ''}` : 'the runner is still alive';
   assert.deepEqual(r.zeros, [], `${what}: job.json was seen 0 bytes`);
-  assert.equal(r.job.status, 'failed', `${what}: the job is ${String(r.job.status)} 12 s after the disk has space again (runner ${r.runnerExit ? `exited ${r.runnerExit.code ?? r.runnerExit.signal}: ${r.runnerExit.stderr.split('\n').find((l) => /Error/.test(l)) ?? ''}` : 'still alive'})`);
+  assert.equal(r.job.status, 'failed', `${what}: the job is ${String(r.job.status)} 12 s after the disk has space again; ${runner}`);
   const jobSays = NO_SPACE.test(String(r.job.error));
   const logSays = r.runnerLog.split('\n').some((l) => NO_SPACE.test(l) && l.includes(r.id!));
-  assert.ok(jobSays || logSays, `${what}: nothing says the disk was full — job error: ${String(r.job.error)}; runner log:\n${r.runnerLog}`);
+  assert.ok(jobSays || logSays, `${what}: nothing says the disk was full — job error: ${String(r.job.error)}; ${runner}; runner log:\n${r.runnerLog}`);
   assertState(r.sb.home);
   assertUntouched(r.outside, snapshotTree(r.sb.dir, [r.sb.home, r.sb.ws, join(r.sb.dir, 'disk-full')]));
 }
@@ -95,13 +95,7 @@ test('4b. disk full for 1 s while the runner replaces job.json (pending → runn
 });
 
 /** The CLI with a fault plan preloaded (inherited by the runner it starts). */
-function cliWithPlan(sb: Sandbox, args: string[], plan: FaultPlan): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const tsx = import.meta.resolve('tsx');
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', HERDCTL_HOME: sb.home, HERDCTL_CONFIG: sb.config, HERDCTL_FAULT_PLAN: JSON.stringify(plan) };
-  delete env.NODE_TEST_CONTEXT;
-  env.NODE_OPTIONS = `--import ${tsx} --import ${join(ROOT, 'test', 'faults', 'preload-faults.ts')}`;
-  return finished(spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
-}
+const cliWithPlan = (sb: Sandbox, args: string[], plan: FaultPlan) => startCli(sb, args, { HERDCTL_FAULT_PLAN: JSON.stringify(plan) }, true).exited;
 
 test('4c. `herdctl run` on a full disk: a clear error (no stack trace, not "internal error"), no half-made job; with space again it works', { timeout: 60_000 }, async (t) => {
   const sb = sandbox(t);

@@ -1,10 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
 import { bootId, thisHost, type ProcIdentity } from '../../src/core/liveness.js';
-import { ROOT, runCli, tempDir, type CliResult } from '../helpers.js';
+import { BIN, ROOT, runCli, type CliResult } from '../helpers.js';
 
 /**
  * Shared plumbing of the fault suite. Iteration counts: the default (quick)
@@ -23,14 +24,18 @@ export interface Sandbox {
 }
 
 export function sandbox(t: TestContext, yaml = ''): Sandbox {
-  const dir = tempDir(t, 'herdctl-fault-');
+  const dir = mkdtempSync(join(tmpdir(), 'herdctl-fault-'));
+  // the scenario's runners and agents first (found by this path), then the files they wrote
+  t.after(async () => {
+    await reap(dir);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  });
   const sb: Sandbox = { dir, home: join(dir, 'home'), outside: join(dir, 'outside'), config: join(dir, 'herdctl.yaml'), ws: join(dir, 'ws') };
   mkdirSync(join(sb.outside, 'nested'), { recursive: true });
   writeFileSync(join(sb.outside, 'keep.txt'), 'not herdctl’s\n');
   writeFileSync(join(sb.outside, 'nested', 'job.json'), '{"not":"a job"}\n');
   mkdirSync(sb.ws);
   if (yaml) writeFileSync(sb.config, yaml);
-  t.after(() => reap(dir));
   return sb;
 }
 
@@ -149,3 +154,42 @@ export function commandAgent(name: string, argv: string[], extra = ''): string {
 
 /** An agent program: node running `code` with the given argv, so tests need no extra files. */
 export const nodeAgent = (code: string, ...args: string[]): string[] => [process.execPath, '-e', code, ...args];
+
+/** A CLI process left running (herdctl start), its output collected line by line. */
+export interface Running {
+  child: ChildProcess;
+  out: string[];
+  err: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+  /** Waits for an output line matching `re`. */
+  line(re: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+/**
+ * Starts `node bin/run.js …` against a sandbox. With `preload`, test/faults/preload.ts is
+ * loaded first (HERDCTL_FAULT_PLAN, HERDCTL_START_AT in `env`), in it and in the runners it starts.
+ */
+export function startCli(sb: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}, preload = false): Running {
+  const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', HERDCTL_HOME: sb.home, HERDCTL_CONFIG: sb.config, ...env };
+  delete e.NODE_TEST_CONTEXT;
+  delete e.NODE_OPTIONS;
+  if (preload) e.NODE_OPTIONS = `--import ${import.meta.resolve('tsx')} --import ${join(ROOT, 'test', 'faults', 'preload.ts')}`;
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: e, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: string[] = [];
+  const err: string[] = [];
+  const split = (into: string[]) => {
+    let rest = '';
+    return (b: Buffer) => {
+      const parts = (rest + b.toString('utf8')).split('\n');
+      rest = parts.pop()!;
+      into.push(...parts);
+    };
+  };
+  child.stdout!.on('data', split(out));
+  child.stderr!.on('data', split(err));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: out.join('\n'), stderr: err.join('\n') })),
+  );
+  const line = (re: RegExp, timeoutMs = 15_000) => until(`a line matching ${re}`, () => out.find((l) => re.test(l)), timeoutMs);
+  return { child, out, err, exited, line };
+}

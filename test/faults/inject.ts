@@ -16,21 +16,9 @@ export interface IoCall {
 }
 
 const MESSAGES: Record<string, string> = { EIO: 'i/o error', ENOSPC: 'no space left on device' };
-const SYSCALL: Record<IoOp, string> = {
-  openSync: 'open',
-  writeSync: 'write',
-  fsyncSync: 'fsync',
-  fdatasyncSync: 'fdatasync',
-  closeSync: 'close',
-  renameSync: 'rename',
-  mkdirSync: 'mkdir',
-  unlinkSync: 'unlink',
-  ftruncateSync: 'ftruncate',
-};
-
 /** An error shaped like node's own for a failed syscall. */
 export function ioError(code: 'EIO' | 'ENOSPC', call: Pick<IoCall, 'op' | 'target'>): NodeJS.ErrnoException {
-  const syscall = SYSCALL[call.op];
+  const syscall = call.op.replace(/Sync$/, ''); // openSync → open, as node names the syscall
   const e = new Error(`${code}: ${MESSAGES[code]}, ${syscall} '${call.target}'`) as NodeJS.ErrnoException;
   e.code = code;
   e.syscall = syscall;

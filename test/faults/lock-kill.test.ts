@@ -24,13 +24,13 @@ import { commandAgent, finished, iterations, jobIds, readJobFile, sandbox, spawn
  *   - a plain lock (tryLockSync: slot, recovery, index locks) when it goes
  *     stale: within STALE_MS (20 s) of the kill; 1 kill (3 in test:faults);
  *   - the runner lock, with real Runners: after a runner is SIGKILLed mid-job,
- *     four runners for the agent start at once (as several `herdctl run`s
- *     do); exactly one may serve it. 5 rounds (20 in test:faults).
+ *     four runners for the agent start at the same millisecond (as several
+ *     `herdctl run`s may); exactly one may serve it. 8 rounds (20 in test:faults).
  */
 const STRESS_MS = iterations(10_000, 60_000);
 const STALE_KILLS = iterations(1, 3);
 const CONTENDERS = 4;
-const RUNNER_REPS = iterations(5, 20);
+const RUNNER_REPS = iterations(8, 20);
 
 interface Line {
   what: 'acq' | 'rel' | 'lost' | 'kill';
@@ -50,8 +50,10 @@ function parse(log: string): Line[] {
 }
 
 /** Violations of "one holder at a time", and the takeover delay after each kill of a holder. */
-function analyse(lines: Line[]): { violations: string[]; takeovers: number[]; acquisitions: number } {
+function analyse(lines: Line[]): { violations: string[]; takeovers: number[]; acquisitions: number; episodes: number } {
   const violations: string[] = [];
+  const episodes = new Set<number>(); // kills after which two holders were seen
+  let lastKill = -1;
   const takeovers: number[] = [];
   const killed = new Map<number, number>();
   let holder: number | null = null;
@@ -60,6 +62,7 @@ function analyse(lines: Line[]): { violations: string[]; takeovers: number[]; ac
   lines.forEach((l, i) => {
     if (l.what === 'kill') {
       killed.set(l.pid, l.at);
+      lastKill = i;
       if (l.pid === holder) pendingKill = l.at;
     } else if (l.what === 'lost') violations.push(`line ${i + 1}: pid ${l.pid} was told its lock was taken from it`);
     else if (l.what === 'acq') {
@@ -67,13 +70,14 @@ function analyse(lines: Line[]): { violations: string[]; takeovers: number[]; ac
       if (holder !== null && holder !== l.pid && !killed.has(holder)) {
         const context = lines.slice(Math.max(0, i - 5), i + 1).map((x) => `${x.what} ${x.pid} +${(x.at - lines[0].at).toFixed(1)}ms`).join(' | ');
         violations.push(`line ${i + 1}: pid ${l.pid} acquired while pid ${holder} (alive) held the lock: ${context}`);
+        episodes.add(lastKill);
       }
       if (pendingKill !== null) takeovers.push(l.at - pendingKill);
       pendingKill = null;
       holder = l.pid;
     } else if (l.what === 'rel' && holder === l.pid) holder = null;
   });
-  return { violations, takeovers, acquisitions };
+  return { violations, takeovers, acquisitions, episodes: episodes.size };
 }
 
 function contenders(mode: 'scheduler' | 'plain', home: string, log: string) {
@@ -114,10 +118,10 @@ test(`8. the scheduler lock under ${CONTENDERS} contenders, its holder SIGKILLed
     c.add();
   }
   await c.stop();
-  const { violations, takeovers, acquisitions } = analyse(parse(log));
+  const { violations, takeovers, acquisitions, episodes } = analyse(parse(log));
   const max = Math.max(...takeovers);
   t.diagnostic(`${acquisitions} acquisitions, ${kills} holders killed, takeover after a kill: median ${median(takeovers).toFixed(0)} ms, max ${max.toFixed(0)} ms`);
-  assert.deepEqual(violations, [], 'never two holders');
+  assert.deepEqual(violations, [], `never two holders: ${episodes} of ${kills} kills were followed by two live holders`);
   assert.ok(kills >= 5 && takeovers.length >= 5, `only ${kills} kills landed on a holder`);
   assert.ok(max < STALE_MS, `a takeover took ${max} ms`);
 });
@@ -130,8 +134,7 @@ test(`8b. a plain lock (slot/recovery/index locks) whose holder is SIGKILLed (${
   for (let k = 0; k < STALE_KILLS; k++) {
     // the holder at this moment: the last acq without a rel
     const holder = await until('a holder', () => {
-      const lines = parse(log);
-      const last = lines.findLast((l) => l.what === 'acq' || l.what === 'rel');
+      const last = parse(log).filter((l) => l.what === 'acq' || l.what === 'rel').pop();
       return last?.what === 'acq' && c.ours(last.pid) ? last.pid : null;
     }, 30_000, 5);
     c.kill(holder);
@@ -144,31 +147,41 @@ test(`8b. a plain lock (slot/recovery/index locks) whose holder is SIGKILLed (${
   t.diagnostic(`takeovers after a kill: ${takeovers.map((x) => `${(x / 1000).toFixed(1)} s`).join(', ')}`);
   assert.deepEqual(violations, []);
   assert.equal(takeovers.length, STALE_KILLS);
-  for (const x of takeovers) assert.ok(x <= STALE_MS + 1000, `taken over ${x.toFixed(0)} ms after the kill (stale time ${STALE_MS} ms)`);
+  // proper-lockfile sets a new lock's mtime to the next whole second (+5 ms), so up to ~1 s more; then polling
+  for (const x of takeovers) assert.ok(x <= STALE_MS + 1500, `taken over ${x.toFixed(0)} ms after the kill (stale time ${STALE_MS} ms)`);
 });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
 
 test(`8c. a runner SIGKILLed, then ${CONTENDERS} runners for its agent started at once (${RUNNER_REPS}×): exactly one serves the agent, the others exit "busy"`, { timeout: RUNNER_REPS * 30_000 }, async (t) => {
   const sb = sandbox(t);
-  writeFileSync(sb.config, `agents:\n${commandAgent('slow', ['sleep', '3'], `    workspace: ${sb.ws}\n`)}`);
+  // killed runners keep their global slot locks until stale (20 s): leave plenty of slots
+  writeFileSync(sb.config, `agents:\n${commandAgent('slow', ['sleep', '3'], `    workspace: ${sb.ws}\n`)}jobs:\n  max_concurrent: 100\n`);
   const config = loadConfig(sb.config);
   const store = new JobStore(sb.home);
   const doubled: string[] = [];
   for (let rep = 0; rep < RUNNER_REPS; rep++) {
     // a queued job (no runner started: store.create), a runner that takes it, killed mid-job
     for (let i = 0; i < 3; i++) store.create({ agent: 'slow', prompt: '', workspace: sb.ws, config: sb.config, settings: snapshotSettings(config, config.agents.slow) as unknown as Record<string, unknown> });
-    const first = spawnChild('child-runner.ts', [sb.home, 'slow'], {}, 'ignore');
-    await until('the first runner running a job', () => jobIds(sb.home).some((id) => readJobFile(sb.home, id)?.runnerPid === first.pid), 15_000);
+    const first = spawnChild('child-runner.ts', [sb.home, 'slow']);
+    const firstEnd = finished(first);
+    await until('the first runner running a job', () => {
+      if (first.exitCode !== null) throw new Error(`round ${rep + 1}: the first runner exited ${first.exitCode} before running a job: ${readFileSync(join(sb.home, 'logs', 'runner-slow.log'), 'utf8').split('\n').slice(-4).join('\n')}`);
+      return jobIds(sb.home).some((id) => readJobFile(sb.home, id)?.runnerPid === first.pid);
+    }, 15_000);
     first.kill('SIGKILL');
-    await until('it is dead', () => first.exitCode !== null || first.signalCode !== null);
-    const racers = Array.from({ length: CONTENDERS }, () => spawnChild('child-runner.ts', [sb.home, 'slow']));
+    await firstEnd;
+    const startAt = String(Date.now() + 1500); // after every racer has booted
+    const racers = Array.from({ length: CONTENDERS }, () => spawnChild('child-runner.ts', [sb.home, 'slow'], { HERDCTL_START_AT: startAt }));
     const said: string[] = [];
     const outcomes = racers.map((r) => finished(r).then((o) => said.push(o.stdout.trim())));
     // the losers say "busy" at once; the winner runs a 3 s job meanwhile
     await until('all but one runner gone', () => said.length >= CONTENDERS - 1, 6000).catch(() => null);
     const serving = CONTENDERS - said.filter((x) => x === 'busy').length;
-    if (serving !== 1) doubled.push(`round ${rep + 1}: ${serving} runners took the agent's lock`);
+    const pids = new Set(racers.map((r) => r.pid));
+    const ranJobs = new Set(jobIds(sb.home).map((id) => readJobFile(sb.home, id)?.runnerPid).filter((p) => pids.has(p as number)));
+    const started = new Set(readFileSync(join(sb.home, 'logs', 'runner-slow.log'), 'utf8').split('\n').filter((l) => l.includes('"runner started"')).map((l) => JSON.parse(l).pid).filter((p) => pids.has(p)));
+    if (serving !== 1) doubled.push(`round ${rep + 1}: ${serving} runners took the agent's lock (${started.size} logged "runner started", ${ranJobs.size} ran a job)`);
     for (const r of racers) r.kill('SIGKILL');
     await Promise.all(outcomes);
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hasStackTrace } from '../helpers.js';
@@ -35,7 +35,7 @@ async function once(t: import('node:test').TestContext, n: number): Promise<Seen
   const sb = sandbox(t);
   const marker = join(sb.dir, 'agent-marker');
   const yaml = `agents:\n${commandAgent('busy', nodeAgent(BUSY, marker), `    workspace: ${sb.ws}\n`)}`;
-  (await import('node:fs')).writeFileSync(sb.config, yaml);
+  writeFileSync(sb.config, yaml);
   const outside = snapshotTree(sb.dir, [sb.home, sb.ws]);
   const run = await cli(sb, ['run', 'busy']);
   assert.equal(run.code, 0, run.stderr);

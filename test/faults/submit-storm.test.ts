@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { loadConfig } from '../../src/core/config.js';
+import { HerdError } from '../../src/core/errors.js';
 import { isTerminal } from '../../src/core/job.js';
 import { JobStore } from '../../src/core/store.js';
+import { submit } from '../../src/core/submit.js';
 import { assertState, assertUntouched, snapshotTree } from './checker.js';
 import { commandAgent, finished, iterations, jobIds, readJobFile, sandbox, spawnChild, until } from './harness.js';
 
@@ -10,10 +13,11 @@ import { commandAgent, finished, iterations, jobIds, readJobFile, sandbox, spawn
  * Scenario 7: P processes × S submissions at once (in-process submit(), the
  * code `herdctl run` uses) while runners start and finish the jobs. Four
  * agents with per-agent max_concurrent 1, 2, 3 and 2, jobs.max_concurrent 3,
- * and agent a3 in a quota bucket capped at a fifth of its share. Expected:
- * every accepted submission is one job with a unique id that ends completed;
- * exactly the submissions over the cap are denied; at no instant (job.json
- * startedAt…completedAt) do more jobs run than a limit allows.
+ * and agent a3 in a quota bucket capped at exactly its share. Expected:
+ * every submission is one job with a unique id that ends completed (1,000
+ * in test:faults); the bucket ends exactly at its cap (the next submission
+ * is denied); at no instant (job.json startedAt…completedAt) do more jobs
+ * run than a limit allows.
  */
 const PROCS = iterations(10, 20);
 const EACH = iterations(20, 50);
@@ -29,11 +33,11 @@ function peak(intervals: [number, number][]): number {
   return max;
 }
 
-test(`7. ${PROCS} processes × ${EACH} submissions while runners finish them: unique ids, all completed, quota exact, limits never exceeded`, { timeout: 600_000 }, async (t) => {
+test(`7. ${PROCS} processes × ${EACH} submissions while runners finish them: ${PROCS * EACH} jobs, unique ids, all completed, quota exact, limits never exceeded`, { timeout: 600_000 }, async (t) => {
   const sb = sandbox(t);
   const total = PROCS * EACH;
-  const toA3 = total / 4; // round-robin over four agents, 50 per process divides evenly
-  const cap = Math.floor(toA3 * 0.8);
+  const toA3 = total / 4; // round-robin over four agents, each process starting one further: exact as EACH (quick) or PROCS (full) is a multiple of 4
+  const cap = toA3;
   const agents = Object.entries(AGENTS)
     .map(([a, max]) => commandAgent(a, ['sleep', '0.02'], `    workspace: ${sb.ws}\n    max_concurrent: ${max}\n${a === 'a3' ? '    quota_bucket: q\n' : ''}`))
     .join('');
@@ -41,7 +45,7 @@ test(`7. ${PROCS} processes × ${EACH} submissions while runners finish them: un
   const outside = snapshotTree(sb.dir, [sb.home, sb.ws]);
   const t0 = Date.now();
   const results = await Promise.all(
-    Array.from({ length: PROCS }, () => finished(spawnChild('child-submit.ts', [sb.home, sb.config, String(EACH), Object.keys(AGENTS).join(',')]))),
+    Array.from({ length: PROCS }, (_, n) => finished(spawnChild('child-submit.ts', [sb.home, sb.config, String(EACH), Object.keys(AGENTS).join(','), String(n)]))),
   );
   const submitted = Date.now() - t0;
   const lines = results.flatMap((r) => {
@@ -53,8 +57,8 @@ test(`7. ${PROCS} processes × ${EACH} submissions while runners finish them: un
   const ok = lines.filter((l) => l.startsWith('ok ')).map((l) => l.split(' ') as [string, string, string]);
   const ids = ok.map(([, , id]) => id);
   assert.equal(new Set(ids).size, ids.length, 'unique ids');
-  assert.equal(lines.filter((l) => l === 'denied a3').length, toA3 - cap, 'exactly the submissions over the cap are denied');
-  assert.equal(ok.filter(([, a]) => a === 'a3').length, cap);
+  assert.equal(ok.length, total, 'every submission made a job');
+  assert.throws(() => submit(new JobStore(sb.home), loadConfig(sb.config), { agent: 'a3' }), (e) => e instanceof HerdError && e.code === 'quota_denied', 'the bucket is exactly at its cap');
   assert.deepEqual(jobIds(sb.home).sort(), [...ids].sort(), 'one job directory per accepted submission, no other');
 
   const store = new JobStore(sb.home);
@@ -74,7 +78,7 @@ test(`7. ${PROCS} processes × ${EACH} submissions while runners finish them: un
   for (const [a, max] of Object.entries(AGENTS)) assert.ok(peaks[a] <= max, `${a}: ${peaks[a]} at once, limit ${max}`);
   const global = peak([...spans.values()].flat());
   assert.ok(global <= GLOBAL, `${global} jobs at once, jobs.max_concurrent ${GLOBAL}`);
-  t.diagnostic(`${ids.length} jobs (${toA3 - cap} denied) submitted in ${submitted} ms, all ended after ${ran} ms; peak running per agent ${JSON.stringify(peaks)}, overall ${global}`);
+  t.diagnostic(`${ids.length} jobs submitted in ${submitted} ms, all ended after ${ran} ms; peak running per agent ${JSON.stringify(peaks)}, overall ${global}`);
   assertState(sb.home);
   assertUntouched(outside, snapshotTree(sb.dir, [sb.home, sb.ws]));
 });
@@ -82,8 +86,6 @@ test(`7. ${PROCS} processes × ${EACH} submissions while runners finish them: un
 test('7b. a job submitted through the sources (bin/dev.js, or submit() imported from src/) gets a runner that runs it', { timeout: 30_000 }, async (t) => {
   const sb = sandbox(t);
   writeFileSync(sb.config, `agents:\n${commandAgent('r', ['true'], `    workspace: ${sb.ws}\n`)}`);
-  const { loadConfig } = await import('../../src/core/config.js');
-  const { submit } = await import('../../src/core/submit.js');
   const store = new JobStore(sb.home);
   const id = submit(store, loadConfig(sb.config), { agent: 'r' }).id;
   // ensureRunner spawns `node --import tsx src/runner-main.ts` with the state dir as cwd, where tsx cannot be resolved
