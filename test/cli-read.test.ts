@@ -96,7 +96,8 @@ test('jobs list of hand-written jobs: newest first, filters, --json', async (t) 
     mk(3 * DAY, 'failed', 'b', 'aaaaaaa2'),
     mk(5 * HOUR, 'completed', 'a', 'aaaaaaa3', { schedule: 'nightly' }),
     mk(2 * HOUR, 'failed', 'a', 'aaaaaaa4', { exitReason: 'timeout' }),
-    mk(HOUR, 'running', 'b', 'aaaaaaa5'), // no runner recorded: nothing recovers or starts it
+    // "run" by this test process: a live runner, so no look recovers it (one naming no runner would be failed)
+    mk(HOUR, 'running', 'b', 'aaaaaaa5', { runnerPid: process.pid, host: hostname() }),
   ];
   const newest = [...ids].reverse();
   const listed = (r: CliResult) => (JSON.parse(r.stdout) as { id: string }[]).map((j) => j.id);
