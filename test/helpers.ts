@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,3 +116,20 @@ export function seqEvents(drafts: Record<string, unknown>[], startMs = Date.pars
 
 /** Asserts no stack trace: no "    at …" frames. */
 export const hasStackTrace = (s: string): boolean => /^\s+at .+[(:]/m.test(s);
+
+/** A child's stdout and stderr as complete lines, collected while it runs. */
+export function collectLines(child: ChildProcess): { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const split = (into: string[]) => {
+    let rest = '';
+    return (b: Buffer) => {
+      const parts = (rest + b.toString('utf8')).split('\n');
+      rest = parts.pop()!;
+      into.push(...parts);
+    };
+  };
+  child.stdout!.on('data', split(out));
+  child.stderr!.on('data', split(err));
+  return { out, err };
+}

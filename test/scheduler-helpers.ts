@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
-import { BIN, ROOT } from './helpers.js';
+import { BIN, ROOT, collectLines } from './helpers.js';
 
 const running = new Set<ChildProcess>();
 
@@ -43,18 +43,7 @@ export function startScheduler(home: string, config: string, args: string[] = []
   delete env.NODE_TEST_CONTEXT;
   const child = spawn(process.execPath, [BIN, 'start', '--config', config, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
-  const out: string[] = [];
-  const err: string[] = [];
-  const split = (into: string[]) => {
-    let rest = '';
-    return (b: Buffer) => {
-      const parts = (rest + b.toString('utf8')).split('\n');
-      rest = parts.pop()!;
-      into.push(...parts);
-    };
-  };
-  child.stdout!.on('data', split(out));
-  child.stderr!.on('data', split(err));
+  const { out, err } = collectLines(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
     child.on('exit', (code, signal) => {
       running.delete(child);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
 import { bootId, thisHost, type ProcIdentity } from '../../src/core/liveness.js';
-import { BIN, ROOT, runCli, type CliResult } from '../helpers.js';
+import { BIN, ROOT, collectLines, runCli, type CliResult } from '../helpers.js';
 
 /**
  * Shared plumbing of the fault suite. Iteration counts: the default (quick)
@@ -175,18 +175,7 @@ export function startCli(sb: Sandbox, args: string[], env: NodeJS.ProcessEnv = {
   delete e.NODE_OPTIONS;
   if (preload) e.NODE_OPTIONS = `--import ${import.meta.resolve('tsx')} --import ${join(ROOT, 'test', 'faults', 'preload.ts')}`;
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: e, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: string[] = [];
-  const err: string[] = [];
-  const split = (into: string[]) => {
-    let rest = '';
-    return (b: Buffer) => {
-      const parts = (rest + b.toString('utf8')).split('\n');
-      rest = parts.pop()!;
-      into.push(...parts);
-    };
-  };
-  child.stdout!.on('data', split(out));
-  child.stderr!.on('data', split(err));
+  const { out, err } = collectLines(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal, stdout: out.join('\n'), stderr: err.join('\n') })),
   );
