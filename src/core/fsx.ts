@@ -155,7 +155,7 @@ export function sweepTemps(dir: string, now = Date.now()): number {
     if (!name.startsWith(TMP_PREFIX)) continue;
     try {
       if (now - fs.statSync(join(dir, name)).mtimeMs > 60_000) {
-        io.unlinkSync(join(dir, name));
+        fs.rmSync(join(dir, name), { recursive: true, force: true }); // a temp file, or a half-made job directory
         swept++;
       }
     } catch {

@@ -5,7 +5,7 @@ import { checkIdInput, idTime, isJobId, newJobId } from './ids.js';
 import { isTerminal, normalizeJob, transition, validateJob, TERMINAL, type Job, type JobStatus, type Transition } from './job.js';
 import { Paths } from './paths.js';
 import { JobIndex, entryLine, markerLine } from './index-log.js';
-import { createExclusive, ensureDir, fsyncDir, listDir, readIfExists, sweepTemps, tryUnlink, writeFileAtomic } from './fsx.js';
+import { createExclusive, ensureDir, fsyncDir, io, listDir, readIfExists, sweepTemps, tryUnlink, writeFileAtomic, TMP_PREFIX } from './fsx.js';
 import { tryLockSync } from './lock.js';
 import { Queue } from './queue.js';
 
@@ -95,18 +95,29 @@ export class JobStore {
       this.index.append(id, entryLine(job));
       const intent = this.queue.intend(job);
       const inSync = this.index.beforeOwnChange();
+      // the directory is made whole under a temp name and renamed into place: a crash at any point leaves
+      // either no job or a complete one (a .tmp- directory is ignored by readers and swept)
+      const tmp = join(this.paths.jobs, `${TMP_PREFIX}${id}-${process.pid}`);
       try {
-        fs.mkdirSync(this.paths.job(id), { mode: 0o700 });
+        io.mkdirSync(tmp, { mode: 0o700 });
+        writeFileAtomic(join(tmp, 'job.json'), JSON.stringify(job, null, 2) + '\n');
       } catch (e) {
+        fs.rmSync(tmp, { recursive: true, force: true });
         tryUnlink(intent);
-        if (isErrno(e, 'EEXIST') && attempt < 5) continue; // an id minted twice in one second: mint again
-        throw e;
+        throw ioError(e, `create job ${id}`);
       }
       try {
-        writeFileAtomic(this.paths.jobFile(id), JSON.stringify(job, null, 2) + '\n');
+        io.renameSync(tmp, this.paths.job(id));
+      } catch (e) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        tryUnlink(intent);
+        if (isErrno(e, 'EEXIST', 'ENOTEMPTY') && attempt < 5) continue; // an id minted twice in one second: mint again
+        throw ioError(e, `create job ${id}`);
+      }
+      try {
         fsyncDir(this.paths.jobs);
       } catch (e) {
-        // no half-made job: the directory goes, the intent goes, the caller gets the cause
+        // not durable, so not returned: take it back rather than leave a job nobody was told about
         fs.rmSync(this.paths.job(id), { recursive: true, force: true });
         tryUnlink(intent);
         throw ioError(e, `create job ${id}`);
@@ -292,6 +303,7 @@ export class JobStore {
     if (!release) return;
     try {
       sweepTemps(this.paths.index);
+      sweepTemps(this.paths.jobs); // job directories a crashed creator left half-made
       const before = this.index.mtime();
       const dirs = new Set(listDir(this.paths.jobs).filter(isJobId));
       const known = new Set<string>();

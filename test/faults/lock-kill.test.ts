@@ -102,7 +102,7 @@ function contenders(mode: 'scheduler' | 'plain', home: string, log: string) {
   return { add, kill, ours, stop };
 }
 
-test(`8. the scheduler lock under ${CONTENDERS} contenders, its holder SIGKILLed every 0.2–0.6 s for ${STRESS_MS / 1000} s: never two holders, taken over within the stale time`, { timeout: STRESS_MS + 60_000 }, async (t) => {
+test(`8. the scheduler lock under ${CONTENDERS} contenders, its holder SIGKILLed every 0.2–0.6 s for ${STRESS_MS / 1000} s: never two holders, taken over within the stale time`, { timeout: STRESS_MS + STALE_MS + 60_000 }, async (t) => {
   const sb = sandbox(t);
   const log = join(sb.dir, 'holders.log');
   writeFileSync(log, '');
@@ -110,7 +110,8 @@ test(`8. the scheduler lock under ${CONTENDERS} contenders, its holder SIGKILLed
   await until('a first holder', () => parse(log).some((l) => l.what === 'acq'), 15_000);
   let kills = 0;
   const end = Date.now() + STRESS_MS;
-  while (Date.now() < end) {
+  // a kill where the holder is unnamed is waited out (stale time): run on until 5 kills have landed
+  while (Date.now() < end || (kills < 5 && Date.now() < end + STALE_MS + 5000)) {
     await sleep(200 + Math.random() * 400);
     const who = readSchedulerIdentity(sb.home);
     if (!who || !c.ours(who.pid)) continue;
@@ -123,7 +124,7 @@ test(`8. the scheduler lock under ${CONTENDERS} contenders, its holder SIGKILLed
   const slow = takeovers.filter((x) => x > 1000);
   t.diagnostic(`${acquisitions} acquisitions, ${kills} holders killed, takeover after a kill: median ${median(takeovers).toFixed(0)} ms, max ${Math.max(...takeovers).toFixed(0)} ms; ${slow.length} waited over 1 s (${slow.map((x) => `${(x / 1000).toFixed(1)} s`).join(', ')})`);
   assert.deepEqual(violations, [], `never two holders: ${episodes} of ${kills} kills were followed by two live holders`);
-  assert.ok(kills >= 2 && takeovers.length >= 1, `only ${kills} kills landed on a holder`);
+  assert.ok(kills >= 5 && takeovers.length >= 4, `only ${kills} kills landed on a holder`);
   // at once when the dead holder is named; a holder killed where it is not named yet (or no more) is waited out: the stale time
   for (const x of takeovers) assert.ok(x <= STALE_MS + 1500, `a takeover took ${x.toFixed(0)} ms`);
 });
