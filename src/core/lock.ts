@@ -81,8 +81,7 @@ export function acquireNamed(path: string, identityFile: string, identity: objec
     return null;
   }
   try {
-    let release = tryLockSync(path, onCompromised);
-    if (!release) {
+    if (isLocked(path)) {
       let who: unknown = null;
       try {
         who = JSON.parse(fs.readFileSync(identityFile, 'utf8'));
@@ -91,11 +90,10 @@ export function acquireNamed(path: string, identityFile: string, identity: objec
       }
       if (who === null || !isDead(who)) return null;
       fs.rmSync(`${path}.lock`, { recursive: true, force: true });
-      release = tryLockSync(path, onCompromised);
-      if (!release) return null;
     }
+    // named before locked: whoever dies between the two leaves its own (dead) name on the lock, never a nameless one
     writeFileAtomic(identityFile, JSON.stringify(identity) + '\n');
-    return release;
+    return tryLockSync(path, onCompromised);
   } finally {
     fs.rmSync(gate, { recursive: true, force: true });
   }

@@ -33,8 +33,8 @@ export function runningScheduler(home: string): SchedulerIdentity | null {
   return who && liveness(who) !== 'dead' ? who : null;
 }
 
-/** How long a second scheduler waits for the first one's identity file (it writes it right after the lock). */
-const IDENTITY_WAIT_MS = 1000;
+/** How long a second scheduler waits out a holder it cannot judge yet (a gate its dead maker left goes stale after 5 s). */
+const IDENTITY_WAIT_MS = 8000;
 
 /**
  * Becomes this state dir's scheduler, or throws `conflict` naming the live one.
