@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { isLocked } from './lock.js';
 import { liveness, type ProcIdentity } from './liveness.js';
@@ -27,7 +27,9 @@ export function runnerAlive(paths: Paths, agent: string): boolean {
   return who !== null && liveness(who) !== 'dead';
 }
 
-const spawnedAt = new Map<string, number>();
+/** The runner this process last started per agent: one spawn while it is still starting, a new one once it has gone. */
+const spawned = new Map<string, ChildProcess>();
+const runnerNamed = (paths: Paths, agent: string): boolean => runnerIdentity(paths, agent) !== null;
 
 /**
  * Starts a detached runner for `agent` unless a live one holds its lock. The
@@ -36,10 +38,9 @@ const spawnedAt = new Map<string, number>();
  */
 export function ensureRunner(paths: Paths, agent: string, env: NodeJS.ProcessEnv = process.env): boolean {
   const key = `${paths.home}\0${agent}`;
-  const last = spawnedAt.get(key);
-  if (last !== undefined && Date.now() - last < 5000) return false; // ours is still starting up
+  const ours = spawned.get(key);
+  if (ours && ours.exitCode === null && ours.signalCode === null && !runnerNamed(paths, agent)) return false; // ours is still starting up
   if (runnerAlive(paths, agent)) return false;
-  spawnedAt.set(key, Date.now());
   const ts = import.meta.url.endsWith('.ts');
   const main = fileURLToPath(new URL(`../runner-main.${ts ? 'ts' : 'js'}`, import.meta.url));
   const child = spawn(process.execPath, [...(ts ? ['--import', 'tsx'] : []), main, paths.home, agent], {
@@ -50,5 +51,6 @@ export function ensureRunner(paths: Paths, agent: string, env: NodeJS.ProcessEnv
     cwd: ts ? fileURLToPath(new URL('../..', import.meta.url)) : paths.home,
   });
   child.unref();
+  spawned.set(key, child);
   return true;
 }

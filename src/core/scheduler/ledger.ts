@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
-import { createExclusive, ensureDir, fsyncDir, io, listDir, readIfExists, tryUnlink, writeAll, writeFileAtomic, FILE_MODE } from '../fsx.js';
+import { createExclusive, ensureDir, fsyncDir, io, listDir, readIfExists, sweepTemps, tryUnlink, writeAll, writeFileAtomic, FILE_MODE } from '../fsx.js';
 import type { ProcIdentity } from '../liveness.js';
 import { tickKey } from './plan.js';
 
@@ -80,6 +80,7 @@ export class TickLedger {
   /** One schedule's history; `create` records now as its first sighting if it has none. */
   load(agent: string, schedule: string, now: number, create = true): ScheduleHistory {
     const dir = this.dir(agent, schedule);
+    if (create) sweepTemps(dir, now); // a scheduler killed mid-update leaves its temp file here
     let firstSeen = Date.parse(readIfExists(join(dir, FIRST_SEEN))?.trim() ?? '');
     if (Number.isNaN(firstSeen)) {
       firstSeen = now;
