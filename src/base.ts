@@ -1,11 +1,9 @@
-import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
+import { Command, Flags, Errors } from '@oclif/core';
 import { HerdError, Exit } from './core/errors.js';
 import { resolveHome } from './core/paths.js';
 import { JobStore } from './core/store.js';
 import { printError, printInternalError } from './render/errors.js';
 import type { ActionResult, Ctx } from './actions/types.js';
-
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 
 /**
  * Every command: --home, --json, and one error path — a HerdError prints its

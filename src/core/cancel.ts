@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { createExclusive } from './fsx.js';
+import { createExclusive, readIfExists } from './fsx.js';
 import type { JobStore } from './store.js';
 
 export interface CancelRequest {
@@ -8,19 +7,17 @@ export interface CancelRequest {
   by: { pid: number; host: string };
 }
 
-const FILE = 'cancel.json';
-
 /** A cancel request is a file in the job's directory; the job's runner obeys it. First request wins. */
 export function requestCancel(store: JobStore, id: string, req: CancelRequest): boolean {
-  return createExclusive(join(store.paths.job(id), FILE), JSON.stringify(req) + '\n');
+  return createExclusive(store.paths.cancelFile(id), JSON.stringify(req) + '\n');
 }
 
 export function readCancelRequest(store: JobStore, id: string): CancelRequest | null {
-  const text = store.readSide(id, FILE);
+  const text = readIfExists(store.paths.cancelFile(id));
   if (text === null) return null;
   try {
     return JSON.parse(text) as CancelRequest;
   } catch {
-    return { reason: null, requestedAt: '', by: { pid: 0, host: '' } }; // torn while being written: still a request
+    return { reason: null, requestedAt: '', by: { pid: 0, host: '' } }; // unparseable (written by hand): still a request, without a reason
   }
 }

@@ -4,7 +4,7 @@ import { EventWriter, readLog } from './eventlog.js';
 import { isTerminal, transition, type Job } from './job.js';
 import type { JobEvent } from './events.js';
 import { finishJob, type Ending } from './finish.js';
-import { identify, liveness, type ProcIdentity } from './liveness.js';
+import { liveness, type ProcIdentity } from './liveness.js';
 import { isLocked, tryLockSync } from './lock.js';
 import { RecapBuilder } from './recap.js';
 import type { JobStore } from './store.js';
@@ -98,10 +98,9 @@ export function failJob(store: JobStore, job: Job, why: string): Job {
 }
 
 /** One line in logs/<agent>/<id>.log for things that happen outside the runner. */
-export function humanLog(store: JobStore, job: Job, text: string): void {
+function humanLog(store: JobStore, job: Job, text: string): void {
   const path = store.paths.agentLog(job.agent, job.id);
   ensureDir(dirname(path));
   appendLines(path, `${new Date(store.now()).toISOString()} ${text}\n`);
 }
 
-export const selfIdentity = (): ProcIdentity => identify(process.pid);

@@ -5,7 +5,7 @@ import { checkIdInput, idTime, isJobId, newJobId } from './ids.js';
 import { isTerminal, normalizeJob, transition, validateJob, TERMINAL, type Job, type JobStatus, type Transition } from './job.js';
 import { Paths } from './paths.js';
 import { JobIndex, entryLine, markerLine } from './index-log.js';
-import { createExclusive, ensureDir, fsyncDir, io, listDir, readIfExists, sweepTemps, tryUnlink, writeFileAtomic, TMP_PREFIX } from './fsx.js';
+import { createExclusive, ensureDir, fsyncDir, io, listDir, sweepTemps, tryUnlink, writeFileAtomic, TMP_PREFIX } from './fsx.js';
 import { tryLockSync } from './lock.js';
 import { Queue } from './queue.js';
 
@@ -330,11 +330,6 @@ export class JobStore {
     this.index.append(job.id, entryLine(job));
     if (job.status === 'pending' && !this.queue.pending(job.agent).some((m) => m.id === job.id)) this.queue.publish(this.queue.intend(job));
     if (job.status === 'running') this.markActive(job.id); // so listings and recovery find it
-  }
-
-  /** Reads a small side file of a job (cancel request, recap …). */
-  readSide(id: string, name: string): string | null {
-    return readIfExists(join(this.paths.job(id), name));
   }
 }
 
