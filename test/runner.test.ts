@@ -635,7 +635,7 @@ describe('runner: crash recovery', { concurrency: 2 }, () => {
     const shown = JSON.parse(show.stdout);
     assert.equal(shown.status, 'failed');
     assert.match(shown.error, new RegExp(`runner pid ${runnerPid}\\b.*lost`));
-    await waitGone(members, 'the orphaned agent and its tool', 5_000);
+    await waitGone(members, 'the orphaned agent and its tool', 10_000);
     assert.deepEqual(groupMembers(pid), []);
     const complete = assertFinishedLog(f.log(id));
     assert.equal(complete.error, shown.error);
@@ -657,7 +657,7 @@ describe('runner: crash recovery', { concurrency: 2 }, () => {
     assert.equal(job.status, 'failed');
     assert.match(job.error, new RegExp(`runner pid ${runnerPid}\\b.*lost`));
     assertFinishedLog(f.log(id));
-    await waitGone(members, 'the orphaned agent and its tool', 5_000);
+    await waitGone(members, 'the orphaned agent and its tool', 10_000);
   });
 
   it('after kill -9 of a runner, the next `run` starts a new runner that fails the lost job, kills its orphan and runs the new one', async (t) => {
@@ -673,7 +673,7 @@ describe('runner: crash recovery', { concurrency: 2 }, () => {
     assert.equal(job.status, 'failed');
     assert.match(job.error, new RegExp(`runner pid ${runnerPid}\\b.*lost`));
     assertFinishedLog(f.log(lost));
-    await waitGone(members, 'the orphaned agent and its tool', 5_000);
+    await waitGone(members, 'the orphaned agent and its tool', 10_000);
   });
 
   it('a job claimed by a runner that died before starting it goes back to the queue and runs', async (t) => {
@@ -697,7 +697,7 @@ describe('runner: crash recovery', { concurrency: 2 }, () => {
     const job = await waitTerminal(f, claimed, 20_000);
     assert.equal(job.status, 'completed', `the claimed-but-unstarted job: ${job.error}`);
     assertFinishedLog(f.log(claimed));
-    await waitGone(members, 'the orphaned blocker', 5_000);
+    await waitGone(members, 'the orphaned blocker', 10_000);
   });
 });
 

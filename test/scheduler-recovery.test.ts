@@ -112,7 +112,7 @@ test('overlap: skip records a skipped tick; queue holds one tick until the previ
   const { home, configPath } = setup(t, yaml);
   const sched = startScheduler(home, configPath, ['--json']);
   const of = (agent: string) => events(sched.out).filter((e) => e.agent === agent).map((e) => e.event);
-  await until('a queued run created', () => of('queuer').filter((e) => e === 'fire').length >= 2, 8000);
+  await until('a queued run created', () => of('queuer').filter((e) => e === 'fire').length >= 2, 15_000);
   sched.child.kill('SIGTERM');
   await sched.exited;
 

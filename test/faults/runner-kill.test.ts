@@ -73,7 +73,7 @@ async function once(t: import('node:test').TestContext, n: number): Promise<Seen
   const whole = file.slice(0, file.lastIndexOf('\n') + 1);
   assert.equal(logs.stdout, whole, `${at}: logs --json prints every whole line`);
   assert.equal(events(sb.home, id).filter((e) => e.type === 'complete').length, 1, `${at}: one complete event`);
-  await until(`${at}: no orphaned agent`, () => pidsMentioning(marker).length === 0, 3000);
+  await until(`${at}: no orphaned agent`, () => pidsMentioning(marker).length === 0, 10_000);
   // a runner the look started may still linger: the checker sees it alive, which is fine
   assertState(sb.home, {}, at);
   assertUntouched(outside, snapshotTree(sb.dir, [sb.home, sb.ws]));

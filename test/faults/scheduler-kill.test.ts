@@ -109,10 +109,11 @@ test(`6. the scheduler SIGKILLed around its ticks and restarted (N=${RESTARTS}):
   assertUntouched(outside, snapshotTree(sb.dir, [sb.home, sb.ws]));
 });
 
-test(`6b. two schedulers started in the same millisecond, on a fresh state dir and after a SIGKILLed one (N=${PAIRS}): one runs, the other refuses (exit 5, no stack trace)`, { timeout: PAIRS * 20_000 + 30_000 }, async (t) => {
+test(`6b. two schedulers started in the same millisecond, on a fresh state dir and after a SIGKILLed one (N=${PAIRS}): one runs, the other refuses (exit 5, no stack trace)`, { timeout: PAIRS * 35_000 + 30_000 }, async (t) => {
   const sb = sandbox(t);
   writeFileSync(sb.config, yaml(sb));
   const problems: string[] = [];
+  const refusedAfter: number[] = [];
   for (let i = 0; i < PAIRS; i++) {
     const crashed = i % 2 === 1;
     if (crashed) {
@@ -124,15 +125,18 @@ test(`6b. two schedulers started in the same millisecond, on a fresh state dir a
     }
     const at = String(Date.now() + 1200);
     const pair = [0, 1].map(() => startCli(sb, ['start', '--json'], { HERDCTL_START_AT: at }, true));
+    // generous: what is checked is one winner and a clean refusal, not latency (a loaded CI box
+    // can take seconds to start two tsx-preloaded CLIs, and a loser that cannot judge waits 8 s)
     const refused = await Promise.race([
       Promise.race(pair.map((p) => p.exited)),
-      sleep(6000).then(() => null),
+      sleep(20_000).then(() => null),
     ]);
+    if (refused) refusedAfter.push(Date.now() - Number(at));
     await sleep(300);
     const running = pair.filter((p) => p.out.some((l) => l.includes('"event":"start"')) && p.child.exitCode === null && p.child.signalCode === null);
     const label = `pair ${i + 1} (${crashed ? 'after a SIGKILLed scheduler' : 'fresh'})`;
     if (running.length !== 1) problems.push(`${label}: ${running.length} schedulers running`);
-    if (!refused) problems.push(`${label}: neither refused within 6 s`);
+    if (!refused) problems.push(`${label}: neither refused within 20 s`);
     else {
       if (refused.code !== 5) problems.push(`${label}: the loser exited ${refused.code}: ${refused.stderr}`);
       if (hasStackTrace(refused.stderr)) problems.push(`${label}: stack trace: ${refused.stderr}`);
@@ -140,6 +144,7 @@ test(`6b. two schedulers started in the same millisecond, on a fresh state dir a
     for (const p of pair) p.child.kill('SIGTERM');
     await Promise.all(pair.map((p) => p.exited));
   }
+  t.diagnostic(`refusals ${refusedAfter.map((ms) => `${ms} ms`).join(', ')} after the common start`);
   assert.deepEqual(problems, [], 'one scheduler per state dir');
   assertState(sb.home);
 });
