@@ -617,6 +617,30 @@ describe('runner: crash recovery', { concurrency: 2 }, () => {
     assertFinishedLog(f.log(id));
   });
 
+  it("kill -9 of a runner holding the only global slot: another agent's job takes the slot at once, not when the lock goes stale", async (t) => {
+    const f = fleet(t, ({ ws }) => `agents:\n${commandAgent('long', ws, ['sleep', '60'])}${commandAgent('quick', ws, ['true'])}${JOBS(1)}`);
+    const id = await f.submit('long');
+    await waitStatus(f, id, ['running']);
+    const { runnerPid, pid } = f.job(id) as { runnerPid: number; pid: number };
+    const slot = JSON.parse(readFileSync(join(f.home, 'locks', 'slot-0.json'), 'utf8'));
+    assert.deepEqual([slot.pid, slot.job], [runnerPid, id], 'the slot names its holder and its job');
+    process.kill(runnerPid, 'SIGKILL');
+    await waitGone([runnerPid], 'the killed runner');
+    const t0 = Date.now();
+    const next = await f.submit('quick');
+    const done = await waitTerminal(f, next, 15_000);
+    const took = Date.now() - t0;
+    assert.equal(done.status, 'completed');
+    assert.ok(took < 5_000, `the next job ran ${took} ms after the kill (the slot lock goes stale only after 20 s)`);
+    // the slot's taker failed the dead holder's job and killed its agent first: never two agents in one slot
+    const failed = f.job(id);
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error, new RegExp(`runner pid ${runnerPid}\\b.*lost`));
+    assert.ok(Date.parse(failed.completedAt) <= Date.parse(done.startedAt), 'failed before the next job started');
+    await waitGroupGone(pid, 'the orphaned agent');
+    t.diagnostic(`next job completed ${took} ms after its submission`);
+  });
+
   it('kill -9 of the runner while the agent runs a long tool: recovery kills the orphaned agent group', async (t) => {
     const f = coderFleet(t);
     const id = await f.submit('coder', '--prompt', 'sleep:60000');

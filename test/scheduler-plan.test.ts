@@ -201,7 +201,8 @@ test('dueTicks: a per-second schedule down for 30 days finishes fast and reports
   const none = dueTicks(cron('* * * * * *', 'Europe/Berlin', { catchUp: 'none' }), lastFired, lastFired, now);
   assert.deepEqual(once, { fire: [lastFired + 30 * DAY], missed: 30 * 86_400 - 1 });
   assert.deepEqual(none, { fire: [lastFired + 30 * DAY], missed: 30 * 86_400 - 1 });
-  assert.ok(performance.now() - started < 100, `took ${performance.now() - started} ms`);
+  // stepping through 2.6 million seconds would take seconds; a loaded box may still be slow
+  assert.ok(performance.now() - started < 1000, `took ${performance.now() - started} ms`);
 });
 
 test('dueTicks: missed counts over a whole year are exact, across both DST changes', async (t) => {

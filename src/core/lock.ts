@@ -69,6 +69,8 @@ export function isLocked(path: string): boolean {
  */
 export function acquireNamed(path: string, identityFile: string, identity: object, isDead: (who: unknown) => boolean, onCompromised?: (e: Error) => void): (() => void) | null {
   ensureDir(dirname(path));
+  // held by someone alive: no gate is made, so pollers of a busy lock change nothing (and wake no watcher)
+  if (isLocked(path) && !judgedDead(identityFile, isDead)) return null;
   const gate = `${path}.gate`;
   try {
     fs.mkdirSync(gate, { mode: 0o700 });
@@ -82,13 +84,7 @@ export function acquireNamed(path: string, identityFile: string, identity: objec
   }
   try {
     if (isLocked(path)) {
-      let who: unknown = null;
-      try {
-        who = JSON.parse(fs.readFileSync(identityFile, 'utf8'));
-      } catch {
-        /* no identity: judged by staleness alone */
-      }
-      if (who === null || !isDead(who)) return null;
+      if (!judgedDead(identityFile, isDead)) return null;
       fs.rmSync(`${path}.lock`, { recursive: true, force: true });
     }
     // named before locked: whoever dies between the two leaves its own (dead) name on the lock, never a nameless one
@@ -96,5 +92,14 @@ export function acquireNamed(path: string, identityFile: string, identity: objec
     return tryLockSync(path, onCompromised);
   } finally {
     fs.rmSync(gate, { recursive: true, force: true });
+  }
+}
+
+/** The lock's named holder is known dead; a missing or unreadable name is judged by staleness alone. */
+function judgedDead(identityFile: string, isDead: (who: unknown) => boolean): boolean {
+  try {
+    return isDead(JSON.parse(fs.readFileSync(identityFile, 'utf8')));
+  } catch {
+    return false;
   }
 }

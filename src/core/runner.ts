@@ -7,13 +7,14 @@ import { EventWriter } from './eventlog.js';
 import type { EventDraft, JobEvent } from './events.js';
 import { finishJob, type Ending } from './finish.js';
 import { ensureDir, sweepTemps, tryUnlink } from './fsx.js';
+import { isJobId } from './ids.js';
 import { isTerminal, type Job } from './job.js';
 import type { Marker } from './queue.js';
 import { LineSplitter } from './lines.js';
 import { bootId, identify, liveness, thisHost, type ProcIdentity } from './liveness.js';
-import { acquireNamed, STALE_MS, tryLockSync } from './lock.js';
+import { acquireNamed, STALE_MS } from './lock.js';
 import { RecapBuilder } from './recap.js';
-import { failJob } from './recovery.js';
+import { failJob, recoverIfLost } from './recovery.js';
 import { ensureRunner, runnerIdentity, runnerIdentityFile } from './runner-launch.js';
 import { getRuntime } from './runtimes/index.js';
 import type { OutputParser, Runtime } from './runtimes/types.js';
@@ -201,7 +202,7 @@ export class Runner {
       }
       if (this.active.size >= settings.maxConcurrent) break;
       if (this.outranked(m)) break; // its runner takes the slot; the lock dir's change wakes us after
-      const release = this.takeGlobalSlot(settings.globalMaxConcurrent);
+      const release = this.takeGlobalSlot(settings.globalMaxConcurrent, m.id);
       if (!release) break; // woken again when a slot lock goes away
       if (!this.store.queue.claim(this.agent, m)) {
         release();
@@ -248,10 +249,24 @@ export class Runner {
     return n;
   }
 
-  /** Global max_concurrent: slot i is the lock locks/slot-<i>, held for the length of one job, by any agent's runner. */
-  private takeGlobalSlot(max: number): (() => void) | null {
+  /**
+   * Global max_concurrent: slot i is the lock locks/slot-<i>, held for the length of one job by any agent's
+   * runner and named like the runner lock (plus the job), so a SIGKILLed holder's slot is taken over on the
+   * next tick rather than when its lock goes stale — after its job is failed and its orphaned agent killed,
+   * so the count of running agents stays true.
+   */
+  private takeGlobalSlot(max: number, job: string): (() => void) | null {
+    const me = { ...identify(process.pid), job };
+    const isDead = (who: unknown): boolean => {
+      const holder = who as ProcIdentity & { job?: string };
+      if (liveness(holder) !== 'dead') return false;
+      const r = typeof holder.job === 'string' && isJobId(holder.job) ? this.store.tryRead(holder.job) : null;
+      if (r && 'job' in r) recoverIfLost(this.store, r.job);
+      return true;
+    };
     for (let i = 0; i < max; i++) {
-      const release = tryLockSync(join(this.store.paths.locks, `slot-${i}`));
+      const path = join(this.store.paths.locks, `slot-${i}`);
+      const release = acquireNamed(path, `${path}.json`, me, isDead);
       if (release) return release;
     }
     return null;

@@ -129,7 +129,7 @@ test(`8. the scheduler lock under ${CONTENDERS} contenders, its holder SIGKILLed
   for (const x of takeovers) assert.ok(x <= STALE_MS + 1500, `a takeover took ${x.toFixed(0)} ms`);
 });
 
-test(`8b. a plain lock (slot/recovery/index locks) whose holder is SIGKILLed (${STALE_KILLS}×): taken over within its stale time (${STALE_MS / 1000} s), never two holders`, { timeout: STALE_KILLS * (STALE_MS + 15_000) + 30_000 }, async (t) => {
+test(`8b. a plain lock (recovery/index/quota locks) whose holder is SIGKILLed (${STALE_KILLS}×): taken over within its stale time (${STALE_MS / 1000} s), never two holders`, { timeout: STALE_KILLS * (STALE_MS + 15_000) + 30_000 }, async (t) => {
   const sb = sandbox(t);
   const log = join(sb.dir, 'holders.log');
   writeFileSync(log, '');
