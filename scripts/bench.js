@@ -211,24 +211,21 @@ function stateFingerprint(home) {
 
 async function standIn(home) {
   const { Paths } = await import(pathToFileURL(join(BUILD, 'dist', 'core', 'paths.js')).href);
-  const { tryLockSync } = await import(pathToFileURL(join(BUILD, 'dist', 'core', 'lock.js')).href);
+  const { acquireNamed } = await import(pathToFileURL(join(BUILD, 'dist', 'core', 'lock.js')).href);
   const { runnerIdentityFile } = await import(pathToFileURL(join(BUILD, 'dist', 'core', 'runner-launch.js')).href);
   const { identify } = await import(pathToFileURL(join(BUILD, 'dist', 'core', 'liveness.js')).href);
-  const { writeFileAtomic, tryUnlink } = await import(pathToFileURL(join(BUILD, 'dist', 'core', 'fsx.js')).href);
   const paths = new Paths(home);
   const held = [];
   for (const agent of fs.existsSync(paths.queue) ? fs.readdirSync(paths.queue) : []) {
-    const release = tryLockSync(paths.runnerLock(agent));
+    const release = acquireNamed(paths.runnerLock(agent), runnerIdentityFile(paths, agent), identify(process.pid), () => false);
     if (!release) {
       process.stdout.write(`busy ${agent}\n`); // a real runner holds it: it may run the pending jobs
       continue;
     }
-    writeFileAtomic(runnerIdentityFile(paths, agent), JSON.stringify(identify(process.pid)) + '\n');
     held.push({ agent, release });
   }
   const quit = () => {
     for (const h of held) {
-      tryUnlink(runnerIdentityFile(paths, h.agent));
       try {
         h.release();
       } catch {

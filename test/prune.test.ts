@@ -2,7 +2,8 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { tryLockSync } from '../src/core/lock.js';
+import { acquireNamed } from '../src/core/lock.js';
+import { runnerIdentityFile } from '../src/core/runner-launch.js';
 import { identify } from '../src/core/liveness.js';
 import { Paths } from '../src/core/paths.js';
 import { runCli, tempHome } from './helpers.js';
@@ -10,9 +11,10 @@ import { build, DAY, NOON, type Spec } from './job-builder.js';
 
 const me = identify(process.pid);
 
-/** A live runner for `agent` as far as any command can tell: this test process holds its lock (so nothing starts one). */
+/** A live runner for `agent` as far as any command can tell: this test process holds its lock and names itself (so nothing starts one). */
 function holdRunner(t: TestContext, home: string, agent: string): void {
-  const release = tryLockSync(new Paths(home).runnerLock(agent));
+  const paths = new Paths(home);
+  const release = acquireNamed(paths.runnerLock(agent), runnerIdentityFile(paths, agent), me, () => false);
   assert.ok(release);
   t.after(() => release());
 }

@@ -17,9 +17,9 @@ export function runnerIdentity(paths: Paths, agent: string): ProcIdentity | null
 }
 
 /**
- * A runner holds the agent's lock and has named itself (it does so before
- * anyone else can look): alive on this host, or another host's (judged by
- * the lock's heartbeat). A nameless holder died mid-start.
+ * A runner holds the agent's lock and names itself (it does so before it
+ * locks): alive on this host, or another host's (judged by the lock's
+ * heartbeat).
  */
 export function runnerAlive(paths: Paths, agent: string): boolean {
   if (!isLocked(paths.runnerLock(agent))) return false;

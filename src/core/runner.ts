@@ -12,7 +12,7 @@ import { isTerminal, type Job } from './job.js';
 import type { Marker } from './queue.js';
 import { LineSplitter } from './lines.js';
 import { bootId, identify, liveness, thisHost, type ProcIdentity } from './liveness.js';
-import { acquireNamed, STALE_MS } from './lock.js';
+import { acquireNamed, isLocked, STALE_MS } from './lock.js';
 import { RecapBuilder } from './recap.js';
 import { failJob, recoverIfLost } from './recovery.js';
 import { ensureRunner, runnerIdentity, runnerIdentityFile } from './runner-launch.js';
@@ -112,15 +112,15 @@ export class Runner {
   }
 
   /**
-   * A live runner that names itself serves the agent: leave. A lock whose
-   * holder died before naming itself (or a gate it died in) is waited out
-   * until proper-lockfile calls it stale — jobs are queued meanwhile.
+   * A live runner that holds the lock and names itself serves the agent:
+   * leave. A held lock without a readable name (removed by hand) or a gate
+   * its maker died in is waited out until stale — jobs are queued meanwhile.
    */
   private async acquireOrWait(): Promise<boolean> {
     const deadline = Date.now() + STALE_MS + 5_000;
     while (!this.acquire()) {
       const who = runnerIdentity(this.store.paths, this.agent);
-      if ((who && liveness(who) !== 'dead') || Date.now() > deadline) return false;
+      if ((who && liveness(who) !== 'dead' && isLocked(this.store.paths.runnerLock(this.agent))) || Date.now() > deadline) return false;
       await new Promise((r) => setTimeout(r, 250));
     }
     return true;
@@ -276,9 +276,7 @@ export class Runner {
     const now = Date.now();
     this.idleSince ??= now;
     if (now - this.idleSince < (this.opts.lingerMs ?? 1000)) return;
-    // unname, release, then look once more: a submitter publishes before it checks our lock, so nothing falls
-    // between (and our identity is never removed from under a successor)
-    tryUnlink(runnerIdentityFile(this.store.paths, this.agent));
+    // release, then look once more: a submitter publishes before it checks our lock, so nothing falls between
     this.releaseLock?.();
     this.releaseLock = null;
     if (this.store.queue.pending(this.agent).length > 0 && this.acquire()) {

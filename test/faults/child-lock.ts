@@ -3,6 +3,8 @@
 // "acq <pid> <ms>" / "rel <pid> <ms>" (and "lost <pid> <ms>" if the lock is
 // taken from it) to the shared holder log: one O_APPEND write per line, so
 // the file's order is the order things happened in.
+// 8d's racer: child-lock.ts once <lock path> <epoch ms>: from that instant tries
+// the lock for 100 ms, prints "got" or "no", holds a won lock 300 ms more.
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +13,16 @@ import { tryLockSync } from '../../src/core/lock.js';
 import { acquireScheduler } from '../../src/core/scheduler/instance.js';
 
 const [mode, home, log] = process.argv.slice(2);
+if (mode === 'once') {
+  const startAt = Number(log);
+  await sleep(Math.max(0, startAt - Date.now() - 2));
+  while (Date.now() < startAt);
+  let got = tryLockSync(home);
+  while (!got && Date.now() < startAt + 100) got = tryLockSync(home);
+  process.stdout.write(got ? 'got\n' : 'no\n');
+  await sleep(300);
+  process.exit(0);
+}
 const note = (what: string) => appendFileSync(log, `${what} ${process.pid} ${(performance.timeOrigin + performance.now()).toFixed(3)}\n`);
 const lost = () => note('lost');
 

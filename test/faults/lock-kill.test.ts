@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
@@ -32,6 +32,7 @@ const STRESS_MS = iterations(10_000, 60_000);
 const STALE_KILLS = iterations(1, 3);
 const CONTENDERS = 4;
 const RUNNER_REPS = iterations(8, 20);
+const STALE_RACES = iterations(8, 40);
 
 interface Line {
   what: 'acq' | 'rel' | 'lost' | 'kill';
@@ -152,6 +153,24 @@ test(`8b. a plain lock (recovery/index/quota locks) whose holder is SIGKILLed ($
   assert.equal(takeovers.length, STALE_KILLS);
   // proper-lockfile sets a new lock's mtime to the next whole second (+5 ms), so up to ~1 s more; then polling
   for (const x of takeovers) assert.ok(x <= STALE_MS + 1500, `taken over ${x.toFixed(0)} ms after the kill (stale time ${STALE_MS} ms)`);
+});
+
+test(`8d. a stale plain lock raced by ${CONTENDERS} contenders in the same millisecond (${STALE_RACES}×): exactly one takes it over`, { timeout: STALE_RACES * 15_000 + 30_000 }, async (t) => {
+  const sb = sandbox(t);
+  const doubled: string[] = [];
+  for (let r = 0; r < STALE_RACES; r++) {
+    // what a holder SIGKILLed 30 s ago leaves: its lock dir, mtime long past the stale time
+    const path = join(sb.home, 'locks', `race-${r}`);
+    mkdirSync(`${path}.lock`, { recursive: true });
+    const old = new Date(Date.now() - STALE_MS - 10_000);
+    utimesSync(`${path}.lock`, old, old);
+    const startAt = String(Date.now() + 1500); // after every racer has booted
+    const outs = await Promise.all(Array.from({ length: CONTENDERS }, () => finished(spawnChild('child-lock.ts', ['once', path, startAt]))));
+    const won = outs.filter((o) => o.stdout.trim() === 'got').length;
+    if (won !== 1) doubled.push(`round ${r + 1}: ${won} took the lock (${outs.map((o) => o.stdout.trim() || o.stderr.slice(0, 200)).join(', ')})`);
+  }
+  // proper-lockfile's own stale takeover (remove, then mkdir) let 5 of 40 such rounds have two winners
+  assert.deepEqual(doubled, []);
 });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HerdError } from '../errors.js';
-import { readIfExists, tryUnlink } from '../fsx.js';
+import { readIfExists } from '../fsx.js';
 import { identify, liveness, type ProcIdentity } from '../liveness.js';
 import { acquireNamed, isLocked } from '../lock.js';
 
@@ -38,7 +38,7 @@ const IDENTITY_WAIT_MS = 8000;
 
 /**
  * Becomes this state dir's scheduler, or throws `conflict` naming the live one.
- * Returns the release function (identity file first, then the lock).
+ * Returns the release function (the lock, then the identity file).
  */
 export async function acquireScheduler(home: string, onLost: (e: Error) => void): Promise<() => void> {
   const lock = lockPath(home);
@@ -46,15 +46,10 @@ export async function acquireScheduler(home: string, onLost: (e: Error) => void)
   for (;;) {
     const me: SchedulerIdentity = { ...identify(process.pid), startedAt: new Date().toISOString() };
     const release = acquireNamed(lock, identityFile(home), me, (who) => liveness(who as SchedulerIdentity) === 'dead', onLost);
-    if (release) {
-      return () => {
-        tryUnlink(identityFile(home));
-        release();
-      };
-    }
+    if (release) return release;
     const who = readSchedulerIdentity(home);
-    if ((who && liveness(who) !== 'dead') || Date.now() > deadline) throw refusal(home, who);
-    await sleep(50); // the holder is between its lock and its identity file, or just exiting
+    if ((who && liveness(who) !== 'dead' && isLocked(lock)) || Date.now() > deadline) throw refusal(home, who);
+    await sleep(50); // the holder is between its name and its lock, or just exiting
   }
 }
 
