@@ -11,6 +11,8 @@ export class Paths {
   readonly queue: string;
   readonly active: string;
   readonly locks: string;
+  readonly quotas: string;
+  readonly cache: string;
 
   constructor(readonly home: string) {
     this.jobs = join(home, 'jobs');
@@ -19,6 +21,13 @@ export class Paths {
     this.queue = join(home, 'queue');
     this.active = join(home, 'active');
     this.locks = join(home, 'locks');
+    this.quotas = join(home, 'quotas');
+    this.cache = join(home, 'cache');
+  }
+
+  /** Directories outside jobs/ where files are replaced atomically (a writer killed mid-replace leaves its temp file). */
+  replacedFileDirs(): string[] {
+    return [this.locks, this.quotas, this.cache, join(this.home, 'scheduler'), join(this.home, 'webhooks', 'pending')];
   }
 
   job(id: string): string {

@@ -44,8 +44,7 @@ interface Denial {
   freesAtMs: number | null;
 }
 
-const ledgerDir = (paths: Paths) => join(paths.home, 'quotas');
-export const ledgerPath = (paths: Paths, bucket: string): string => join(ledgerDir(paths), `${checkName(bucket, 'quota bucket')}.jsonl`);
+export const ledgerPath = (paths: Paths, bucket: string): string => join(paths.quotas, `${checkName(bucket, 'quota bucket')}.jsonl`);
 const lockPath = (paths: Paths, bucket: string) => join(paths.locks, `quota-${checkName(bucket, 'quota bucket')}`);
 
 export function readUsage(paths: Paths, bucket: string, now: number): Usage {
@@ -140,7 +139,7 @@ export function withQuota<T extends { id: string }>(paths: Paths, bucket: string
 }
 
 function record(paths: Paths, bucket: string, u: Usage, entry: { job: string; at: number }): void {
-  ensureDir(ledgerDir(paths));
+  ensureDir(paths.quotas);
   const file = ledgerPath(paths, bucket);
   const line = JSON.stringify(entry);
   if (u.lines - u.recent.length < COMPACT_AT) return appendLines(file, (u.torn ? '\n' : '') + line + '\n');
@@ -155,7 +154,7 @@ export function resetBucket(paths: Paths, bucket: string, now: () => number = Da
   const release = lockWait(lockPath(paths, bucket), bucket);
   try {
     const before = readUsage(paths, bucket, now());
-    ensureDir(ledgerDir(paths));
+    ensureDir(paths.quotas);
     writeFileAtomic(ledgerPath(paths, bucket), JSON.stringify({ reset: now() }) + '\n');
     diag().log('info', 'quota reset', { bucket, total: before.total, lastHour: before.window.length });
     return before;

@@ -150,6 +150,8 @@ export class Runner {
       else tryUnlink(join(this.store.paths.active, id));
     }
     this.settleLeftovers();
+    // job dirs are swept as their jobs are looked at; these, by whichever runner starts next
+    for (const dir of this.store.paths.replacedFileDirs()) sweepTemps(dir);
   }
 
   private settleLeftovers(): void {

@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { join } from 'node:path';
 import { loadConfig, type WebhooksConfig } from './config.js';
 import { diag as processDiag, type Diag } from './diag.js';
 import { formatDuration } from './duration.js';
 import { HerdError } from './errors.js';
 import { isTerminal, type Job } from './job.js';
 import { tryLockSync } from './lock.js';
+import { Paths } from './paths.js';
 import { dueDeliveries, Outbox, type Delivery, type WebhookPayload } from './webhook-outbox.js';
 
 /**
@@ -48,7 +48,7 @@ export const sign = (secret: string, body: string): string => `sha256=${createHm
 function settingsFrom(configPath: string | null, home: string, diag: Diag): WebhooksConfig {
   if (configPath) {
     try {
-      return loadConfig(configPath, join(home, 'cache')).webhooks;
+      return loadConfig(configPath, new Paths(home).cache).webhooks;
     } catch {
       diag.log('warn', 'webhook settings: config unreadable, using defaults (unsigned)');
     }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { loadConfig } from '../../src/core/config.js';
 import { sweepTemps } from '../../src/core/fsx.js';
 import { isTerminal } from '../../src/core/job.js';
@@ -117,6 +117,13 @@ test('2b. leftover temp files: sweepTemps removes those over a minute old; and s
   const dir = join(sb.home, 'jobs', id);
   const [tmp] = temps(dir);
   utimesSync(join(dir, tmp), old, old);
+  // and writers killed mid-replace elsewhere: a lock's name, a quota ledger, the config cache, the scheduler's name, a webhook record
+  const elsewhere = ['locks', 'quotas', 'cache', 'scheduler', join('webhooks', 'pending')].map((d) => join(sb.home, d, '.tmp-x.json-1-old'));
+  for (const f of elsewhere) {
+    mkdirSync(dirname(f), { recursive: true });
+    writeFileSync(f, '{');
+    utimesSync(f, old, old);
+  }
   const show = await cli(sb, ['jobs', 'show', id, '--json']);
   assert.equal(show.code, 0, show.stderr);
   await until('the job ran', () => {
@@ -125,6 +132,6 @@ test('2b. leftover temp files: sweepTemps removes those over a minute old; and s
   }, 20_000);
   assert.equal(new JobStore(sb.home).read(id).status, 'completed');
   await cli(sb, ['jobs', 'list']);
-  // nobody calls sweepTemps today (src/core/fsx.ts exports it, nothing imports it): this is the regression check
+  assert.deepEqual(elsewhere.filter((f) => existsSync(f)), [], 'swept by the runner that ran the job');
   assertState(sb.home);
 });
