@@ -48,6 +48,10 @@ export function writeAll(fd: number, data: Buffer): void {
 
 export const TMP_PREFIX = '.tmp-';
 
+/** Where a replacement of `path` is written first: beside it, named after its writer (see sweepTemps). */
+export const tempPath = (path: string): string =>
+  join(dirname(path), `${TMP_PREFIX}${basename(path)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+
 /**
  * Replaces `path` atomically and durably: temp file beside it (0600, O_EXCL),
  * write, fsync, rename over, fsync the directory. A crash at any step leaves
@@ -55,7 +59,7 @@ export const TMP_PREFIX = '.tmp-';
  * ignored by readers and swept by `sweepTemps`.
  */
 export function writeFileAtomic(path: string, text: string): void {
-  const tmp = join(dirname(path), `${TMP_PREFIX}${basename(path)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const tmp = tempPath(path);
   const fd = io.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, FILE_MODE);
   try {
     writeAll(fd, Buffer.from(text));
@@ -91,7 +95,7 @@ export function createExclusive(path: string, text = ''): boolean {
       throw e;
     }
   }
-  const tmp = join(dirname(path), `${TMP_PREFIX}${basename(path)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const tmp = tempPath(path);
   const fd = io.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, FILE_MODE);
   try {
     writeAll(fd, Buffer.from(text));
@@ -148,13 +152,19 @@ export function listDir(path: string): string[] {
   }
 }
 
-/** Removes temp files a crashed writer left behind in `dir` (older than a minute, so live writers are safe). */
+/**
+ * Removes temp files a crashed writer left behind in `dir`: those over a
+ * minute old, and those over 5 s old whose writer (the pid in the name) is
+ * not running on this host — a live writer needs milliseconds, and one on
+ * another host sharing the dir would have to stall for 5 s to lose its file.
+ */
 export function sweepTemps(dir: string, now = Date.now()): number {
   let swept = 0;
   for (const name of listDir(dir)) {
     if (!name.startsWith(TMP_PREFIX)) continue;
     try {
-      if (now - fs.statSync(join(dir, name)).mtimeMs > 60_000) {
+      const age = now - fs.statSync(join(dir, name)).mtimeMs;
+      if (age > 60_000 || (age > 5_000 && writerGone(name))) {
         fs.rmSync(join(dir, name), { recursive: true, force: true }); // a temp file, or a half-made job directory
         swept++;
       }
@@ -163,4 +173,15 @@ export function sweepTemps(dir: string, now = Date.now()): number {
     }
   }
   return swept;
+}
+
+function writerGone(tempName: string): boolean {
+  const pid = Number(/-(\d+)-[a-z0-9]*$/.exec(tempName)?.[1]);
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return isErrno(e, 'ESRCH');
+  }
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { dayEntries, dayOf } from './entries.js';
-import { FILE_MODE, listDir, readIfExists, TMP_PREFIX, tryUnlink } from './fsx.js';
+import { FILE_MODE, listDir, readIfExists, tempPath, tryUnlink } from './fsx.js';
 import { ID_LENGTH, idDay, idTime, isJobId } from './ids.js';
 import type { Job } from './job.js';
 import type { JobStore } from './store.js';
@@ -292,7 +292,7 @@ class DayCache {
       this.changed = true;
     }
     if (!this.changed) return;
-    const tmp = join(this.dir, `${TMP_PREFIX}stats-cache-${process.pid}`);
+    const tmp = tempPath(this.file);
     try {
       fs.writeFileSync(tmp, JSON.stringify({ v: CACHE_VERSION, days: this.days }), { mode: FILE_MODE });
       fs.renameSync(tmp, this.file);

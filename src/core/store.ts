@@ -5,7 +5,7 @@ import { checkIdInput, idTime, isJobId, newJobId } from './ids.js';
 import { isTerminal, normalizeJob, transition, validateJob, TERMINAL, type Job, type JobStatus, type Transition } from './job.js';
 import { Paths } from './paths.js';
 import { JobIndex, entryLine, markerLine } from './index-log.js';
-import { createExclusive, ensureDir, fsyncDir, io, listDir, sweepTemps, tryUnlink, writeFileAtomic, TMP_PREFIX } from './fsx.js';
+import { createExclusive, ensureDir, fsyncDir, io, listDir, sweepTemps, tempPath, tryUnlink, writeFileAtomic } from './fsx.js';
 import { tryLockSync } from './lock.js';
 import { Queue } from './queue.js';
 
@@ -97,7 +97,7 @@ export class JobStore {
       const inSync = this.index.beforeOwnChange();
       // the directory is made whole under a temp name and renamed into place: a crash at any point leaves
       // either no job or a complete one (a .tmp- directory is ignored by readers and swept)
-      const tmp = join(this.paths.jobs, `${TMP_PREFIX}${id}-${process.pid}`);
+      const tmp = tempPath(this.paths.job(id));
       try {
         io.mkdirSync(tmp, { mode: 0o700 });
         writeFileAtomic(join(tmp, 'job.json'), JSON.stringify(job, null, 2) + '\n');

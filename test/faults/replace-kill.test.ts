@@ -104,11 +104,16 @@ test('2b. leftover temp files: sweepTemps removes those over a minute old; and s
   // sweepTemps itself: old temp files go, fresh ones (a live writer's) and other files stay
   const scratch = join(sb.dir, 'scratch');
   mkdirSync(scratch);
-  for (const n of ['.tmp-job.json-1-old', '.tmp-job.json-2-new', 'job.json']) writeFileSync(join(scratch, n), '{');
+  // …and those 10 s old whose writer is not running (pid 99999999 never is), not a live writer's
+  const dead = '.tmp-job.json-99999999-abc';
+  const live = `.tmp-job.json-${process.pid}-abc`;
+  for (const n of ['.tmp-job.json-1-old', '.tmp-job.json-2-new', dead, live, 'job.json']) writeFileSync(join(scratch, n), '{');
   const old = new Date(Date.now() - 120_000);
   utimesSync(join(scratch, '.tmp-job.json-1-old'), old, old);
-  assert.equal(sweepTemps(scratch), 1);
-  assert.deepEqual(readdirSync(scratch).sort(), ['.tmp-job.json-2-new', 'job.json']);
+  const recent = new Date(Date.now() - 10_000);
+  for (const n of [dead, live]) utimesSync(join(scratch, n), recent, recent);
+  assert.equal(sweepTemps(scratch), 2);
+  assert.deepEqual(readdirSync(scratch).sort(), ['.tmp-job.json-2-new', live, 'job.json'].sort());
 
   // a crash left a temp file beside job.json two minutes ago; then the job is looked at and runs to its end
   const id = createJob(sb);

@@ -1,6 +1,6 @@
 import { allSchedules, loadConfig, type Config, type ScheduleConfig } from '../config.js';
 import { HerdError } from '../errors.js';
-import { listDir } from '../fsx.js';
+import { listDir, sweepTemps } from '../fsx.js';
 import { isTerminal, type Job } from '../job.js';
 import { identify, liveness, type ProcIdentity } from '../liveness.js';
 import { STALE_MS } from '../lock.js';
@@ -99,6 +99,7 @@ export class Scheduler {
     this.store.init();
     this.release = await acquireScheduler(this.opts.home, () => this.lockLost());
     if (this.stopped) return this.release(); // a signal came while waiting for the lock
+    sweepTemps(this.store.paths.jobs); // a job directory a killed predecessor was building
     this.apply(config, Date.now(), true);
     this.emit({ event: 'start', pid: process.pid, host: this.me.host, config: this.opts.configPath, schedules: this.states.size });
     this.watcher = new ConfigWatcher(this.opts.configPath, () => this.checkConfig());
