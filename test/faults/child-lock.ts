@@ -4,7 +4,7 @@
 // taken from it) to the shared holder log: one O_APPEND write per line, so
 // the file's order is the order things happened in.
 // 8d's racer: child-lock.ts once <lock path> <epoch ms>: from that instant tries
-// the lock for 100 ms, prints "got" or "no", holds a won lock 300 ms more.
+// the lock for 100 ms, prints "got" or "no"; a winner holds the lock until killed.
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,8 +20,8 @@ if (mode === 'once') {
   let got = tryLockSync(home);
   while (!got && Date.now() < startAt + 100) got = tryLockSync(home);
   process.stdout.write(got ? 'got\n' : 'no\n');
-  await sleep(300);
-  process.exit(0);
+  if (!got) process.exit(0);
+  await sleep(600_000);
 }
 const note = (what: string) => appendFileSync(log, `${what} ${process.pid} ${(performance.timeOrigin + performance.now()).toFixed(3)}\n`);
 const lost = () => note('lost');
