@@ -7,7 +7,7 @@ import { claudeRuntime } from '../src/core/runtimes/claude.js';
 import { commandRuntime } from '../src/core/runtimes/command.js';
 import type { ExitInfo, LaunchInput, OutputParser } from '../src/core/runtimes/types.js';
 
-const TRANSCRIPTS = new URL('../../shared/agent-transcripts/claude-code-2.1.330/', import.meta.url);
+const TRANSCRIPTS = new URL('../fixtures/transcripts/claude-code-2.1.330/', import.meta.url);
 const BASIC_SESSION = 'fbd5b2a4-17ca-490e-8908-6db316a71e4b';
 
 interface Transcript {
