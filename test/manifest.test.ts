@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { canonicalManifest } from '../scripts/sort-manifest.js';
 import { ROOT } from './helpers.js';
 
 /**
@@ -70,4 +71,15 @@ test('every command in src/commands is built into dist/commands, and nothing els
   for (const [id, c] of Object.entries(manifest.commands)) {
     assert.ok(fs.existsSync(join(ROOT, ...(c.relativePath as string[]))), `${id}: ${(c.relativePath as string[]).join('/')} is not built`);
   }
+});
+
+test('oclif.manifest.json is in canonical form (commands sorted by id), so every build writes the same bytes', () => {
+  const text = fs.readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8');
+  assert.equal(text, canonicalManifest(JSON.parse(text)), 'run the build: its last step (scripts/sort-manifest.js) sorts the manifest');
+  // Whatever order oclif's directory walk produced, the canonical text is the same.
+  const entries = Object.entries(manifest.commands);
+  const shuffled = { ...manifest, commands: Object.fromEntries([...entries].reverse()) };
+  const rotated = { ...manifest, commands: Object.fromEntries([...entries.slice(3), ...entries.slice(0, 3)]) };
+  assert.equal(canonicalManifest(shuffled), text);
+  assert.equal(canonicalManifest(rotated), text);
 });
