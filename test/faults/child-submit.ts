@@ -1,9 +1,11 @@
 // Scenario 7's submitter: node --import tsx child-submit.ts <home> <config> <count> <agent,agent,…> <n>
 // Submits <count> jobs round-robin over the agents, starting at the n-th; prints "ok <agent> <id>", "denied <agent>" or "error <message>" per submission.
-// The built code, as `herdctl run` runs it (so the runners it starts are the built ones too).
-import { loadConfig } from '../../dist/core/config.js';
-import { JobStore } from '../../dist/core/store.js';
-import { submit } from '../../dist/core/submit.js';
+// The built code, as `herdctl run` runs it (so the runners it starts are the built ones too); typed
+// by its source, so type-checking the tests needs no build.
+const dist = (m: string) => new URL(`../../dist/core/${m}.js`, import.meta.url).href;
+const { loadConfig } = (await import(dist('config'))) as typeof import('../../src/core/config.js');
+const { JobStore } = (await import(dist('store'))) as typeof import('../../src/core/store.js');
+const { submit } = (await import(dist('submit'))) as typeof import('../../src/core/submit.js');
 
 const [home, configPath, count, agents, n] = process.argv.slice(2);
 const names = agents.split(',');

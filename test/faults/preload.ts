@@ -2,8 +2,10 @@
 // inherited environment into the runners it starts: applies HERDCTL_FAULT_PLAN to the built
 // io object in dist/, and holds the process until HERDCTL_START_AT (epoch ms) so racing
 // commands really start together.
-import { io } from '../../dist/core/fsx.js';
 import { applyPlan } from './inject.js';
+
+// dist's io object, the one the CLI uses (typed by its source, so type-checking needs no build).
+const { io } = (await import(new URL('../../dist/core/fsx.js', import.meta.url).href)) as typeof import('../../src/core/fsx.js');
 
 if (process.env.HERDCTL_FAULT_PLAN) applyPlan(io, JSON.parse(process.env.HERDCTL_FAULT_PLAN));
 const startAt = Number(process.env.HERDCTL_START_AT);
