@@ -1,0 +1,72 @@
+// Config types: camelCase, durations in milliseconds. The YAML names are snake_case (see schema.ts).
+
+export const RUNTIMES = ['claude', 'command'] as const;
+export type RuntimeName = (typeof RUNTIMES)[number];
+export const PERMISSION_MODES = ['acceptEdits', 'bypassPermissions', 'default', 'plan', 'dontAsk'] as const;
+export type PermissionMode = (typeof PERMISSION_MODES)[number];
+export const CATCH_UP = ['none', 'once'] as const;
+export const OVERLAP = ['skip', 'queue', 'allow'] as const;
+
+/** What the scheduler consumes. `cron` is 5 or 6 fields (macros such as @daily are expanded). */
+export interface ScheduleConfig {
+  agent: string;
+  name: string;
+  cron: string | null;
+  everyMs: number | null;
+  timezone: string;
+  prompt: string | null; // null: the agent's default prompt
+  catchUp: (typeof CATCH_UP)[number];
+  overlap: (typeof OVERLAP)[number];
+  enabled: boolean;
+}
+
+export interface AgentConfig {
+  name: string;
+  runtime: RuntimeName;
+  workspace: string; // absolute, `~` expanded
+  model: string | null;
+  permissionMode: PermissionMode | null;
+  allowedTools: string[] | null;
+  maxTurns: number | null;
+  systemPrompt: string | null;
+  timeoutMs: number | null;
+  maxConcurrent: number;
+  prompt: string | null;
+  command: string[] | null;
+  promptArg: boolean;
+  env: Record<string, string>;
+  claudeBin: string | null;
+  webhookUrl: string | null;
+  quotaBucket: string | null;
+  heartbeatTimeoutMs: number; // the agent's own, else jobs.heartbeat_timeout
+  schedules: ScheduleConfig[];
+  /** The block as written (snake_case): runtimes read their settings by YAML name. Its workspace is unresolved. */
+  raw: Record<string, unknown>;
+}
+
+export interface JobsConfig {
+  maxConcurrent: number;
+  heartbeatTimeoutMs: number;
+  cancelGraceMs: number;
+}
+
+export interface QuotaConfig {
+  tasksPerHour: number | null;
+  tasksTotal: number | null;
+}
+
+export interface WebhooksConfig {
+  secret: string | null;
+  retryMax: number;
+  retryBaseMs: number;
+  timeoutMs: number;
+}
+
+export interface Config {
+  file: string | null; // null: no config file was found
+  envRedacted?: boolean; // loaded from the cache: env names only, no values
+  agents: Record<string, AgentConfig>;
+  jobs: JobsConfig;
+  quotas: Record<string, QuotaConfig>;
+  webhooks: WebhooksConfig;
+}
