@@ -1,5 +1,7 @@
 // Entry point of a detached runner: node runner-main.js <home> <agent>
+import { Chalk } from 'chalk';
 import { Runner } from './core/runner.js';
+import { renderEvent } from './render/events.js';
 
 const [home, agent] = process.argv.slice(2);
 if (!home || !agent) {
@@ -7,5 +9,6 @@ if (!home || !agent) {
   process.exit(2);
 }
 process.on('SIGHUP', () => {}); // outlive the terminal that started us
-await new Runner({ home, agent }).run();
+const plain = new Chalk({ level: 0 });
+await new Runner({ home, agent, logLine: (e) => renderEvent(e, plain) }).run();
 process.exit(0);

@@ -1,35 +1,31 @@
-import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
+import { spawn as nodeSpawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { Chalk } from 'chalk';
 import { EventWriter } from './eventlog.js';
 import type { EventDraft, JobEvent } from './events.js';
 import { finishJob, type Ending } from './finish.js';
 import { ensureDir, sweepTemps, tryUnlink } from './fsx.js';
-import { isJobId } from './ids.js';
 import { isTerminal, type Job } from './job.js';
-import type { Marker } from './queue.js';
-import { LineSplitter } from './lines.js';
-import { bootId, identify, liveness, thisHost, type ProcIdentity } from './liveness.js';
-import { acquireNamed, isLocked, STALE_MS } from './lock.js';
+import { bootId, identify, thisHost } from './liveness.js';
 import { RecapBuilder } from './recap.js';
-import { failJob, recoverIfLost } from './recovery.js';
-import { ensureRunner, runnerIdentity, runnerIdentityFile } from './runner-launch.js';
+import { failJob } from './recovery.js';
+import { ensureRunner } from './runner-launch.js';
 import { getRuntime } from './runtimes/index.js';
 import type { OutputParser, Runtime } from './runtimes/types.js';
 import { JobStore } from './store.js';
 import { Diag } from './diag.js';
-import { renderEvent } from '../render/events.js';
 import { readCancelRequest } from './cancel.js';
 import { agentEnv, type Settings, settingsOf } from './settings.js';
 import { deliverDue } from './webhooks.js';
-
-const plain = new Chalk({ level: 0 });
+import { HumanLog } from './human-log.js';
+import { AgentProcess, type ProcessExit } from './agent-process.js';
+import { acquireRunnerLock, recoverOwn, settleLeftovers, takeGlobalSlot, waitForRunnerLock } from './runner-support.js';
+import { planFill, type QueuedEntry, type RivalHead } from './runner-policy.js';
 
 interface Active {
   job: Job;
-  child: ChildProcess | null;
+  proc: AgentProcess | null;
   writer: EventWriter;
   parser: OutputParser;
   runtime: Runtime;
@@ -40,8 +36,7 @@ interface Active {
   lastOutput: number;
   timers: NodeJS.Timeout[];
   releaseSlot: () => void;
-  logFd: number;
-  logLines: string[];
+  log: HumanLog;
   watcher?: fs.FSWatcher;
   writeError?: string;
 }
@@ -53,6 +48,8 @@ export interface RunnerOptions {
   now?: () => number;
   tickMs?: number;
   lingerMs?: number;
+  /** How an event reads in the human log logs/<agent>/<id>.log (the entry point passes the terminal renderer; core makes no text). */
+  logLine?: (e: JobEvent) => string;
 }
 
 /**
@@ -73,7 +70,6 @@ export class Runner {
   private filling = false;
   private again = false;
   private finished: (() => void) | null = null;
-  private lastSettings: Settings | null = null;
   private idleSince: number | null = null;
   private readonly unfinished = new Map<string, string>(); // jobs whose end could not be written yet: id → error
   private deliveries: Promise<unknown> = Promise.resolve();
@@ -85,15 +81,19 @@ export class Runner {
     this.diag = new Diag(join(this.store.paths.logs, `runner-${opts.agent}.log`), process.env.HERDCTL_LOG ?? 'info');
   }
 
+  private logLine(e: JobEvent): string {
+    return this.opts.logLine ? this.opts.logLine(e) : JSON.stringify(e);
+  }
+
   private get agent(): string {
     return this.opts.agent;
   }
 
   /** Runs until idle. 'busy' when another live runner already serves this agent. */
   async run(): Promise<'busy' | 'idle'> {
-    if (!(await this.acquireOrWait())) return 'busy';
+    if (!(await waitForRunnerLock(this.store, this.agent, () => this.acquire()))) return 'busy';
     this.diag.log('info', 'runner started', { agent: this.agent });
-    this.recoverOwn();
+    recoverOwn(this.store, this.agent);
     const wake = () => this.kick();
     for (const dir of [this.store.paths.agentQueue(this.agent), this.store.paths.locks]) {
       ensureDir(dir);
@@ -111,68 +111,9 @@ export class Runner {
     return 'idle';
   }
 
-  /**
-   * A live runner that holds the lock and names itself serves the agent:
-   * leave. A held lock without a readable name (removed by hand) or a gate
-   * its maker died in is waited out until stale — jobs are queued meanwhile.
-   */
-  private async acquireOrWait(): Promise<boolean> {
-    const deadline = Date.now() + STALE_MS + 5_000;
-    while (!this.acquire()) {
-      const who = runnerIdentity(this.store.paths, this.agent);
-      if ((who && liveness(who) !== 'dead' && isLocked(this.store.paths.runnerLock(this.agent))) || Date.now() > deadline) return false;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    return true;
-  }
-
   private acquire(): boolean {
-    const onLost = () => this.diag.log('error', 'runner lock compromised', { agent: this.agent });
-    const release = acquireNamed(
-      this.store.paths.runnerLock(this.agent),
-      runnerIdentityFile(this.store.paths, this.agent),
-      identify(process.pid),
-      (who) => liveness(who as ProcIdentity) === 'dead',
-      onLost,
-    );
-    if (!release) return false;
-    this.releaseLock = release;
-    return true;
-  }
-
-  /** Jobs a dead predecessor left: running ones fail, claimed-but-unstarted ones go back to the queue, half-made markers are settled. */
-  private recoverOwn(): void {
-    for (const id of this.store.activeIds()) {
-      const r = this.store.tryRead(id);
-      if (!r || !('job' in r) || r.job.agent !== this.agent || this.active.has(id)) continue;
-      if (r.job.status === 'running') failJob(this.store, r.job, `runner pid ${r.job.runnerPid} on ${r.job.host} was lost (it died without finishing the job)`);
-      else if (r.job.status === 'pending') this.store.queue.requeue(r.job);
-      else tryUnlink(join(this.store.paths.active, id));
-    }
-    this.settleLeftovers();
-    // job dirs are swept as their jobs are looked at; these, by whichever runner starts next
-    for (const dir of this.store.paths.replacedFileDirs()) sweepTemps(dir);
-  }
-
-  private settleLeftovers(): void {
-    for (const l of this.store.queue.leftovers(this.agent, Date.now())) {
-      if (l.ageMs < 30_000) continue; // a creator or canceller may still be at it
-      const r = this.store.tryRead(l.id);
-      const job = r && 'job' in r ? r.job : null;
-      if (l.kind === 'new' && job?.status === 'pending') this.store.queue.publish(l.path);
-      else if (l.kind === 'cancel' && job?.status === 'pending') this.cancelPending(job, l.path);
-      else this.store.queue.drop(l.path);
-    }
-  }
-
-  private cancelPending(job: Job, marker: string): void {
-    const w = EventWriter.open(this.store.paths.outputFile(job.id));
-    try {
-      finishJob(this.store, job, w, new RecapBuilder(), { status: 'cancelled', exitReason: 'manual_cancel', error: null, cancelReason: readCancelRequest(this.store, job.id)?.reason ?? null });
-    } finally {
-      w.close();
-    }
-    this.store.queue.drop(marker);
+    this.releaseLock = acquireRunnerLock(this.store, this.agent, () => this.diag.log('error', 'runner lock compromised', { agent: this.agent }));
+    return this.releaseLock !== null;
   }
 
   private kick(): void {
@@ -193,53 +134,56 @@ export class Runner {
     }
   }
 
-  /** Starts queued jobs, best first, while both limits allow. */
+  /** Starts queued jobs, best first, while both limits allow (the policy: runner-policy.ts). */
   private fill(): void {
-    const queued = this.store.queue.pending(this.agent);
-    for (const m of queued) {
-      const settings = this.settingsFor(m.id);
-      if (!settings) {
-        this.store.queue.claim(this.agent, m) && tryUnlink(join(this.store.paths.active, m.id));
-        continue;
-      }
-      if (this.active.size >= settings.maxConcurrent) break;
-      if (this.outranked(m)) break; // its runner takes the slot; the lock dir's change wakes us after
-      const release = this.takeGlobalSlot(settings.globalMaxConcurrent, m.id);
+    const plan = planFill({ queued: this.queuedEntries(), running: this.active.size, rivals: () => this.rivals() });
+    for (const id of plan.drop) {
+      const m = this.store.queue.pending(this.agent).find((q) => q.id === id);
+      if (m && this.store.queue.claim(this.agent, m)) tryUnlink(join(this.store.paths.active, id));
+    }
+    if (plan.yieldTo) ensureRunner(this.store.paths, plan.yieldTo); // its runner takes the slot; the lock dir's change wakes us after
+    const markers = new Map(this.store.queue.pending(this.agent).map((m) => [m.id, m]));
+    for (const id of plan.start) {
+      const m = markers.get(id);
+      const settings = this.settingsFor(id);
+      if (!m || !settings) continue;
+      const release = takeGlobalSlot(this.store, settings.globalMaxConcurrent, id);
       if (!release) break; // woken again when a slot lock goes away
       if (!this.store.queue.claim(this.agent, m)) {
         release();
         continue;
       }
-      this.start(m.id, release);
+      this.start(id, release);
     }
     if (this.active.size === 0 && this.unfinished.size === 0 && this.store.queue.pending(this.agent).length === 0) this.maybeExit();
     else this.idleSince = null;
   }
 
-  private settingsFor(id: string): Settings | null {
-    const r = this.store.tryRead(id);
-    if (!r || !('job' in r) || r.job.status !== 'pending') return null;
-    this.lastSettings = settingsOf(r.job);
-    return this.lastSettings;
+  /** Our queue, best first, each job's limit read only when the policy gets to it. */
+  private *queuedEntries(): Generator<QueuedEntry> {
+    for (const m of this.store.queue.pending(this.agent)) {
+      yield { id: m.id, rank: m.name, maxConcurrent: this.settingsFor(m.id)?.maxConcurrent ?? null };
+    }
   }
 
-  /**
-   * Priority, then age, across agents too: another agent's pending job that
-   * ranks before ours (marker names sort that way) and is within its own
-   * agent's limit gets the next global slot.
-   */
-  private outranked(mine: Marker): boolean {
+  /** Each other agent's best pending job. */
+  private rivals(): RivalHead[] {
+    const heads: RivalHead[] = [];
     for (const agent of this.store.queue.agents()) {
       if (agent === this.agent) continue;
       const best = this.store.queue.pending(agent)[0];
-      if (!best || best.name >= mine.name) continue;
+      if (!best) continue;
       const r = this.store.tryRead(best.id);
       if (!r || !('job' in r) || r.job.status !== 'pending') continue;
-      if (this.runningCount(agent) >= settingsOf(r.job).maxConcurrent) continue;
-      ensureRunner(this.store.paths, agent);
-      return true;
+      heads.push({ agent, rank: best.name, running: this.runningCount(agent), maxConcurrent: settingsOf(r.job).maxConcurrent });
     }
-    return false;
+    return heads;
+  }
+
+  private settingsFor(id: string): Settings | null {
+    const r = this.store.tryRead(id);
+    if (!r || !('job' in r) || r.job.status !== 'pending') return null;
+    return settingsOf(r.job);
   }
 
   private runningCount(agent: string): number {
@@ -249,29 +193,6 @@ export class Runner {
       if (r && 'job' in r && r.job.agent === agent && !isTerminal(r.job.status)) n++;
     }
     return n;
-  }
-
-  /**
-   * Global max_concurrent: slot i is the lock locks/slot-<i>, held for the length of one job by any agent's
-   * runner and named like the runner lock (plus the job), so a SIGKILLed holder's slot is taken over on the
-   * next tick rather than when its lock goes stale — after its job is failed and its orphaned agent killed,
-   * so the count of running agents stays true.
-   */
-  private takeGlobalSlot(max: number, job: string): (() => void) | null {
-    const me = { ...identify(process.pid), job };
-    const isDead = (who: unknown): boolean => {
-      const holder = who as ProcIdentity & { job?: string };
-      if (liveness(holder) !== 'dead') return false;
-      const r = typeof holder.job === 'string' && isJobId(holder.job) ? this.store.tryRead(holder.job) : null;
-      if (r && 'job' in r) recoverIfLost(this.store, r.job);
-      return true;
-    };
-    for (let i = 0; i < max; i++) {
-      const path = join(this.store.paths.locks, `slot-${i}`);
-      const release = acquireNamed(path, `${path}.json`, me, isDead);
-      if (release) return release;
-    }
-    return null;
   }
 
   private maybeExit(): void {
@@ -316,7 +237,7 @@ export class Runner {
         } else if (a.settings.heartbeatTimeoutMs && now - a.lastOutput > a.settings.heartbeatTimeoutMs) this.stop(a, 'heartbeat');
       }
     }
-    this.settleLeftovers();
+    settleLeftovers(this.store, this.agent);
     this.kick();
   }
 
@@ -333,7 +254,7 @@ export class Runner {
     const a = this.active.get(id);
     this.active.delete(id);
     a?.watcher?.close();
-    for (const close of [() => a?.writer.close(), () => a && fs.closeSync(a.logFd)]) {
+    for (const close of [() => a?.writer.close(), () => a?.log.close()]) {
       try {
         close();
       } catch {
@@ -365,11 +286,9 @@ export class Runner {
     const writer = EventWriter.open(this.store.paths.outputFile(id), { onError: (e) => this.writeFailed(id, e) });
     const recap = new RecapBuilder();
     const runtime = getRuntime(settings.runtime);
-    const logPath = this.store.paths.agentLog(job.agent, id);
-    ensureDir(join(logPath, '..'));
     const a: Active = {
       job,
-      child: null,
+      proc: null,
       writer,
       parser: runtime.parser(),
       runtime,
@@ -380,8 +299,7 @@ export class Runner {
       lastOutput: Date.now(),
       timers: [],
       releaseSlot,
-      logFd: fs.openSync(logPath, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW, 0o600),
-      logLines: [],
+      log: new HumanLog(this.store.paths.agentLog(job.agent, id), (e) => this.logLine(e)),
     };
     this.active.set(id, a);
     try {
@@ -412,70 +330,38 @@ export class Runner {
     const me = identify(process.pid);
     job = this.store.commit(job, { to: 'running', patch: { sessionId, runnerPid: me.pid, runnerStartTime: me.startTime, host: thisHost(), bootId: bootId() } });
     a.job = job;
-    let child: ChildProcess;
     try {
-      child = this.spawn(spec.argv[0], spec.argv.slice(1), {
-        cwd: spec.cwd,
-        env: { ...process.env, ...spec.env },
-        detached: true, // its own process group: signals reach the agent and its tools
-        stdio: [spec.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      a.proc = AgentProcess.start(this.spawn, spec, {
+        spawned: (pid) => {
+          a.job = { ...a.job, pid, pidStartTime: identify(pid).startTime };
+          this.store.write(a.job);
+          this.emit(a, { type: 'start', argv: spec.argv, cwd: spec.cwd, pid, runnerPid: process.pid, resumedSession: resume });
+          if (settings.timeoutMs) a.timers.push(setTimeout(() => this.stop(a, 'timeout'), settings.timeoutMs));
+        },
+        line: (text, stream) => {
+          a.lastOutput = Date.now();
+          for (const d of a.parser.line(text, stream)) this.emit(a, d);
+        },
+        failed: (e) => this.spawnFailed(a, e),
+        ended: (exit) => this.settle(a, exit),
       });
     } catch (e) {
       return this.spawnFailed(a, e as Error);
     }
-    a.child = child;
-    child.once('error', (e) => this.spawnFailed(a, e));
-    child.once('spawn', () => {
-      const pid = child.pid!;
-      a.job = { ...a.job, pid, pidStartTime: identify(pid).startTime };
-      this.store.write(a.job);
-      this.emit(a, { type: 'start', argv: spec.argv, cwd: spec.cwd, pid, runnerPid: process.pid, resumedSession: resume });
-      if (spec.stdin !== undefined) child.stdin!.on('error', () => {}).end(spec.stdin); // EPIPE when the agent exits unread
-      if (settings.timeoutMs) a.timers.push(setTimeout(() => this.stop(a, 'timeout'), settings.timeoutMs));
-    });
-    const feed = (stream: 'stdout' | 'stderr') => {
-      const split = new LineSplitter((line) => {
-        a.lastOutput = Date.now();
-        for (const d of a.parser.line(line, stream)) this.emit(a, d);
-      });
-      child[stream]!.on('data', (c: Buffer) => split.push(c));
-      return split;
-    };
-    const out = feed('stdout');
-    const err = feed('stderr');
-    let closed = 0;
-    let exit: { code: number | null; signal: string | null } | null = null;
-    const settle = () => {
-      out.end();
-      err.end();
-      this.killGroup(a, 'SIGKILL'); // tools the agent left behind
-      const stoppedBy = a.stoppedBy === 'heartbeat' ? null : a.stoppedBy;
-      const outcome = a.runtime.outcome(a.parser, { code: exit?.code ?? null, signal: exit?.signal ?? null, stoppedBy });
-      const ending: Ending = { ...outcome, exitCode: exit?.code ?? null, signal: exit?.signal ?? null, usage: a.parser.usage(), cancelReason: a.cancelReason };
-      if (a.writeError) Object.assign(ending, { status: 'failed', exitReason: 'error', error: a.writeError });
-      else if (a.stoppedBy === 'heartbeat') {
-        Object.assign(ending, { status: 'failed', exitReason: 'error', error: `no output for ${Math.round(a.settings.heartbeatTimeoutMs! / 1000)}s (heartbeat_timeout): stopped by herdctl` });
-      }
-      const sid = a.parser.sessionId();
-      if (sid) a.job = { ...a.job, sessionId: sid };
-      this.end(a, ending);
-    };
-    let settled = false;
-    const once = () => {
-      if (settled) return;
-      settled = true;
-      settle();
-    };
-    const onClose = () => {
-      if (++closed === 2 && exit) once();
-    };
-    child.stdout!.on('close', onClose);
-    child.stderr!.on('close', onClose);
-    child.once('exit', (code, signal) => {
-      exit = { code, signal };
-      if (closed === 2) once();
-      else setTimeout(once, 500).unref(); // a tool child may hold the pipes open
-    });
+  }
+
+  /** The agent exited and its output is read: classify, then end the job. */
+  private settle(a: Active, exit: ProcessExit): void {
+    const stoppedBy = a.stoppedBy === 'heartbeat' ? null : a.stoppedBy;
+    const outcome = a.runtime.outcome(a.parser, { code: exit.code, signal: exit.signal, stoppedBy });
+    const ending: Ending = { ...outcome, exitCode: exit.code, signal: exit.signal, usage: a.parser.usage(), cancelReason: a.cancelReason };
+    if (a.writeError) Object.assign(ending, { status: 'failed', exitReason: 'error', error: a.writeError });
+    else if (a.stoppedBy === 'heartbeat') {
+      Object.assign(ending, { status: 'failed', exitReason: 'error', error: `no output for ${Math.round(a.settings.heartbeatTimeoutMs! / 1000)}s (heartbeat_timeout): stopped by herdctl` });
+    }
+    const sid = a.parser.sessionId();
+    if (sid) a.job = { ...a.job, sessionId: sid };
+    this.end(a, ending);
   }
 
   /** output.jsonl cannot be written (ENOSPC, EIO): the job cannot be recorded, so it is stopped and fails with the cause. */
@@ -484,7 +370,7 @@ export class Runner {
     if (!a || a.writeError) return;
     a.writeError = `could not write ${this.store.paths.outputFile(id)}: ${e.message}`;
     this.diag.log('error', 'event log write failed', { job: id, error: (e as NodeJS.ErrnoException).code ?? 'error' });
-    if (a.child?.pid && a.child.exitCode === null) this.killGroup(a, 'SIGKILL'); // its exit ends the job
+    if (a.proc?.pid && !a.proc.exited) a.proc.signal('SIGKILL'); // its exit ends the job
     else this.end(a, { status: 'failed', exitReason: 'error', error: a.writeError });
   }
 
@@ -498,41 +384,16 @@ export class Runner {
   private emit(a: Active, d: EventDraft): void {
     const e = a.writer.append(d);
     a.recap.add(e);
-    a.logLines.push(renderEvent(e as JobEvent, plain));
-    if (a.logLines.length === 1) setImmediate(() => this.flushLog(a)); // one write per batch, like the event log
+    a.log.add(e as JobEvent);
   }
 
-  private flushLog(a: Active): void {
-    if (a.logLines.length === 0) return;
-    const text = a.logLines.join('\n') + '\n';
-    a.logLines = [];
-    try {
-      fs.writeSync(a.logFd, text);
-    } catch {
-      /* the human log is best effort */
-    }
-  }
-
-  /** SIGINT to the group, SIGTERM after half the grace (at most 5 s), SIGKILL after the grace. */
+  /** By escalation (agent-process.ts); `why` decides the outcome. */
   private stop(a: Active, why: 'cancel' | 'timeout' | 'heartbeat'): void {
     if (a.stoppedBy) return;
     a.stoppedBy = why;
     this.diag.log('info', 'stopping job', { job: a.job.id, why });
-    if (!a.child?.pid) return;
-    const grace = a.settings.cancelGraceMs;
-    this.killGroup(a, 'SIGINT');
-    a.timers.push(setTimeout(() => this.killGroup(a, 'SIGTERM'), Math.min(grace / 2, 5000)));
-    a.timers.push(setTimeout(() => this.killGroup(a, 'SIGKILL'), grace));
-  }
-
-  private killGroup(a: Active, sig: NodeJS.Signals): void {
-    const pid = a.child?.pid;
-    if (!pid) return;
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      /* the group is gone */
-    }
+    if (!a.proc?.pid) return;
+    a.proc.stop(a.settings.cancelGraceMs);
   }
 
   private end(a: Active, ending: Ending): void {
@@ -540,10 +401,12 @@ export class Runner {
     a.watcher?.close();
     for (const t of a.timers) clearTimeout(t);
     a.timers = [];
+    a.proc?.clearTimers();
+    let closedLog = false;
     try {
       const done = finishJob(this.store, a.job, a.writer, a.recap, ending);
-      this.flushLog(a);
-      fs.writeSync(a.logFd, renderEvent({ seq: a.writer.seq - 1, ts: done.completedAt!, type: 'complete', status: done.status, exitReason: done.exitReason, error: done.error }, plain) + '\n');
+      a.log.close({ seq: a.writer.seq - 1, ts: done.completedAt!, type: 'complete', status: done.status, exitReason: done.exitReason, error: done.error } as JobEvent);
+      closedLog = true;
       this.diag.log('info', 'job ended', { job: done.id, status: done.status, exitReason: done.exitReason, events: a.writer.seq });
       // async: the next job starts meanwhile
       this.deliveries = Promise.all([this.deliveries, deliverDue(this.opts.home, { diag: this.diag }).catch(() => {})]);
@@ -552,7 +415,7 @@ export class Runner {
       this.unfinished.set(a.job.id, ending.error ?? `herdctl could not record the end of the job: ${(e as Error).message}`); // retried each tick
     } finally {
       a.writer.close();
-      fs.closeSync(a.logFd);
+      if (!closedLog) a.log.close();
       a.releaseSlot();
       this.active.delete(a.job.id);
       setImmediate(() => this.kick());

@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import { readCancelRequest } from './cancel.js';
+import { EventWriter } from './eventlog.js';
+import { finishJob } from './finish.js';
+import { sweepTemps, tryUnlink } from './fsx.js';
+import { isJobId } from './ids.js';
+import type { Job } from './job.js';
+import { identify, liveness, type ProcIdentity } from './liveness.js';
+import { acquireNamed, isLocked, STALE_MS } from './lock.js';
+import { runnerIdentity, runnerIdentityFile } from './runner-launch.js';
+import { RecapBuilder } from './recap.js';
+import { failJob, recoverIfLost } from './recovery.js';
+import type { JobStore } from './store.js';
+
+// What an agent's runner does around its loop: take over what a dead
+// predecessor left, settle half-made queue markers, and hold global slots.
+
+/** Jobs a dead predecessor left: running ones fail, claimed-but-unstarted ones go back to the queue, half-made markers are settled. */
+export function recoverOwn(store: JobStore, agent: string): void {
+  for (const id of store.activeIds()) {
+    const r = store.tryRead(id);
+    if (!r || !('job' in r) || r.job.agent !== agent) continue;
+    if (r.job.status === 'running') failJob(store, r.job, `runner pid ${r.job.runnerPid} on ${r.job.host} was lost (it died without finishing the job)`);
+    else if (r.job.status === 'pending') store.queue.requeue(r.job);
+    else tryUnlink(join(store.paths.active, id));
+  }
+  settleLeftovers(store, agent);
+  // job dirs are swept as their jobs are looked at; these, by whichever runner starts next
+  for (const dir of store.paths.replacedFileDirs()) sweepTemps(dir);
+}
+
+export function settleLeftovers(store: JobStore, agent: string): void {
+  for (const l of store.queue.leftovers(agent, Date.now())) {
+    if (l.ageMs < 30_000) continue; // a creator or canceller may still be at it
+    const r = store.tryRead(l.id);
+    const job = r && 'job' in r ? r.job : null;
+    if (l.kind === 'new' && job?.status === 'pending') store.queue.publish(l.path);
+    else if (l.kind === 'cancel' && job?.status === 'pending') cancelPending(store, job, l.path);
+    else store.queue.drop(l.path);
+  }
+}
+
+function cancelPending(store: JobStore, job: Job, marker: string): void {
+  const w = EventWriter.open(store.paths.outputFile(job.id));
+  try {
+    finishJob(store, job, w, new RecapBuilder(), { status: 'cancelled', exitReason: 'manual_cancel', error: null, cancelReason: readCancelRequest(store, job.id)?.reason ?? null });
+  } finally {
+    w.close();
+  }
+  store.queue.drop(marker);
+}
+
+/**
+ * Global max_concurrent: slot i is the lock locks/slot-<i>, held for the length of one job by any agent's
+ * runner and named like the runner lock (plus the job), so a SIGKILLed holder's slot is taken over on the
+ * next tick rather than when its lock goes stale — after its job is failed and its orphaned agent killed,
+ * so the count of running agents stays true.
+ */
+export function takeGlobalSlot(store: JobStore, max: number, job: string): (() => void) | null {
+  const me = { ...identify(process.pid), job };
+  const isDead = (who: unknown): boolean => {
+    const holder = who as ProcIdentity & { job?: string };
+    if (liveness(holder) !== 'dead') return false;
+    const r = typeof holder.job === 'string' && isJobId(holder.job) ? store.tryRead(holder.job) : null;
+    if (r && 'job' in r) recoverIfLost(store, r.job);
+    return true;
+  };
+  for (let i = 0; i < max; i++) {
+    const path = join(store.paths.locks, `slot-${i}`);
+    const release = acquireNamed(path, `${path}.json`, me, isDead);
+    if (release) return release;
+  }
+  return null;
+}
+
+
+/** The agent's runner lock, named with this process (see lock.ts); null when held. */
+export function acquireRunnerLock(store: JobStore, agent: string, onLost: () => void): (() => void) | null {
+  return acquireNamed(
+    store.paths.runnerLock(agent),
+    runnerIdentityFile(store.paths, agent),
+    identify(process.pid),
+    (who) => liveness(who as ProcIdentity) === 'dead',
+    onLost,
+  );
+}
+
+/**
+ * A live runner that holds the lock and names itself serves the agent: false
+ * (leave). A held lock without a readable name (removed by hand) or a gate
+ * its maker died in is waited out until stale — jobs are queued meanwhile.
+ */
+export async function waitForRunnerLock(store: JobStore, agent: string, acquire: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + STALE_MS + 5_000;
+  while (!acquire()) {
+    const who = runnerIdentity(store.paths, agent);
+    if ((who && liveness(who) !== 'dead' && isLocked(store.paths.runnerLock(agent))) || Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return true;
+}
