@@ -161,7 +161,7 @@ describe('claude parser on the real transcripts', () => {
   it('sigint: the interrupt line is output; failed unless herdctl cancelled it', () => {
     const t = replay('sigint');
     assert.deepEqual(t.events[1], { type: 'output', kind: 'user', text: '[Request interrupted by user]' });
-    assert.deepEqual(outcomeOf(t), { status: 'failed', exitReason: 'error', error: 'claude was interrupted (aborted_streaming)', summary: null });
+    assert.deepEqual(outcomeOf(t), { status: 'failed', exitReason: 'error', error: 'claude was interrupted (aborted_streaming)', summary: null, transient: false });
     assert.deepEqual(outcomeOf(t, 'cancel'), { status: 'cancelled', exitReason: 'manual_cancel', error: null, summary: null });
   });
 
@@ -179,7 +179,7 @@ describe('claude parser on the real transcripts', () => {
     it(`${name}: exit 143 without a result fails; no usage`, () => {
       const t = replay(name);
       assert.equal(t.exit.code, 143);
-      assert.deepEqual(outcomeOf(t), { status: 'failed', exitReason: 'error', error: 'claude exited with code 143 (SIGTERM) without a result', summary: null });
+      assert.deepEqual(outcomeOf(t), { status: 'failed', exitReason: 'error', error: 'claude exited with code 143 (SIGTERM) without a result', summary: null, transient: false });
       assert.equal(t.parser.usage(), null);
       assert.ok(t.parser.sessionId());
       assert.equal(outcomeOf(t, 'cancel').status, 'cancelled');

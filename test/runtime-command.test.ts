@@ -61,7 +61,7 @@ describe('command runtime', () => {
     p.line('npm ERR! code 1', 'stderr');
     const o = (e: Partial<ExitInfo>) => commandRuntime.outcome(p, exit(e));
     assert.deepEqual(o({ code: 0 }), { status: 'completed', exitReason: 'success', error: null, summary: 'all 12 tests passed' });
-    assert.deepEqual(o({ code: 3 }), { status: 'failed', exitReason: 'error', error: 'exited with code 3: npm ERR! code 1', summary: 'all 12 tests passed' });
+    assert.deepEqual(o({ code: 3 }), { status: 'failed', exitReason: 'error', error: 'exited with code 3: npm ERR! code 1', summary: 'all 12 tests passed', transient: false });
     assert.equal(o({ code: null, signal: 'SIGKILL' }).error, 'killed by SIGKILL: npm ERR! code 1');
     assert.equal(o({ code: 143 }).error, 'exited with code 143 (SIGTERM): npm ERR! code 1');
     assert.equal(o({ code: 0, stoppedBy: 'cancel' }).status, 'cancelled');
@@ -85,7 +85,7 @@ describe('command runtime', () => {
       { type: 'output', text: 'two words' },
     ]);
     assert.deepEqual(events.find((ev) => ev.stream), { type: 'output', stream: 'stderr', text: 'warn' });
-    assert.deepEqual(commandRuntime.outcome(parser, e), { status: 'failed', exitReason: 'error', error: 'exited with code 4: warn', summary: 'two words' });
+    assert.deepEqual(commandRuntime.outcome(parser, e), { status: 'failed', exitReason: 'error', error: 'exited with code 4: warn', summary: 'two words', transient: false });
   });
 });
 

@@ -21,6 +21,7 @@
 import type { EventDraft, Usage } from '../events.js';
 import { HerdError } from '../errors.js';
 import { clip, describeExit, stoppedOutcome, stringMap, TEXT_MAX, textLine } from './command.js';
+import { isTransient } from './transient.js';
 import type { ExitInfo, LaunchInput, LaunchSpec, Outcome, OutputParser, Runtime } from './types.js';
 
 /** Tool output, raw lines and error details are logs, not the agent's words: kept shorter. */
@@ -102,6 +103,8 @@ export class ClaudeParser implements OutputParser {
   /** Last top-level assistant text: the summary when the result line has none. */
   lastText: string | null = null;
   lastStderr: string | null = null;
+  /** The last failed API call the CLI reported (its synthetic assistant message). */
+  apiError: { status?: number; type?: string; text: string } | null = null;
 
   line(text: string, stream: 'stdout' | 'stderr'): EventDraft[] {
     try {
@@ -242,6 +245,7 @@ export class ClaudeParser implements OutputParser {
     if (m.is_api_error_message === true || typeof m.error === 'string') {
       // The CLI turns a failed API call into a synthetic assistant message; it is the run's fatal error.
       const text = contentText(blocks) || short(m.error) || 'API error';
+      this.apiError = { status: asNum(m.api_error_status), type: short(m.api_error_type), text };
       return [{ type: 'error', kind: 'api_error', fatal: true, ...clipped('message', text, DETAIL_MAX), status: asNum(m.api_error_status), messageId }];
     }
     if (blocks.length === 0) return [rawEvent(m)];
@@ -310,6 +314,19 @@ function resultError(r: Obj): string {
   return clip(error, DETAIL_MAX).text;
 }
 
+/**
+ * A failed result is worth a retry only when an API call failed transiently
+ * (500/529/429, overloaded, rate limited, connection dropped); max turns, a
+ * bad request, a lost session and interrupts are not.
+ */
+function resultTransient(r: Obj, apiError: ClaudeParser['apiError']): boolean {
+  const status = asNum(r.api_error_status);
+  if (status !== undefined || r.api_error_type !== undefined) return isTransient({ status, type: short(r.api_error_type) });
+  if (apiError) return isTransient(apiError);
+  if (r.terminal_reason === 'api_error') return isTransient({ text: strings(r.errors).join('\n') || (typeof r.result === 'string' ? r.result : '') });
+  return false;
+}
+
 function outcome(parser: OutputParser, exit: ExitInfo): Outcome {
   if (!(parser instanceof ClaudeParser)) throw new HerdError('internal', 'the claude runtime was given a parser it did not make');
   const summary = parser.summary();
@@ -318,9 +335,11 @@ function outcome(parser: OutputParser, exit: ExitInfo): Outcome {
   const r = parser.result;
   // The exit code says little (0 after an interrupt, 1 after max turns): the result line decides.
   if (r?.subtype === 'success' && r.is_error !== true) return { status: 'completed', exitReason: 'success', error: null, summary };
-  if (r) return { status: 'failed', exitReason: 'error', error: resultError(r), summary };
+  if (r) return { status: 'failed', exitReason: 'error', error: resultError(r), summary, transient: resultTransient(r, parser.apiError) };
   const stderr = parser.lastStderr ? `: ${parser.lastStderr}` : '';
-  return { status: 'failed', exitReason: 'error', error: `claude ${describeExit(exit)} without a result${stderr}`, summary };
+  // killed mid-call (a crash, a dropped connection): transient only if the CLI said the API failed that way
+  const transient = isTransient(parser.apiError ?? { text: parser.lastStderr });
+  return { status: 'failed', exitReason: 'error', error: `claude ${describeExit(exit)} without a result${stderr}`, summary, transient };
 }
 
 function optString(agent: Obj, key: string): string | undefined {

@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import type { EventDraft, Usage } from '../events.js';
 import { HerdError } from '../errors.js';
+import { EX_TEMPFAIL } from './transient.js';
 import type { ExitInfo, LaunchInput, LaunchSpec, Outcome, OutputParser, Runtime } from './types.js';
 
 /** Longest text kept in one event; the rest is cut off and the event flagged `truncated`. */
@@ -80,7 +81,8 @@ function outcome(parser: OutputParser, exit: ExitInfo): Outcome {
   if (stopped) return stopped;
   if (exit.code === 0 && !exit.signal) return { status: 'completed', exitReason: 'success', error: null, summary };
   const detail = parser.lastStderr ? `: ${parser.lastStderr}` : '';
-  return { status: 'failed', exitReason: 'error', error: `${describeExit(exit)}${detail}`, summary };
+  // a program says "try again later" with sysexits' EX_TEMPFAIL; anything else is its own failure
+  return { status: 'failed', exitReason: 'error', error: `${describeExit(exit)}${detail}`, summary, transient: exit.code === EX_TEMPFAIL };
 }
 
 /** An agent config's string map (env); absent is empty. */

@@ -39,6 +39,11 @@ export interface Outcome {
   exitReason: ExitReason;
   error: string | null;
   summary: string | null; // final result text
+  /**
+   * The failure is worth running again (a 5xx, overloaded, rate limited, a dropped connection), as the
+   * runtime classes it (see transient.ts). Absent or false: never retried. Never set with cancel or timeout.
+   */
+  transient?: boolean;
 }
 
 export interface Runtime {
