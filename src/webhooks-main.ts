@@ -1,9 +1,10 @@
-// Entry point of a detached webhook worker: node webhooks-main.js <home>
-// Started by a command that found due deliveries; sends them and exits.
+// Entry point of the detached webhook delivery worker: node webhooks-main.js <home>
+// Started by whoever leaves a delivery pending (see core/webhook-kick.ts); one per
+// state dir; sends what is due, waits for retries, exits when nothing is pending.
 import { join } from 'node:path';
 import { Diag } from './core/diag.js';
 import { ensureDir } from './core/fsx.js';
-import { deliverDue } from './core/webhooks.js';
+import { runDeliveryWorker } from './core/webhook-worker.js';
 
 const [home] = process.argv.slice(2);
 if (!home) {
@@ -13,6 +14,7 @@ if (!home) {
 process.on('SIGHUP', () => {}); // outlive the terminal of the command that started us
 ensureDir(join(home, 'logs'));
 const diag = new Diag(join(home, 'logs', 'webhooks.log'), process.env.HERDCTL_LOG ?? 'info');
-const report = await deliverDue(home, { diag });
-diag.log('info', 'webhook worker done', { ...report });
+const out = await runDeliveryWorker(home, { diag });
+if (out.ran) diag.log('info', 'webhook worker done', { ...out.report });
+else diag.log('info', 'webhook worker not needed: another one is running');
 process.exit(0);

@@ -7,7 +7,6 @@ import { isTerminal, type Job } from './job.js';
 import { RecapBuilder } from './recap.js';
 import { recoverIfLost } from './recovery.js';
 import { ensureRunner } from './runner-launch.js';
-import { kickDeliveries } from './webhook-kick.js';
 import type { JobStore } from './store.js';
 
 export type CancelResult = { job: Job; result: 'cancelled' | 'already-finished' | 'requested' };
@@ -34,7 +33,6 @@ export async function cancelJob(store: JobStore, id: string, reason: string | nu
       }
       store.queue.drop(marker);
       diag().log('info', 'pending job cancelled', { job: id, agent: job.agent });
-      kickDeliveries(store.paths.home); // its webhook, if any, goes out now rather than at the next job's end
       return { job, result: 'cancelled' };
     }
     ensureRunner(store.paths, job.agent); // claimed by a runner: it sees the request before it starts the agent

@@ -3,6 +3,7 @@ import type { Usage } from './events.js';
 import { transition, type ExitReason, type Job, type Transition } from './job.js';
 import type { RecapBuilder } from './recap.js';
 import type { JobStore } from './store.js';
+import { kickDeliveries } from './webhook-kick.js';
 import { enqueueWebhook } from './webhooks.js';
 
 export interface Ending {
@@ -30,7 +31,7 @@ export function finishJob(store: JobStore, job: Job, w: EventWriter, recap: Reca
   const t: Transition = { to: end.status, at: new Date(store.now()).toISOString(), exitReason: end.exitReason, error: end.error, patch };
   const preview = transition(job, t); // throws before anything is written if the move is illegal
   patch.recap = recap.build(preview);
-  enqueueWebhook(store.paths.home, preview);
+  const delivery = enqueueWebhook(store.paths.home, preview);
   w.append({
     type: 'complete',
     status: end.status,
@@ -43,5 +44,8 @@ export function finishJob(store: JobStore, job: Job, w: EventWriter, recap: Reca
     durationMs: preview.startedAt && preview.completedAt ? Date.parse(preview.completedAt) - Date.parse(preview.startedAt) : null,
   });
   w.flush(true);
-  return store.commit(job, t, w.seq);
+  const done = store.commit(job, t, w.seq);
+  // whoever ends the job (its runner, a canceller, a recovering command) leaves a delivery pending: a worker sends it
+  if (delivery) kickDeliveries(store.paths.home);
+  return done;
 }

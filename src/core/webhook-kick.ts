@@ -1,25 +1,38 @@
-import { spawn } from 'node:child_process';
+import { spawn as nodeSpawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { STALE_MS } from './lock.js';
-import { isDue, Outbox, pendingRecords } from './webhook-outbox.js';
+import { isLocked } from './lock.js';
+import { Outbox, pendingRecords } from './webhook-outbox.js';
+
+export type Spawner = typeof nodeSpawn;
+
+/** The delivery worker's lock (a mkdir lock with a heartbeat): one worker per state dir. */
+export const workerLockPath = (home: string): string => join(new Outbox(home).dir, 'worker');
+
+/** Some delivery is still pending (readable: an unreadable record cannot be sent and keeps nobody alive). */
+export function hasPending(home: string): boolean {
+  for (const _ of pendingRecords(new Outbox(home))) return true;
+  return false;
+}
 
 /**
- * "Any command finding due deliveries delivers them" without making the
- * command wait on HTTP: when a delivery is due and unclaimed, a detached
- * worker (webhooks-main) is started to send it and this command goes on.
- * Nothing pending costs one readdir of webhooks/pending/.
+ * Whoever leaves a delivery pending calls this: it makes sure the detached
+ * delivery worker (webhooks-main) is alive, so a retry due in 5 s goes out
+ * in about 5 s even when no other herdctl command runs. The worker releases
+ * its lock before its last look at pending/, and we look at its lock after
+ * our record is on disk, so a record is never left with no worker. Nothing
+ * pending costs one readdir of webhooks/pending/; a live worker one stat.
  */
-export function kickDeliveries(home: string, now: number = Date.now(), env: NodeJS.ProcessEnv = process.env): boolean {
-  const outbox = new Outbox(home);
-  const unclaimed = (id: string) => {
-    const claimed = outbox.lockMtime(id);
-    return claimed === null || now - claimed > STALE_MS;
-  };
-  let found = false;
-  for (const r of pendingRecords(outbox)) if ((found = isDue(r, now) && unclaimed(r.jobId))) break;
-  if (!found) return false;
+export function kickDeliveries(home: string, _now: number = Date.now(), env: NodeJS.ProcessEnv = process.env, spawn: Spawner = nodeSpawn): boolean {
+  if (!hasPending(home) || isLocked(workerLockPath(home))) return false;
   const ts = import.meta.url.endsWith('.ts');
   const main = fileURLToPath(new URL(`../webhooks-main.${ts ? 'ts' : 'js'}`, import.meta.url));
-  spawn(process.execPath, [...(ts ? ['--import', 'tsx'] : []), main, home], { detached: true, stdio: 'ignore', env, cwd: home }).unref();
+  try {
+    spawn(process.execPath, [...(ts ? ['--import', 'tsx'] : []), main, home], { detached: true, stdio: 'ignore', env, cwd: home })
+      .on('error', () => {})
+      .unref();
+  } catch {
+    return false; // EAGAIN and the like: the next command that looks tries again
+  }
   return true;
 }

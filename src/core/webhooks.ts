@@ -5,15 +5,17 @@ import { formatDuration } from './duration.js';
 import { HerdError } from './errors.js';
 import { isTerminal, type Job } from './job.js';
 import { tryLockSync } from './lock.js';
+import { kickDeliveries } from './webhook-kick.js';
 import { Paths } from './paths.js';
 import { dueDeliveries, Outbox, type Delivery, type WebhookPayload } from './webhook-outbox.js';
 
 /**
  * Webhook delivery, at least once: a terminal job with a webhookUrl gets a
- * record in the outbox (webhook-outbox.ts) before anything is sent; whoever
- * runs next — the runner at the end of a job, the scheduler, a detached
- * worker kicked by a command — POSTs what is due, one attempt per delivery at
- * a time (a per-delivery lock), and records the outcome: 2xx delivered;
+ * record in the outbox (webhook-outbox.ts) before anything is sent; the
+ * runner at the end of a job tries at once, and whoever leaves a delivery
+ * pending makes sure the detached delivery worker (webhook-worker.ts) is
+ * alive to send the retries. One attempt per delivery at a time (a
+ * per-delivery lock); the outcome is recorded: 2xx delivered;
  * 4xx but 408/429 dead at once; anything else retried with exponential
  * backoff and jitter until retryMax retries are spent, then dead.
  */
@@ -174,6 +176,7 @@ export async function redeliver(home: string, id: string, opts: DeliverOptions =
     return await attempt(outbox, fresh, opts, claim.lost);
   } finally {
     claim.release();
+    kickDeliveries(home); // a failed attempt left it pending: its retries go out from the worker
   }
 }
 
