@@ -46,6 +46,6 @@ export function renderEvent(e: JobEvent, c: ChalkInstance): string {
       return `${time} ${tag('done', color)} ${color(how)}${exit}${e.error ? ` — ${short(e.error, 300)}` : ''}`;
     }
     default:
-      return `${time} ${tag(String(e.type).slice(0, 7), c.dim)} ${short(e, 300)}`;
+      return `${time} ${tag(String((e as JobEvent).type).slice(0, 7), c.dim)} ${short(e, 300)}`; // a hand-written type
   }
 }
