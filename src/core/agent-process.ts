@@ -7,6 +7,20 @@ export interface ProcessExit {
   signal: string | null;
 }
 
+export interface StopStep {
+  signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL';
+  afterMs: number; // after the stop began
+}
+
+/** SIGINT to the group at once, SIGTERM after half the grace (at most 5 s), SIGKILL after the grace. */
+export function stopSchedule(graceMs: number): StopStep[] {
+  return [
+    { signal: 'SIGINT', afterMs: 0 },
+    { signal: 'SIGTERM', afterMs: Math.min(graceMs / 2, 5000) },
+    { signal: 'SIGKILL', afterMs: graceMs },
+  ];
+}
+
 export interface AgentProcessHooks {
   /** The process exists (its pid is known). */
   spawned(pid: number): void;
@@ -82,11 +96,20 @@ export class AgentProcess {
     return this.child.exitCode !== null || this.child.signalCode !== null;
   }
 
-  /** SIGINT to the group, SIGTERM after half the grace (at most 5 s), SIGKILL after the grace. */
-  stop(graceMs: number): void {
-    this.signal('SIGINT');
-    this.timers.push(setTimeout(() => this.signal('SIGTERM'), Math.min(graceMs / 2, 5000)));
-    this.timers.push(setTimeout(() => this.signal('SIGKILL'), graceMs));
+  /** Stops by escalation (stopSchedule); `onSignal` hears of each signal as it is sent (not after the process ended). */
+  stop(graceMs: number, onSignal: (step: StopStep) => void = () => {}): void {
+    const [first, ...later] = stopSchedule(graceMs);
+    this.signal(first.signal);
+    onSignal(first);
+    for (const step of later) {
+      this.timers.push(
+        setTimeout(() => {
+          if (this.done) return;
+          this.signal(step.signal);
+          onSignal(step);
+        }, step.afterMs),
+      );
+    }
   }
 
   /** To the whole process group. */

@@ -91,17 +91,17 @@ export interface ErrorDraft extends Extra {
   kind?: string;
 }
 
-/** The job ended; exactly one ends every job's output. */
+/** The job ended; exactly one ends every job's output. herdctl writes every field; a hand-written log may have only `status`. */
 export interface CompleteDraft extends Extra {
   type: 'complete';
   status: 'completed' | 'failed' | 'cancelled';
-  exitReason: 'success' | 'error' | 'timeout' | 'manual_cancel';
-  error: string | null;
-  exitCode: number | null;
-  signal: string | null;
-  usage: Usage | null;
-  costUsd: number | null;
-  durationMs: number | null;
+  exitReason?: 'success' | 'error' | 'timeout' | 'manual_cancel';
+  error?: string | null;
+  exitCode?: number | null;
+  signal?: string | null;
+  usage?: Usage | null;
+  costUsd?: number | null;
+  durationMs?: number | null;
 }
 
 /** An event before the writer stamps it with `seq` and `ts`. */

@@ -30,6 +30,7 @@ export interface Job {
   output: string;
   error: string | null;
   cancelReason: string | null;
+  cancelRequestedAt?: string | null; // set by the runner when it starts stopping the agent; the job reads `stopping` until it ends
   pid: number | null; // agent process (group leader)
   runnerPid: number | null;
   host: string | null;
@@ -49,6 +50,11 @@ export interface Job {
 }
 
 export const isTerminal = (s: JobStatus): boolean => TERMINAL.has(s);
+
+/** What readers show: `stopping` for a running job whose runner is stopping it after a cancel request (SPEC §2's status stays `running`). */
+export type DisplayStatus = JobStatus | 'stopping';
+export const displayStatus = (job: Pick<Job, 'status' | 'cancelRequestedAt'>): DisplayStatus =>
+  job.status === 'running' && job.cancelRequestedAt ? 'stopping' : job.status;
 
 const NEXT: Record<JobStatus, readonly JobStatus[]> = {
   pending: ['running', 'cancelled', 'failed'],

@@ -20,6 +20,7 @@ import { agentEnv, type Settings, settingsOf } from './settings.js';
 import { deliverDue } from './webhooks.js';
 import { HumanLog } from './human-log.js';
 import { AgentProcess, type ProcessExit } from './agent-process.js';
+import { stoppingEvent } from './stopping.js';
 import { acquireRunnerLock, recoverOwn, settleLeftovers, takeGlobalSlot, waitForRunnerLock } from './runner-support.js';
 import { planFill, type QueuedEntry, type RivalHead } from './runner-policy.js';
 
@@ -33,6 +34,7 @@ interface Active {
   settings: Settings;
   stoppedBy: 'cancel' | 'timeout' | 'heartbeat' | null;
   cancelReason: string | null;
+  cancelRequestedAt?: string | null;
   lastOutput: number;
   timers: NodeJS.Timeout[];
   releaseSlot: () => void;
@@ -233,6 +235,7 @@ export class Runner {
         const req = readCancelRequest(this.store, a.job.id);
         if (req) {
           a.cancelReason = req.reason;
+          a.cancelRequestedAt = req.requestedAt || null;
           this.stop(a, 'cancel');
         } else if (a.settings.heartbeatTimeoutMs && now - a.lastOutput > a.settings.heartbeatTimeoutMs) this.stop(a, 'heartbeat');
       }
@@ -393,7 +396,17 @@ export class Runner {
     a.stoppedBy = why;
     this.diag.log('info', 'stopping job', { job: a.job.id, why });
     if (!a.proc?.pid) return;
-    a.proc.stop(a.settings.cancelGraceMs);
+    if (why === 'cancel') {
+      // job.json keeps `running` (SPEC §2); readers show it as stopping
+      a.job = { ...a.job, cancelRequestedAt: a.cancelRequestedAt ?? new Date(this.store.now()).toISOString() };
+      this.store.write(a.job);
+    }
+    const grace = a.settings.cancelGraceMs;
+    const began = this.store.now();
+    a.proc.stop(grace, (step) => {
+      if (this.active.get(a.job.id) !== a) return;
+      this.emit(a, stoppingEvent({ why, step, reason: a.cancelReason, graceMs: grace, began }));
+    });
   }
 
   private end(a: Active, ending: Ending): void {

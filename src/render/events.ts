@@ -31,6 +31,7 @@ export function renderEvent(e: JobEvent, c: ChalkInstance): string {
     case 'start':
       return `${time} ${tag('start', c.cyan)} ${short(Array.isArray(e.argv) ? (e.argv as string[]).map((a) => (a.length > 60 ? a.slice(0, 57) + '…' : a)).join(' ') : '', 300)}${e.resumedSession ? c.dim(` (resuming ${e.resumedSession})`) : ''}`;
     case 'output':
+      if (e.kind === 'stopping') return `${time} ${tag('stop', c.magenta)} ${c.magenta(short(e.text ?? '', 400))}`;
       if (e.kind === 'init') return `${time} ${tag('init', c.dim)} model ${e.model ?? '?'}, session ${e.sessionId ?? '?'}`;
       return `${time} ${tag(e.stream === 'stderr' ? 'stderr' : 'output', e.stream === 'stderr' ? c.yellow : c.white)} ${short(e.text ?? e.raw ?? '', 2000)}`;
     case 'tool_use':

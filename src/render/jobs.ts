@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { Job } from '../core/job.js';
+import { displayStatus, type Job } from '../core/job.js';
 import type { ListRow } from '../core/store.js';
 import { formatDuration, formatRelative } from '../core/duration.js';
 import { colorStatus } from './style.js';
@@ -20,7 +20,7 @@ export function renderJobTable(rows: ListRow[], c: ChalkInstance, now: number): 
       ? [
           r.job.id,
           r.job.agent,
-          r.job.status,
+          displayStatus(r.job),
           r.job.exitReason ?? dash,
           r.job.schedule ?? dash,
           r.job.startedAt ? formatRelative(Date.parse(r.job.startedAt), now) : dash,
@@ -54,7 +54,8 @@ export function renderJobDetail(job: Job, c: ChalkInstance, now: number): string
   };
   row('ID', job.id);
   row('Agent', job.agent);
-  row('Status', colorStatus(c, job.status) + (job.exitReason ? ` (${job.exitReason})` : ''));
+  const shown = displayStatus(job);
+  row('Status', colorStatus(c, shown) + (job.exitReason ? ` (${job.exitReason})` : '') + (shown === 'stopping' ? c.dim(` (cancel requested ${job.cancelRequestedAt}; still running until the agent exits)`) : ''));
   row('Trigger', job.trigger + (job.schedule ? ` · schedule ${job.schedule}` : ''));
   row('Parent', job.parentJobId);
   row('Session', job.sessionId);

@@ -9,6 +9,7 @@ export function palette(stream: NodeJS.WriteStream = process.stdout): ChalkInsta
 const STATUS_COLOR: Record<string, keyof ChalkInstance> = {
   pending: 'yellow',
   running: 'cyan',
+  stopping: 'magenta',
   completed: 'green',
   failed: 'red',
   cancelled: 'magenta',

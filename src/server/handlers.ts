@@ -3,7 +3,7 @@ import { jobsShow } from '../actions/jobs-show.js';
 import type { Ctx } from '../actions/types.js';
 import type { Config } from '../core/config.js';
 import { cancelJob } from '../core/control.js';
-import { JOB_STATUSES } from '../core/job.js';
+import { displayStatus, JOB_STATUSES, type Job } from '../core/job.js';
 import { checkName } from '../core/paths.js';
 import { PRIORITY_MAX, PRIORITY_MIN } from '../core/queue.js';
 import type { JobStore } from '../core/store.js';
@@ -28,6 +28,12 @@ const MAX_CANCEL_WAIT_MS = 120_000;
 /** The actions print nothing with json: true; they only return data. */
 const quiet = (home: string): Ctx => ({ json: true, home, log: () => {} });
 
+/** job.json plus what a reader shows: `displayStatus` is `stopping` for a running job being stopped after a cancel. */
+function withDisplay(j: unknown): unknown {
+  const job = j as Job;
+  return job && typeof job === 'object' && job.status !== ('unreadable' as string) ? { ...job, displayStatus: displayStatus(job) } : j;
+}
+
 /** A job id or unique prefix from the path, resolved like the CLI does (404 unknown, 400 ambiguous). */
 function jobId(ctx: ApiContext, r: ApiRequest, input: string): string {
   const id = ctx.store.resolve(input);
@@ -41,11 +47,11 @@ export function listJobs(ctx: ApiContext, r: ApiRequest): void {
   if (status && !(JOB_STATUSES as readonly string[]).includes(status)) throw badRequest(`status must be one of ${JOB_STATUSES.join(', ')}`);
   const limit = limitParam(q, 20);
   const { data } = jobsList({ status, agent: q.get('agent') || undefined, since: q.get('since') || undefined, limit }, quiet(ctx.store.paths.home));
-  sendJson(r.res, 200, { jobs: data });
+  sendJson(r.res, 200, { jobs: (data ?? []).map(withDisplay) });
 }
 
 export function showJob(ctx: ApiContext, r: ApiRequest): void {
-  sendJson(r.res, 200, jobsShow(jobId(ctx, r, r.params.id), quiet(ctx.store.paths.home)).data);
+  sendJson(r.res, 200, withDisplay(jobsShow(jobId(ctx, r, r.params.id), quiet(ctx.store.paths.home)).data));
 }
 
 export async function createJob(ctx: ApiContext, r: ApiRequest): Promise<void> {
