@@ -27,6 +27,8 @@ export interface Served {
 export interface ServeSetup {
   /** Extra YAML appended to the config (a `quotas:` section …). */
   extraConfig?: string;
+  /** More agents, as YAML indented under `agents:` (two spaces). */
+  extraAgents?: string;
   env?: NodeJS.ProcessEnv;
   args?: string[];
 }
@@ -62,6 +64,7 @@ export async function serve(t: TestContext | null, setup: ServeSetup = {}): Prom
     runtime: command
     command: ["sh", "-c", "echo one; echo two"]
     workspace: ${ws}
+${(setup.extraAgents ?? '').replaceAll('$WS', ws)}
 jobs:
   max_concurrent: 8
   cancel_grace: 2s

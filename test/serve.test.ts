@@ -83,7 +83,7 @@ describe('herdctl serve: the HTTP API', () => {
     assert.ok(list.body.jobs.some((j: { id: string }) => j.id === id));
     assert.ok(list.body.jobs.every((j: { agent: string; status: string }) => j.agent === 'coder' && j.status === 'completed'));
     assert.equal((await call(s, 'GET', '/jobs?limit=1')).body.jobs.length, 1);
-    assert.deepEqual((await call(s, 'GET', '/jobs?status=running&agent=nobody')).body, { jobs: [] });
+    assert.deepEqual((await call(s, 'GET', '/jobs?status=running&agent=nobody')).body, { jobs: [], offset: 0, more: false });
   });
 
   it('bad requests: 400 with a JSON {error, message}; unknown things 404; wrong methods 405 with Allow', async () => {

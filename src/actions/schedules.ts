@@ -1,11 +1,8 @@
-import { allSchedules, findConfigPath, loadConfig } from '../core/config.js';
+import { findConfigPath, loadConfig } from '../core/config.js';
 import { HerdError } from '../core/errors.js';
 import { formatRelative } from '../core/duration.js';
 import { resolveHome } from '../core/paths.js';
-import { recoverIfLost } from '../core/recovery.js';
-import { runningScheduler } from '../core/scheduler/instance.js';
-import { TickLedger, type TickRecord } from '../core/scheduler/ledger.js';
-import { describeSchedule, nextFire } from '../core/scheduler/plan.js';
+import { schedulesStatus, type ScheduleRow, type SchedulesStatus } from '../core/scheduler/status.js';
 import { Scheduler, type SchedulerEvent } from '../core/scheduler/scheduler.js';
 import { JobStore } from '../core/store.js';
 import { palette } from '../render/style.js';
@@ -75,58 +72,20 @@ function eventLine(e: SchedulerEvent): ['out' | 'err', string] {
 
 // ─── schedules list ──────────────────────────────────────────────────────────
 
-export interface ScheduleRow {
-  agent: string;
-  schedule: string;
-  expression: string;
-  timezone: string | null; // null for intervals: they are anchored at the epoch, not on a wall clock
-  enabled: boolean;
-  catchUp: string;
-  overlap: string;
-  lastFire: string | null; // the newest tick that created a job
-  lastJob: string | null;
-  lastOutcome: string | null; // that job's status
-  lastTick: { tick: string; outcome: string; job: string | null; reason: string | null } | null; // the newest tick of any outcome
-  nextFire: string | null;
-}
-
-export function listSchedules(flags: ConfigFlags, ctx: Ctx): ActionResult<{ config: string | null; scheduler: { pid: number; host: string; startedAt: string } | null; schedules: ScheduleRow[] }> {
+export function listSchedules(flags: ConfigFlags, ctx: Ctx): ActionResult<SchedulesStatus> {
   const home = resolveHome(ctx.home);
   const config = loadConfig(findConfigPath({ flag: flags.config, env: process.env, cwd: process.cwd(), home }));
-  const ledger = new TickLedger(home);
-  const store = new JobStore(home);
   const now = Date.now();
-  const rows: ScheduleRow[] = allSchedules(config).map((s) => {
-    const records = ledger.load(s.agent, s.name, now, false).records;
-    const newest: TickRecord | undefined = records.at(-1);
-    const fired = [...records].reverse().find((r) => r.job !== null);
-    const got = fired ? store.tryRead(fired.job!) : null;
-    const job = got && 'job' in got ? recoverIfLost(store, got.job) : null;
-    const next = nextFire(s, now);
-    return {
-      agent: s.agent,
-      schedule: s.name,
-      expression: describeSchedule(s, false),
-      timezone: s.cron !== null ? s.timezone : null,
-      enabled: s.enabled,
-      catchUp: s.catchUp,
-      overlap: s.overlap,
-      lastFire: fired?.tick ?? null,
-      lastJob: fired?.job ?? null,
-      lastOutcome: job ? job.status + (job.exitReason && job.exitReason !== 'success' ? ` (${job.exitReason})` : '') : fired ? 'deleted' : null,
-      lastTick: newest ? { tick: newest.tick, outcome: newest.outcome, job: newest.job, reason: newest.reason } : null,
-      nextFire: next === null ? null : new Date(next).toISOString(),
-    };
-  });
-  const who = runningScheduler(home);
-  const scheduler = who ? { pid: who.pid, host: who.host, startedAt: who.startedAt } : null;
+  const status = schedulesStatus(new JobStore(home), config, now);
+  const rows = status.schedules;
+  const scheduler = status.scheduler;
   if (!ctx.json) {
     if (!config.file) ctx.log('No herdctl.yaml found (looked at --config, $HERDCTL_CONFIG, ./herdctl.yaml and up, and the state dir).');
     else if (rows.length === 0) ctx.log(`No schedules in ${config.file}.`);
     else ctx.log(renderTable(rows, now));
     if (rows.length) ctx.log(scheduler ? `\nscheduler: pid ${scheduler.pid} on ${scheduler.host}, since ${scheduler.startedAt}` : '\nscheduler: not running (start it with: herdctl start)');
   }
-  return { data: { config: config.file, scheduler, schedules: rows } };
+  return { data: status };
 }
 
 function renderTable(rows: ScheduleRow[], now: number): string {

@@ -48,10 +48,19 @@ export interface Stats {
   webhooksDelivered: number;
   webhooksDeadLettered: number;
   agents: AgentStats[];
-  /** jobs created per UTC day, from the window's first day (or the first job's) to today */
-  perDay: { day: string; created: number }[];
+  /** jobs created per UTC day, from the window's first day (or the first job's) to today, with how those jobs stand now */
+  perDay: DayCount[];
   /** finished jobs by run time: upToMs is the bin's exclusive upper bound, null the open last bin */
   durationHistogram: { upToMs: number | null; count: number }[];
+}
+
+export interface DayCount {
+  day: string;
+  created: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  active: number; // queued or running
 }
 
 const HISTOGRAM_BOUNDS = [10_000, 60_000, 300_000, 900_000, 3_600_000, 14_400_000];
@@ -106,7 +115,7 @@ export function computeStats(store: JobStore, filter: StatsFilter, check: (job: 
   const sinceDay = filter.sinceMs !== undefined ? dayOf(filter.sinceMs) : undefined;
   const cache = new DayCache(store.index.dir);
   const byAgent = new Map<string, DaySum>();
-  const perDay = new Map<string, number>();
+  const perDay = new Map<string, DayCount>();
   for (const day of store.index.days(sinceDay)) {
     // the window's first day is cut at the --since instant: never cached
     const partial = day === sinceDay;
@@ -118,7 +127,8 @@ export function computeStats(store: JobStore, filter: StatsFilter, check: (job: 
     }
     for (const [agent, s] of Object.entries(sum.agents)) {
       if (filter.agent && agent !== filter.agent) continue;
-      perDay.set(day, (perDay.get(day) ?? 0) + s.jobs);
+      const d = perDay.get(day) ?? { day, created: 0, completed: 0, failed: 0, cancelled: 0, active: 0 };
+      perDay.set(day, { day, created: d.created + s.jobs, completed: d.completed + s.completed, failed: d.failed + s.failed, cancelled: d.cancelled + s.cancelled, active: d.active + s.queued + s.running });
       let acc = byAgent.get(agent);
       if (!acc) byAgent.set(agent, (acc = newSum()));
       addSum(acc, s);
@@ -196,13 +206,14 @@ function histogram(sums: Iterable<DaySum>): Stats['durationHistogram'] {
   return counts.map((count, i) => ({ upToMs: HISTOGRAM_BOUNDS[i] ?? null, count }));
 }
 
-function dayRange(sinceMs: number | undefined, counts: Map<string, number>, now: number): Stats['perDay'] {
+function dayRange(sinceMs: number | undefined, counts: Map<string, DayCount>, now: number): Stats['perDay'] {
   const first = sinceMs !== undefined ? sinceMs : counts.size ? Math.min(...[...counts.keys()].map((d) => Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8)))) : null;
   if (first === null) return [];
   const out: Stats['perDay'] = [];
   for (let t = Math.floor(first / DAY_MS) * DAY_MS; t <= now; t += DAY_MS) {
     const iso = new Date(t).toISOString().slice(0, 10);
-    out.push({ day: iso, created: counts.get(iso.replace(/-/g, '')) ?? 0 });
+    const c = counts.get(iso.replace(/-/g, ''));
+    out.push(c ? { ...c, day: iso } : { day: iso, created: 0, completed: 0, failed: 0, cancelled: 0, active: 0 });
   }
   return out;
 }

@@ -41,14 +41,28 @@ function jobId(ctx: ApiContext, r: ApiRequest, input: string): string {
   return id;
 }
 
+/** Newest first; ?offset= pages, ?q= searches prompt, tags and error (case-insensitive) among the newest SEARCH_SCAN jobs the other filters keep. */
 export function listJobs(ctx: ApiContext, r: ApiRequest): void {
-  const q = onlyParams(r.query, ['status', 'agent', 'since', 'limit']);
+  const q = onlyParams(r.query, ['status', 'agent', 'since', 'limit', 'offset', 'q']);
   const status = q.get('status') || undefined;
   if (status && !(JOB_STATUSES as readonly string[]).includes(status)) throw badRequest(`status must be one of ${JOB_STATUSES.join(', ')}`);
   const limit = limitParam(q, 20);
-  const { data } = jobsList({ status, agent: q.get('agent') || undefined, since: q.get('since') || undefined, limit }, quiet(ctx.store.paths.home));
-  sendJson(r.res, 200, { jobs: (data ?? []).map(withDisplay) });
+  const offsetText = q.get('offset') || '0';
+  const offset = /^\d{1,7}$/.test(offsetText) ? Number(offsetText) : -1;
+  if (offset < 0) throw badRequest('offset must be a non-negative integer');
+  const text = (q.get('q') ?? '').trim().toLowerCase();
+  const scan = text ? SEARCH_SCAN : Math.min(offset + limit + 1, SEARCH_SCAN + limit + 1);
+  const { data } = jobsList({ status, agent: q.get('agent') || undefined, since: q.get('since') || undefined, limit: scan }, quiet(ctx.store.paths.home));
+  let rows = (data ?? []) as Record<string, unknown>[];
+  if (text) rows = rows.filter((j) => matches(j, text));
+  sendJson(r.res, 200, { jobs: rows.slice(offset, offset + limit).map(withDisplay), offset, more: rows.length > offset + limit });
 }
+
+/** How far back a search looks: the dashboard's search is for recent work, and each job read costs. */
+const SEARCH_SCAN = 5000;
+
+const matches = (j: Record<string, unknown>, text: string): boolean =>
+  [j.id, j.prompt, j.error, j.cancelReason, ...(Array.isArray(j.tags) ? j.tags : [])].some((v) => typeof v === 'string' && v.toLowerCase().includes(text));
 
 export function showJob(ctx: ApiContext, r: ApiRequest): void {
   sendJson(r.res, 200, withDisplay(jobsShow(jobId(ctx, r, r.params.id), quiet(ctx.store.paths.home)).data));

@@ -10,10 +10,11 @@ import { recoverIfLost } from '../core/recovery.js';
 import { JobStore } from '../core/store.js';
 import { makeAuthCheck } from './auth.js';
 import * as api from './handlers.js';
+import * as views from './views.js';
 import { fromHerdError, HttpError, sendError } from './http.js';
 import { Router, type Route } from './router.js';
 import { EventStreams } from './sse.js';
-import { staticFile } from './static.js';
+import { DASHBOARD_FILES, staticFile } from './static.js';
 
 export interface ServeOptions {
   home: string;
@@ -43,9 +44,7 @@ function routes(ctx: api.ApiContext): Route[] {
   });
   return [
     r('GET', '/health', (q) => api.health(ctx, q, VERSION), false),
-    r('GET', '/', staticFile('index.html'), false),
-    r('GET', '/app.js', staticFile('app.js'), false),
-    r('GET', '/style.css', staticFile('style.css'), false),
+    ...DASHBOARD_FILES.map((f) => r('GET', f === 'index.html' ? '/' : `/${f}`, staticFile(f), false)),
     r('GET', '/jobs', (q) => api.listJobs(ctx, q)),
     r('POST', '/jobs', (q) => api.createJob(ctx, q)),
     r('GET', '/jobs/:id', (q) => api.showJob(ctx, q)),
@@ -55,6 +54,9 @@ function routes(ctx: api.ApiContext): Route[] {
     r('GET', '/v1/agents', (q) => api.agents(ctx, q)),
     r('GET', '/v1/metrics/jobs', (q) => api.metrics(ctx, q)),
     r('GET', '/v1/jobs/dead-letters', (q) => api.deadLetters(ctx, q)),
+    r('GET', '/v1/schedules', (q) => views.schedules(ctx, q)),
+    r('GET', '/v1/quotas', (q) => views.quotas(ctx, q)),
+    r('GET', '/v1/webhooks', (q) => views.webhooks(ctx, q)),
     r('POST', '/v1/jobs/:id/webhook/redeliver', (q) => api.redeliver(ctx, q)),
   ];
 }
