@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
 import { BIN, ROOT, collectLines } from './helpers.js';
+import { killOurs } from './runner-helpers.js';
 
 const running = new Set<ChildProcess>();
 
@@ -22,7 +23,8 @@ export function schedulerDir(t: TestContext, yaml: string): { dir: string; home:
   t.after(async () => {
     for (const c of running) c.kill('SIGKILL');
     await runnersGone(home);
-    rmSync(dir, { recursive: true, force: true });
+    killOurs(dir); // a runner or webhook worker that started after the look above
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
   return { dir, home, config };
 }
