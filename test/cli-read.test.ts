@@ -4,7 +4,9 @@ import * as fs from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hasStackTrace, jobIdAt, runCli, seqEvents, tempHome, writeJob, type CliResult } from './helpers.js';
+import { type CliResult, hasStackTrace, runCli } from './support/cli.js';
+import { jobIdAt, seqEvents, writeJob } from './support/jobs.js';
+import { tempHome } from './support/tmp.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -3,8 +3,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium, type Page } from 'playwright-core';
-import { ROOT } from './helpers.js';
-import { serve, storedLines } from './serve-helpers.js';
+import { ROOT } from './support/cli.js';
+import { storedLines } from './support/jobs.js';
+import { serve } from './support/serve.js';
 
 /** Debian's chromium (`.ci/setup-browser` installs it); playwright-core brings no browser of its own. */
 const CHROMIUM = '/usr/bin/chromium';

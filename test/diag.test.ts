@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, runCli, tempDir } from './helpers.js';
+import { ROOT, runCli } from './support/cli.js';
+import { tempDir } from './support/tmp.js';
+import { waitFor } from './support/wait.js';
 
 const CANARY = 'CANARY7f3q';
 
@@ -60,7 +62,7 @@ quotas:
 
   const slow = await cli('run', 'coder', '--prompt', `${CANARY}-prompt slow:50:200`, '--json');
   const slowId = JSON.parse(slow.stdout).id;
-  for (let i = 0; i < 100 && JSON.parse((await cli('jobs', 'show', slowId, '--json')).stdout).status !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
+  await waitFor('the slow job running', async () => JSON.parse((await cli('jobs', 'show', slowId, '--json')).stdout).status === 'running', 20_000, 100);
   const cancel = await cli('jobs', 'cancel', slowId, '--reason', `${CANARY}-reason`, '--json');
   assert.equal(cancel.code, 0, cancel.stderr);
   assert.equal((await cli('run', 'coder', '--prompt', `${CANARY}-prompt`)).code, 7);

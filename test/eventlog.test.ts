@@ -8,7 +8,7 @@ import { EventWriter, readLog, type LogLine, type LogProblem } from '../src/core
 import { followLog } from '../src/core/follow.js';
 import { isTerminal } from '../src/core/job.js';
 import { JobStore } from '../src/core/store.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './support/tmp.js';
 
 const ev = (seq: number, extra: Record<string, unknown> = {}) => JSON.stringify({ seq, ts: '2026-01-15T09:30:00.000Z', type: 'output', text: `line ${seq}`, ...extra });
 const lines = (...l: string[]) => l.map((x) => x + '\n').join('');

@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { EventDraft } from '../src/core/events.js';
 import { claudeRuntime } from '../src/core/runtimes/claude.js';
 import type { ExitInfo, Outcome, OutputParser } from '../src/core/runtimes/types.js';
+import { FAKE_CLAUDE } from './support/cli.js';
+import { sleep } from './support/wait.js';
 
-const FAKE = fileURLToPath(new URL('../fixtures/bin/claude', import.meta.url));
+const FAKE = FAKE_CLAUDE;
 const scratch = mkdtempSync(join(tmpdir(), 'herdctl-fake-test-'));
 const STATE = join(scratch, 'state');
 const WORKSPACE = mkdtempSync(join(scratch, 'ws-'));
@@ -82,7 +83,6 @@ async function finish(agent: Agent, stoppedBy: ExitInfo['stoppedBy'] = null): Pr
 }
 
 const kinds = (events: EventDraft[]) => events.map((e) => (e.kind ? `${e.type}:${e.kind}` : e.type));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rawLine = (agent: Agent, subtype: string) => JSON.parse(agent.stdout.find((l) => l.includes(`"subtype":"${subtype}"`))!);
 
 /** Gone or a zombie waiting for its reaper: either way no longer running. */

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { canonicalManifest } from '../scripts/sort-manifest.js';
-import { ROOT } from './helpers.js';
+import { ROOT } from './support/cli.js';
 
 /**
  * oclif.manifest.json is what oclif (and bin/run.js's fast path) parse flags

@@ -6,8 +6,9 @@ import { acquireNamed } from '../src/core/lock.js';
 import { runnerIdentityFile } from '../src/core/runner-launch.js';
 import { identify } from '../src/core/liveness.js';
 import { Paths } from '../src/core/paths.js';
-import { runCli, tempHome } from './helpers.js';
-import { build, DAY, NOON, type Spec } from './job-builder.js';
+import { runCli } from './support/cli.js';
+import { build, DAY, NOON, type Spec } from './support/job-builder.js';
+import { tempHome } from './support/tmp.js';
 
 const me = identify(process.pid);
 

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listDir } from '../src/core/fsx.js';
-import { runCli, type CliResult } from './helpers.js';
+import { type CliResult, runCli } from './support/cli.js';
+import { runnersGone } from './support/procs.js';
 
 const DENIED_50 = '{"error":"quota_denied","resource":"Tasks","used":50,"hard_limit":50}';
 
@@ -14,8 +14,7 @@ function setup(t: TestContext, quotas: string) {
   const home = join(dir, 'home');
   // runners started by the submissions run `true`: let them go idle before the directory goes
   t.after(async () => {
-    const busy = () => listDir(join(home, 'locks')).some((n) => n.startsWith('runner-') && n.endsWith('.lock'));
-    for (const deadline = Date.now() + 30_000; busy() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+    await runnersGone(home, 30_000);
     fs.rmSync(dir, { recursive: true, force: true });
   });
   fs.mkdirSync(join(dir, 'ws'));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { HerdError } from '../src/core/errors.js';
 import { Paths } from '../src/core/paths.js';
 import { bucketStatus, ledgerPath, readUsage, resetBucket, withQuota, WINDOW_MS } from '../src/core/quota.js';
-import { tempHome } from './helpers.js';
+import { tempHome } from './support/tmp.js';
 
 const T0 = Date.parse('2026-01-15T09:30:00Z');
 const MIN = 60_000;

@@ -7,19 +7,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
-import {
-  assertFinishedLog,
-  commandAgent,
-  fleet,
-  groupMembers,
-  ID_RE,
-  peakOverlap,
-  ROOT,
-  sleep,
-  TERMINAL,
-  waitFor,
-  type Fleet,
-} from './runner-helpers.js';
+import { commandAgent } from './support/agents.js';
+import { ROOT } from './support/cli.js';
+import { type Fleet, fleet, peakOverlap } from './support/fleet.js';
+import { assertFinishedLog, ID_RE, TERMINAL } from './support/jobs.js';
+import { groupMembers } from './support/procs.js';
+import { sleep, waitFor } from './support/wait.js';
 
 /** The lifecycle seen by a poller must be a path of pending → running → terminal, never leaving a terminal status. */
 function assertLifecycle(seen: string[], id: string): void {

@@ -7,28 +7,11 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renam
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  alive,
-  assertFinishedLog,
-  claudeAgent,
-  commandAgent,
-  fleet,
-  groupMembers,
-  ID_RE,
-  parseLog,
-  sleep,
-  startTime,
-  TERMINAL,
-  waitEvent,
-  waitFor,
-  waitGone,
-  waitGroupGone,
-  waitStatus,
-  waitTerminal,
-  type Fleet,
-  type Json,
-} from './runner-helpers.js';
-import { seqEvents, writeJob } from './helpers.js';
+import { claudeAgent, commandAgent } from './support/agents.js';
+import { fleet, type Fleet, waitEvent, waitStatus, waitTerminal } from './support/fleet.js';
+import { assertFinishedLog, ID_RE, type Json, parseLog, seqEvents, TERMINAL, writeJob } from './support/jobs.js';
+import { alive, groupMembers, startTime, waitGone, waitGroupGone } from './support/procs.js';
+import { sleep, waitFor } from './support/wait.js';
 
 const BOOT_ID = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
 interface Ident {

@@ -4,8 +4,10 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runCli } from './helpers.js';
-import { jobsOnDisk, schedulerDir, startScheduler, tickRecords, writeConfig } from './scheduler-helpers.js';
+import { runCli } from './support/cli.js';
+import { jobsOnDisk } from './support/jobs.js';
+import { seededRandom } from './support/seed.js';
+import { schedulerDir, startScheduler, tickRecords, writeConfig } from './support/scheduler.js';
 
 /** A temp dir with a state dir and a config of `command` agents running `true`. */
 function setup(t: import('node:test').TestContext, schedules: string, agent = 'tick'): { home: string; config: string; dir: string } {
@@ -15,6 +17,7 @@ function setup(t: import('node:test').TestContext, schedules: string, agent = 't
 const agentYaml = (agent: string, schedules: string) => `agents:\n  ${agent}:\n    runtime: command\n    command: ["true"]\n    schedules:\n${schedules}`;
 
 test('kill -9 mid-run, restart, again and again: every tick has at most one job, and every job its tick', async (t) => {
+  const random = seededRandom(t);
   const names = ['a', 'b', 'c', 'd'];
   // four per-second schedules, so a kill often lands between a claim and its job
   const { home, config } = setup(t, names.map((n) => `      ${n}: { every: 1s, overlap: allow }\n`).join(''));
@@ -22,7 +25,7 @@ test('kill -9 mid-run, restart, again and again: every tick has at most one job,
     const s = startScheduler(home, config);
     await s.line(/ start /);
     await s.line(/ fire /);
-    await sleep(300 + Math.random() * 900);
+    await sleep(300 + random() * 900);
     s.child.kill('SIGKILL');
     await s.exited;
   }

@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TickLedger, KEEP, type TickRecord } from '../src/core/scheduler/ledger.js';
 import { tickKey } from '../src/core/scheduler/plan.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './support/tmp.js';
 
 const iso = (t: number) => new Date(t).toISOString();
 

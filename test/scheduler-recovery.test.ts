@@ -1,16 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../src/core/config.js';
-import { bootId, identify, thisHost, type ProcIdentity } from '../src/core/liveness.js';
+import { identify } from '../src/core/liveness.js';
 import { TickLedger, type TickRecord } from '../src/core/scheduler/ledger.js';
 import { lastFire, tickKey } from '../src/core/scheduler/plan.js';
 import { snapshotSettings } from '../src/core/settings.js';
 import { JobStore } from '../src/core/store.js';
-import { jobsOnDisk, schedulerDir, startScheduler, tickRecords } from './scheduler-helpers.js';
+import { jobsOnDisk } from './support/jobs.js';
+import { deadIdentity } from './support/procs.js';
+import { schedulerDir, startScheduler, tickRecords } from './support/scheduler.js';
+import { sleep, waitFor } from './support/wait.js';
 
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -18,23 +20,9 @@ function record(agent: string, schedule: string, tick: number, fields: Partial<T
   return { key: tickKey(agent, schedule, tick), agent, schedule, tick: iso(tick), outcome: 'fire', job: null, claimedAt: iso(Date.now()), by: null, missed: 0, reason: null, ...fields };
 }
 
-/** The identity of a process that has exited. */
-function deadProcess(): ProcIdentity {
-  const pid = spawnSync(process.execPath, ['-e', '0']).pid!;
-  return { pid, startTime: 1, host: thisHost(), bootId: bootId() };
-}
-
 function setup(t: import('node:test').TestContext, yaml: string) {
   const { home, config } = schedulerDir(t, yaml);
   return { home, configPath: config };
-}
-
-async function until(what: string, ok: () => boolean, timeoutMs = 6000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
 }
 
 const events = (lines: string[]) => lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -47,7 +35,7 @@ test('restart after a crash: a claimed tick without its job gets exactly one (fo
   const tick = lastFire(config.agents.tick.schedules[0], Date.now())!; // the newest tick: nothing else is due
   const ledger = new TickLedger(home);
   for (const n of names) ledger.load('tick', n, tick - 1000);
-  const dead = deadProcess();
+  const dead = deadIdentity();
 
   // crashed after the claim, before the job
   ledger.claim(record('tick', 'before', tick, { claimedAt: iso(Date.now() - 5000), by: dead }));
@@ -68,21 +56,21 @@ test('restart after a crash: a claimed tick without its job gets exactly one (fo
   // claimed by a live scheduler (two of them raced over the lock): left to it while it lives
   const other = spawn('sleep', ['30'], { stdio: 'ignore' });
   t.after(() => other.kill('SIGKILL'));
-  await until('the sleeper', () => identify(other.pid!).startTime !== null);
+  await waitFor('the sleeper', () => identify(other.pid!).startTime !== null);
   ledger.claim(record('tick', 'live', tick, { by: identify(other.pid!) }));
 
   const sched = startScheduler(home, configPath, ['--json']);
   const jobOf = (n: string) => tickRecords(home, 'tick', n)[0].job as string | null;
-  await until('the three crashed keys finished', () => ['before', 'after', 'torn'].every((n) => jobOf(n) !== null));
+  await waitFor('the three crashed keys finished', () => ['before', 'after', 'torn'].every((n) => jobOf(n) !== null));
   assert.equal(jobOf('after'), made.id, 'the job the crashed scheduler made is adopted, not made again');
   const recovered = events(sched.out).find((e) => e.event === 'fire' && e.schedule === 'after');
   assert.equal(recovered?.recovered, true);
-  await until('the adopted job ran', () => new JobStore(home).read(made.id).status === 'completed');
+  await waitFor('the adopted job ran', () => new JobStore(home).read(made.id).status === 'completed');
 
   await sleep(1200);
   assert.equal(jobOf('live'), null, 'a live claimer finishes its own key');
   other.kill('SIGKILL');
-  await until('the dead claimer’s key finished', () => jobOf('live') !== null);
+  await waitFor('the dead claimer’s key finished', () => jobOf('live') !== null);
   sched.child.kill('SIGTERM');
   await sched.exited;
 
@@ -112,7 +100,7 @@ test('overlap: skip records a skipped tick; queue holds one tick until the previ
   const { home, configPath } = setup(t, yaml);
   const sched = startScheduler(home, configPath, ['--json']);
   const of = (agent: string) => events(sched.out).filter((e) => e.agent === agent).map((e) => e.event);
-  await until('a queued run created', () => of('queuer').filter((e) => e === 'fire').length >= 2, 15_000);
+  await waitFor('a queued run created', () => of('queuer').filter((e) => e === 'fire').length >= 2, 15_000);
   sched.child.kill('SIGTERM');
   await sched.exited;
 

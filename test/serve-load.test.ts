@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { call, readSse, serve, storedLines } from './serve-helpers.js';
+import { storedLines } from './support/jobs.js';
+import { call, readSse, serve } from './support/serve.js';
 
 const CLIENTS = 200;
 const EVENTS = 2000;

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EventWriter } from '../src/core/eventlog.js';
 import { EventStreams } from '../src/server/sse.js';
-import { tempDir } from './helpers.js';
-import { readSse, type SseEvent } from './serve-helpers.js';
+import { readSse, type SseEvent } from './support/serve.js';
+import { tempDir } from './support/tmp.js';
 
 /**
  * EventStreams in-process, against an output.jsonl this test writes itself

@@ -3,7 +3,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
-import { call, readSse, serve, storedLines, waitJob, type Served } from './serve-helpers.js';
+import { hasStackTrace, runCli } from './support/cli.js';
+import { storedLines } from './support/jobs.js';
+import { call, readSse, serve, type Served, waitJob } from './support/serve.js';
 
 const SECRET = 'zebra-quokka-4711'; // a word only job content carries: it must never reach the server's log
 
@@ -313,7 +315,6 @@ test('HERDCTL_TOKEN and --print-token; SIGTERM closes open streams and exits 0',
 
 test('refuses a short HERDCTL_TOKEN and a port in use, with a message and no stack trace', async (t) => {
   const s = await serve(t);
-  const { runCli, hasStackTrace } = await import('./helpers.js');
   const short = await runCli(['serve', '--port', '0'], { home: s.home, env: { HERDCTL_TOKEN: 'abc' } });
   assert.equal(short.code, 2);
   assert.match(short.stderr, /HERDCTL_TOKEN is too short/);

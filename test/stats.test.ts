@@ -7,8 +7,10 @@ import { computeStats, percentile, webhookCounts } from '../src/core/stats.js';
 import { JobStore } from '../src/core/store.js';
 import { renderStats, sparkline } from '../src/render/stats.js';
 import { Chalk } from 'chalk';
-import { runCli, tempHome, writeJob } from './helpers.js';
-import { build, DAY, NOON, S, usage, type Spec } from './job-builder.js';
+import { runCli } from './support/cli.js';
+import { build, DAY, NOON, S, type Spec, usage } from './support/job-builder.js';
+import { writeJob } from './support/jobs.js';
+import { tempHome } from './support/tmp.js';
 
 const NOW = NOON + 3600_000;
 

@@ -8,9 +8,11 @@ import { HerdError } from '../src/core/errors.js';
 import { EventWriter } from '../src/core/eventlog.js';
 import { io } from '../src/core/fsx.js';
 import { JOB_STATUSES, type Job, type JobStatus } from '../src/core/job.js';
-import { ROOT, runCli, tempHome, writeJob } from './helpers.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { ROOT, runCli } from './support/cli.js';
+import { writeJob } from './support/jobs.js';
+import { tempHome } from './support/tmp.js';
 
 const ID_RE = /^job-\d{8}-\d{6}-[0-9a-z]{8}$/;
 const T0 = Date.parse('2026-01-15T09:30:00Z');

@@ -5,8 +5,10 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { enqueueWebhook } from '../src/core/webhooks.js';
-import { hasStackTrace, ROOT, runCli, tempDir } from './helpers.js';
-import { Receiver, filesIn, terminalJob, waitFor, writeConfig } from './webhooks-helpers.js';
+import { hasStackTrace, ROOT, runCli } from './support/cli.js';
+import { tempDir } from './support/tmp.js';
+import { waitFor } from './support/wait.js';
+import { filesIn, Receiver, terminalJob, writeConfig } from './support/webhooks.js';
 
 function setup(t: import('node:test').TestContext, cfg: Parameters<typeof writeConfig>[1] = {}) {
   const dir = tempDir(t);
@@ -22,7 +24,7 @@ test('run: the runner POSTs the terminal status to the agent webhook_url, or to 
   const run = await cli('run', 'echo', '--wait');
   assert.equal(run.code, 0, run.stderr);
   const id = run.stdout.split(' ')[0];
-  await waitFor(() => filesIn(home, 'delivered').length === 1, 10_000, 'the delivery');
+  await waitFor('the delivery', () => filesIn(home, 'delivered').length === 1, 10_000);
   assert.equal(rx.hits.length, 1);
   const body = JSON.parse(rx.hits[0].body);
   assert.equal(body.session_id, id);
@@ -35,7 +37,7 @@ test('run: the runner POSTs the terminal status to the agent webhook_url, or to 
 
   const other = await cli('run', 'echo', '--wait', '--webhook', `http://127.0.0.1:${rx.port}/per-job`);
   assert.equal(other.code, 0, other.stderr);
-  await waitFor(() => filesIn(home, 'delivered').length === 2, 10_000, 'the second delivery');
+  await waitFor('the second delivery', () => filesIn(home, 'delivered').length === 2, 10_000);
   assert.equal(rx.hits[1].path, '/per-job');
 
   const list = await cli('webhooks', 'list', '--json');
@@ -54,20 +56,20 @@ test('the receiver is down while a delivery is pending; herdctl "restarts": the 
   const { home, cli } = setup(t, { retryMax: 8, retryBase: '50ms' });
   const r = await cli('run', 'echo', '--wait', '--webhook', `http://127.0.0.1:${port}/hook`);
   assert.equal(r.code, 0, r.stderr);
-  await waitFor(() => {
+  await waitFor('the runner to try once', () => {
     const p = filesIn(home, 'pending');
     return p.length === 1 && JSON.parse(fs.readFileSync(join(home, 'webhooks', 'pending', p[0]), 'utf8')).attempts >= 1;
-  }, 10_000, 'the runner to try once');
+  }, 10_000);
   const pending = JSON.parse((await cli('webhooks', 'list', '--json')).stdout);
   assert.equal(pending.length, 1);
   assert.equal(pending[0].status, 'pending');
   assert.equal(pending[0].lastError, 'ECONNREFUSED');
   // every herdctl process is gone now (the runner exits when idle); the receiver comes back on the same port
-  await waitFor(() => !fs.existsSync(join(home, 'locks', 'runner-echo.lock')), 10_000, 'the runner to exit');
+  await waitFor('the runner to exit', () => !fs.existsSync(join(home, 'locks', 'runner-echo.lock')), 10_000);
   await rx.listen(port);
   const list = await cli('jobs', 'list');
   assert.equal(list.code, 0, list.stderr);
-  await waitFor(() => filesIn(home, 'delivered').length === 1, 10_000, 'a fresh process to deliver it');
+  await waitFor('a fresh process to deliver it', () => filesIn(home, 'delivered').length === 1, 10_000);
   assert.equal(rx.hits.length, 1);
   assert.deepEqual(filesIn(home, 'pending'), []);
 });
@@ -83,7 +85,7 @@ test('several processes racing on the same due delivery: exactly one POST, one d
   const workers = Array.from({ length: 6 }, () => spawn(process.execPath, [join(ROOT, 'dist', 'webhooks-main.js'), home], { stdio: 'ignore' }));
   const lists = Array.from({ length: 2 }, () => cli('webhooks', 'list'));
   await Promise.all([...workers.map((w) => new Promise((r) => w.once('exit', r))), ...lists]);
-  await waitFor(() => filesIn(home, 'delivered').length === 1, 10_000, 'the delivery');
+  await waitFor('the delivery', () => filesIn(home, 'delivered').length === 1, 10_000);
   await new Promise((r) => setTimeout(r, 300)); // a straggler would POST by now
   assert.equal(rx.hits.length, 1);
   const log = fs.readFileSync(join(home, 'logs', 'webhooks.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -103,7 +105,7 @@ test('webhooks list --dead and redeliver from the dead letters', async (t) => {
   enqueueWebhook(home, job);
   const kick = await cli('jobs', 'list');
   assert.equal(kick.code, 0, kick.stderr);
-  await waitFor(() => filesIn(home, 'dead').length === 1, 10_000, 'the dead letter');
+  await waitFor('the dead letter', () => filesIn(home, 'dead').length === 1, 10_000);
 
   const dead = await cli('webhooks', 'list', '--dead');
   assert.equal(dead.code, 0, dead.stderr);

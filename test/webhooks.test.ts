@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { Diag } from '../src/core/diag.js';
 import { Outbox, type Delivery } from '../src/core/webhook-outbox.js';
 import { backoff, deliverDue, enqueueWebhook, redeliver } from '../src/core/webhooks.js';
-import { ROOT, tempDir } from './helpers.js';
-import { Receiver, SECRET, filesIn, terminalJob, waitFor, writeConfig } from './webhooks-helpers.js';
+import { ROOT } from './support/cli.js';
+import { tempDir } from './support/tmp.js';
+import { waitFor } from './support/wait.js';
+import { filesIn, Receiver, SECRET, terminalJob, writeConfig } from './support/webhooks.js';
 
 function setup(t: import('node:test').TestContext, cfg: Parameters<typeof writeConfig>[1] = {}) {
   const dir = tempDir(t);
@@ -22,12 +24,7 @@ const record = (home: string, state: string, id: string): Delivery => JSON.parse
 
 /** Runs deliverDue until the delivery leaves pending/, as the runner, the scheduler and commands would over time. */
 async function deliverUntilSettled(home: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (filesIn(home, 'pending').length > 0) {
-    if (Date.now() > end) throw new Error('delivery did not settle');
-    await deliverDue(home);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitFor('the delivery to settle', async () => filesIn(home, 'pending').length === 0 || (await deliverDue(home), false), ms, 5);
 }
 
 test('success on the first attempt: exactly one POST with the documented body, a verifiable signature, then delivered/', async (t) => {
@@ -172,7 +169,7 @@ test('a deliverer killed mid-attempt: its claim blocks others until stale, then 
   const job = terminalJob({ webhookUrl: rx.url, config });
   enqueueWebhook(home, job);
   const worker = spawn(process.execPath, [join(ROOT, 'dist', 'webhooks-main.js'), home], { stdio: 'ignore' });
-  await waitFor(() => rx.hits.length === 1, 10_000, 'the worker to POST');
+  await waitFor('the worker to POST', () => rx.hits.length === 1, 10_000);
   worker.kill('SIGKILL');
   await new Promise((r) => worker.once('exit', r));
 

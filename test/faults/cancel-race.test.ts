@@ -10,7 +10,11 @@ import { procStartTime } from '../../src/core/liveness.js';
 import { JobStore } from '../../src/core/store.js';
 import { submit } from '../../src/core/submit.js';
 import { assertState, assertUntouched, snapshotTree } from './checker.js';
-import { commandAgent, events, iterations, nodeAgent, readJobFile, sandbox, spawnChild, until, type Sandbox } from './harness.js';
+import { commandAgent, nodeAgent } from '../support/agents.js';
+import { events, tryReadJob } from '../support/jobs.js';
+import { waitFor } from '../support/wait.js';
+import { iterations, sandbox, type Sandbox, spawnChild } from './harness.js';
+import { seededRandom } from '../support/seed.js';
 
 /**
  * Scenario 5: `cancel` racing a job's natural end. The agent waits for a
@@ -38,9 +42,9 @@ const spin = (ms: number) => {
 
 async function withRunner(t: import('node:test').TestContext): Promise<{ sb: Sandbox; config: Config; store: JobStore }> {
   const sb = sandbox(t);
-  writeFileSync(sb.config, `agents:\n${commandAgent('racer', nodeAgent(WAITER), `    workspace: ${sb.ws}\n    max_concurrent: ${WIDTH}\n`)}jobs:\n  max_concurrent: ${WIDTH}\n  cancel_grace: 2s\n`);
+  writeFileSync(sb.config, `agents:\n${commandAgent('racer', sb.ws, nodeAgent(WAITER), `    max_concurrent: ${WIDTH}\n`)}jobs:\n  max_concurrent: ${WIDTH}\n  cancel_grace: 2s\n`);
   spawnChild('child-runner.ts', [sb.home, 'racer', '2', '600000'], {}, 'ignore');
-  await until('the test runner holds the agent', () => existsSync(join(sb.home, 'locks', 'runner-racer.json')));
+  await waitFor('the test runner holds the agent', () => existsSync(join(sb.home, 'locks', 'runner-racer.json')));
   return { sb, config: loadConfig(sb.config), store: new JobStore(sb.home) };
 }
 
@@ -66,12 +70,13 @@ async function pool(n: number, work: (i: number) => Promise<void>): Promise<void
 }
 
 test(`5. cancel at the natural end ±5 ms (N=${N}): one terminal status agreeing with cancel's answer, one complete event, completed never flips`, { timeout: 600_000 }, async (t) => {
+  const random = seededRandom(t);
   const { sb, config, store } = await withRunner(t);
   const outside = snapshotTree(sb.dir, [sb.home, sb.ws]);
   const started = async (i: number) => {
     const trigger = join(sb.ws, `trigger-${i}`);
     const id = submit(store, config, { agent: 'racer', prompt: trigger }).id;
-    await until(`#${i} polling for its trigger`, () => events(sb.home, id).some((e) => e.text === 'ready'), 15_000, 2);
+    await waitFor(`#${i} polling for its trigger`, () => events(sb.home, id).some((e) => e.text === 'ready'), 15_000, 2);
     return { id, trigger };
   };
   const latencies: number[] = [];
@@ -79,16 +84,16 @@ test(`5. cancel at the natural end ±5 ms (N=${N}): one terminal status agreeing
     const { id, trigger } = await started(-1 - i);
     const t0 = performance.now();
     writeFileSync(trigger, '');
-    const pid = readJobFile(sb.home, id)!.pid as number;
-    await until('the agent exits', () => procStartTime(pid) === null, 5000, 0);
+    const pid = tryReadJob(sb.home, id)!.pid as number;
+    await waitFor('the agent exits', () => procStartTime(pid) === null, 5000, 0);
     latencies.push(performance.now() - t0);
-    await until('the job completes', () => readJobFile(sb.home, id)?.status === 'completed', 15_000);
+    await waitFor('the job completes', () => tryReadJob(sb.home, id)?.status === 'completed', 15_000);
   });
   const D = latencies.sort((a, b) => a - b)[latencies.length >> 1];
   const tally: Record<string, number> = {};
   await pool(N, async (i) => {
     const { id, trigger } = await started(i);
-    const offset = D + Math.random() * 10 - 5; // after the trigger
+    const offset = D + random() * 10 - 5; // after the trigger
     writeFileSync(trigger, '');
     const t0 = performance.now();
     await sleep(Math.max(0, offset - 3));
@@ -103,11 +108,12 @@ test(`5. cancel at the natural end ±5 ms (N=${N}): one terminal status agreeing
 });
 
 test(`5b. cancel racing the runner's claim of a pending job, 0–10 ms after submission (N=${CLAIM_N}): always cancelled, once`, { timeout: 600_000 }, async (t) => {
+  const random = seededRandom(t);
   const { sb, config, store } = await withRunner(t);
   const tally: Record<string, number> = {};
   await pool(CLAIM_N, async (i) => {
     const id = submit(store, config, { agent: 'racer', prompt: join(sb.ws, 'never') }).id;
-    spin(Math.random() * 10);
+    spin(random() * 10);
     const r = await cancelJob(store, id, 'race', 10_000);
     const status = await settled(store, sb.home, id, r, `#${i}`);
     assert.equal(status, 'cancelled', `#${i}: a job whose agent never ends can only be cancelled`);

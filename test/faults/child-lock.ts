@@ -11,8 +11,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HerdError } from '../../src/core/errors.js';
 import { tryLockSync } from '../../src/core/lock.js';
 import { acquireScheduler } from '../../src/core/scheduler/instance.js';
+import { prng } from '../support/seed.js';
 
 const [mode, home, log] = process.argv.slice(2);
+// the test passes a seed derived from its own (printed) one, so a run's choices replay
+const random = process.env.HERDCTL_SEED ? prng(Number(process.env.HERDCTL_SEED)) : Math.random;
 if (mode === 'once') {
   const startAt = Number(log);
   await sleep(Math.max(0, startAt - Date.now() - 2));
@@ -39,12 +42,12 @@ async function take(): Promise<(() => void) | null> {
 for (;;) {
   const release = await take();
   if (!release) {
-    await sleep(Math.random() * 5); // contenders retry fast: a dead holder's lock is wanted at once
+    await sleep(random() * 5); // contenders retry fast: a dead holder's lock is wanted at once
     continue;
   }
   note('acq');
-  await sleep(10 + Math.random() * 90);
+  await sleep(10 + random() * 90);
   note('rel');
   release();
-  await sleep(Math.random() * 10);
+  await sleep(random() * 10);
 }

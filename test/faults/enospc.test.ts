@@ -8,10 +8,14 @@ import { EventWriter } from '../../src/core/eventlog.js';
 import { io } from '../../src/core/fsx.js';
 import { JobStore } from '../../src/core/store.js';
 import { submit } from '../../src/core/submit.js';
-import { hasStackTrace, tempDir } from '../helpers.js';
 import { assertState, assertUntouched, checkState, snapshotTree } from './checker.js';
-import { cli, commandAgent, events, finished, readJobFile, sandbox, spawnChild, startCli, until, type Sandbox } from './harness.js';
 import { applyPlan, type FaultPlan } from './inject.js';
+import { commandAgent } from '../support/agents.js';
+import { finished, hasStackTrace } from '../support/cli.js';
+import { events, tryReadJob } from '../support/jobs.js';
+import { tempDir } from '../support/tmp.js';
+import { waitFor } from '../support/wait.js';
+import { cli, sandbox, type Sandbox, spawnChild, startCli } from './harness.js';
 
 /**
  * Scenario 4: the disk fills up (ENOSPC, after a short write, as the kernel
@@ -42,18 +46,18 @@ function watchSize(home: string, id: () => string | null): { stop: () => number[
 
 async function runnerWithFullDisk(t: import('node:test').TestContext, plan: Omit<FaultPlan, 'whileExists'>, fullFromStart: boolean) {
   const sb = sandbox(t);
-  writeFileSync(sb.config, `agents:\n${commandAgent('busy', STREAM, `    workspace: ${sb.ws}\n`)}`);
+  writeFileSync(sb.config, `agents:\n${commandAgent('busy', sb.ws, STREAM)}`);
   const flag = join(sb.dir, 'disk-full');
   if (fullFromStart) writeFileSync(flag, '');
   const outside = snapshotTree(sb.dir, [sb.home, sb.ws, flag]);
   const runner = spawnChild('child-runner.ts', [sb.home, 'busy'], { HERDCTL_FAULT_PLAN: JSON.stringify({ ...plan, whileExists: flag }) });
   const runnerDone = finished(runner);
-  await until('the runner', () => existsSync(join(sb.home, 'locks', 'runner-busy.json')));
+  await waitFor('the runner', () => existsSync(join(sb.home, 'locks', 'runner-busy.json')));
   let id: string | null = null;
   const sizes = watchSize(sb.home, () => id);
   id = submit(new JobStore(sb.home), loadConfig(sb.config), { agent: 'busy', prompt: 'stream' }).id;
   if (!fullFromStart) {
-    await until('some events', () => events(sb.home, id!).length >= 5);
+    await waitFor('some events', () => events(sb.home, id!).length >= 5);
     writeFileSync(flag, '');
   }
   await sleep(1000);
@@ -99,7 +103,7 @@ const cliWithPlan = (sb: Sandbox, args: string[], plan: FaultPlan) => startCli(s
 
 test('4c. `herdctl run` on a full disk: a clear error (no stack trace, not "internal error"), no half-made job; with space again it works', { timeout: 60_000 }, async (t) => {
   const sb = sandbox(t);
-  writeFileSync(sb.config, `agents:\n${commandAgent('r', ['true'], `    workspace: ${sb.ws}\n`)}`);
+  writeFileSync(sb.config, `agents:\n${commandAgent('r', sb.ws, ['true'])}`);
   const flag = join(sb.dir, 'disk-full');
   writeFileSync(flag, '');
   const outside = snapshotTree(sb.dir, [sb.home, sb.ws, flag]);
@@ -158,9 +162,9 @@ test('4d. an EventWriter whose write hit ENOSPC (short write) and is used again:
 
 test('4e. the fault plan itself: without a full disk the preloaded CLI runs a job normally', { timeout: 30_000 }, async (t) => {
   const sb = sandbox(t);
-  writeFileSync(sb.config, `agents:\n${commandAgent('r', ['true'], `    workspace: ${sb.ws}\n`)}`);
+  writeFileSync(sb.config, `agents:\n${commandAgent('r', sb.ws, ['true'])}`);
   const r = await cliWithPlan(sb, ['run', 'r', '--wait'], { code: 'ENOSPC', ops: ['writeSync'], whileExists: join(sb.dir, 'no-such-flag') });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(readJobFile(sb.home, r.stdout.trim().split(' ')[0])?.status, 'completed');
+  assert.equal(tryReadJob(sb.home, r.stdout.trim().split(' ')[0])?.status, 'completed');
   assertState(sb.home);
 });

@@ -6,9 +6,13 @@ import { join } from 'node:path';
 import { HerdError } from '../../src/core/errors.js';
 import { Paths } from '../../src/core/paths.js';
 import { JobStore } from '../../src/core/store.js';
-import { hasStackTrace, jobIdAt, writeJob } from '../helpers.js';
 import { assertState, assertUntouched, snapshotTree } from './checker.js';
-import { cli, commandAgent, deadIdentity, events, jobIds, readJobFile, sandbox, until, type Sandbox } from './harness.js';
+import { commandAgent } from '../support/agents.js';
+import { hasStackTrace } from '../support/cli.js';
+import { events, jobIdAt, jobIds, tryReadJob, writeJob } from '../support/jobs.js';
+import { deadIdentity } from '../support/procs.js';
+import { waitFor } from '../support/wait.js';
+import { cli, sandbox, type Sandbox } from './harness.js';
 
 /**
  * Scenario 9: hostile input — what careless users, copied-in files and
@@ -38,7 +42,7 @@ function lostJob(dir: string, id: string): void {
 
 function setup(t: import('node:test').TestContext): { sb: Sandbox; outside: () => void } {
   const sb = sandbox(t);
-  writeFileSync(sb.config, `agents:\n${commandAgent('coder', ['true'], `    workspace: ${sb.ws}\n`)}`);
+  writeFileSync(sb.config, `agents:\n${commandAgent('coder', sb.ws, ['true'])}`);
   const before = snapshotTree(sb.dir, [sb.home, sb.ws]);
   return { sb, outside: () => assertUntouched(before, snapshotTree(sb.dir, [sb.home, sb.ws])) };
 }
@@ -72,7 +76,7 @@ test('9a. hostile job ids (../, absolute paths, NUL, huge, unicode) to every id-
 
 test('9b. a job directory that is a symlink to a directory outside the state dir: listed as corrupt or refused; never written through', async (t) => {
   const sb = sandbox(t);
-  writeFileSync(sb.config, `agents:\n${commandAgent('coder', ['true'], `    workspace: ${sb.ws}\n`)}`);
+  writeFileSync(sb.config, `agents:\n${commandAgent('coder', sb.ws, ['true'])}`);
   const id = jobIdAt(Date.parse('2026-12-01T10:00:00Z'), 'symlink0');
   const victim = join(sb.outside, 'victim');
   lostJob(victim, id);
@@ -101,7 +105,7 @@ test('9c. output.jsonl of a running job is a symlink to a file outside: recoveri
 
 test('9d. the state dir itself is a symlink (~/.herdctl → /data/herdctl): a full job run works, everything lands in the target', async (t) => {
   const sb = sandbox(t);
-  writeFileSync(sb.config, `agents:\n${commandAgent('coder', ['true'], `    workspace: ${sb.ws}\n`)}`);
+  writeFileSync(sb.config, `agents:\n${commandAgent('coder', sb.ws, ['true'])}`);
   const real = join(sb.dir, 'real-home');
   mkdirSync(real, { mode: 0o700 });
   symlinkSync(real, sb.home);
@@ -109,9 +113,9 @@ test('9d. the state dir itself is a symlink (~/.herdctl → /data/herdctl): a fu
   const run = await cli(sb, ['run', 'coder', '--wait']);
   clean(run, 'run --wait', [0]);
   const id = run.stdout.trim().split(' ')[0];
-  assert.equal(readJobFile(real, id)?.status, 'completed');
+  assert.equal(tryReadJob(real, id)?.status, 'completed');
   for (const args of [['jobs', 'list'], ['jobs', 'show', id], ['jobs', 'logs', id], ['jobs', 'stats']]) clean(await cli(sb, args), args.join(' '), [0]);
-  await until('the runner gone', () => !readFileSync(join(real, 'logs', 'runner-coder.log'), 'utf8').includes('"idle, exiting"') ? null : true, 10_000).catch(() => null);
+  await waitFor('the runner gone', () => !readFileSync(join(real, 'logs', 'runner-coder.log'), 'utf8').includes('"idle, exiting"') ? null : true, 10_000).catch(() => null);
   assertState(real);
   assertUntouched(before, snapshotTree(sb.dir, [sb.home, real, sb.ws]));
 });

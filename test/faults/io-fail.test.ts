@@ -8,10 +8,11 @@ import type { Job } from '../../src/core/job.js';
 import { RecapBuilder } from '../../src/core/recap.js';
 import { recoverIfLost } from '../../src/core/recovery.js';
 import { JobStore } from '../../src/core/store.js';
-import { tempDir } from '../helpers.js';
 import { assertState, checkState, snapshotTree, assertUntouched } from './checker.js';
-import { deadIdentity, jobIds } from './harness.js';
 import { failFrom, hookIo, type IoCall } from './inject.js';
+import { jobIds } from '../support/jobs.js';
+import { deadIdentity } from '../support/procs.js';
+import { tempDir } from '../support/tmp.js';
 
 /**
  * Scenario 3: one job's whole lifecycle, in-process, as a runner does it —

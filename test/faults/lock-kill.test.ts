@@ -9,7 +9,12 @@ import { readSchedulerIdentity } from '../../src/core/scheduler/instance.js';
 import { loadConfig } from '../../src/core/config.js';
 import { snapshotSettings } from '../../src/core/settings.js';
 import { JobStore } from '../../src/core/store.js';
-import { commandAgent, finished, iterations, jobIds, readJobFile, sandbox, spawnChild, until } from './harness.js';
+import { commandAgent } from '../support/agents.js';
+import { finished } from '../support/cli.js';
+import { jobIds, tryReadJob } from '../support/jobs.js';
+import { waitFor } from '../support/wait.js';
+import { iterations, sandbox, spawnChild } from './harness.js';
+import { childSeed, seededRandom } from '../support/seed.js';
 
 /**
  * Scenario 8: lock holders SIGKILLed while holding. Four contender processes
@@ -82,10 +87,10 @@ function analyse(lines: Line[]): { violations: string[]; takeovers: number[]; ac
   return { violations, takeovers, acquisitions, episodes: episodes.size };
 }
 
-function contenders(mode: 'scheduler' | 'plain', home: string, log: string) {
+function contenders(mode: 'scheduler' | 'plain', home: string, log: string, random: () => number) {
   const live = new Set<ChildProcess>();
   const add = () => {
-    const c = spawnChild('child-lock.ts', [mode, home, log], {}, 'ignore');
+    const c = spawnChild('child-lock.ts', [mode, home, log], { HERDCTL_SEED: childSeed(random) }, 'ignore');
     live.add(c);
     c.on('exit', () => live.delete(c));
     return c;
@@ -98,22 +103,23 @@ function contenders(mode: 'scheduler' | 'plain', home: string, log: string) {
   const ours = (pid: number) => [...live].some((c) => c.pid === pid);
   const stop = async () => {
     for (const c of live) kill(c.pid!);
-    await until('the contenders gone', () => live.size === 0, 10_000);
+    await waitFor('the contenders gone', () => live.size === 0, 10_000);
   };
   return { add, kill, ours, stop };
 }
 
 test(`8. the scheduler lock under ${CONTENDERS} contenders, its holder SIGKILLed every 0.2–0.6 s for ${STRESS_MS / 1000} s: never two holders, taken over within the stale time`, { timeout: STRESS_MS + STALE_MS + 60_000 }, async (t) => {
+  const random = seededRandom(t);
   const sb = sandbox(t);
   const log = join(sb.dir, 'holders.log');
   writeFileSync(log, '');
-  const c = contenders('scheduler', sb.home, log);
-  await until('a first holder', () => parse(log).some((l) => l.what === 'acq'), 15_000);
+  const c = contenders('scheduler', sb.home, log, random);
+  await waitFor('a first holder', () => parse(log).some((l) => l.what === 'acq'), 15_000);
   let kills = 0;
   const end = Date.now() + STRESS_MS;
   // a kill where the holder is unnamed is waited out (stale time): run on until 5 kills have landed
   while (Date.now() < end || (kills < 5 && Date.now() < end + STALE_MS + 5000)) {
-    await sleep(200 + Math.random() * 400);
+    await sleep(200 + random() * 400);
     const who = readSchedulerIdentity(sb.home);
     if (!who || !c.ours(who.pid)) continue;
     c.kill(who.pid);
@@ -131,20 +137,21 @@ test(`8. the scheduler lock under ${CONTENDERS} contenders, its holder SIGKILLed
 });
 
 test(`8b. a plain lock (recovery/index/quota locks) whose holder is SIGKILLed (${STALE_KILLS}×): taken over within its stale time (${STALE_MS / 1000} s), never two holders`, { timeout: STALE_KILLS * (STALE_MS + 15_000) + 30_000 }, async (t) => {
+  const random = seededRandom(t);
   const sb = sandbox(t);
   const log = join(sb.dir, 'holders.log');
   writeFileSync(log, '');
-  const c = contenders('plain', sb.home, log);
+  const c = contenders('plain', sb.home, log, random);
   for (let k = 0; k < STALE_KILLS; k++) {
     // the holder at this moment: the last acq without a rel
-    const holder = await until('a holder', () => {
+    const holder = await waitFor('a holder', () => {
       const last = parse(log).filter((l) => l.what === 'acq' || l.what === 'rel').pop();
       return last?.what === 'acq' && c.ours(last.pid) ? last.pid : null;
     }, 30_000, 5);
     c.kill(holder);
     c.add();
     const killedAt = performance.timeOrigin + performance.now();
-    await until('a takeover', () => parse(log).some((l) => l.what === 'acq' && l.at > killedAt), STALE_MS + 10_000, 100);
+    await waitFor('a takeover', () => parse(log).some((l) => l.what === 'acq' && l.at > killedAt), STALE_MS + 10_000, 100);
   }
   await c.stop();
   const { violations, takeovers } = analyse(parse(log));
@@ -170,7 +177,7 @@ test(`8d. a stale plain lock raced by ${CONTENDERS} contenders in the same milli
     const said = racers.map(() => '');
     racers.forEach((c, i) => c.stdout!.on('data', (b: Buffer) => (said[i] += b.toString())));
     // a winner holds the lock until killed, so a late-booting racer finds it held (fresh), never free
-    await until('every racer has answered', () => said.every((x) => x.includes('\n')), 30_000, 20).catch(() => null);
+    await waitFor('every racer has answered', () => said.every((x) => x.includes('\n')), 30_000, 20).catch(() => null);
     for (const c of racers) c.kill('SIGKILL');
     const outs = await Promise.all(ends);
     const won = said.filter((x) => x.trim() === 'got').length;
@@ -185,7 +192,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?
 test(`8c. a runner SIGKILLed, then ${CONTENDERS} runners for its agent started at once (${RUNNER_REPS}×): exactly one serves the agent, the others exit "busy"`, { timeout: RUNNER_REPS * 45_000 }, async (t) => {
   const sb = sandbox(t);
   // killed runners keep their global slot locks until stale (20 s): leave plenty of slots
-  writeFileSync(sb.config, `agents:\n${commandAgent('slow', ['sleep', '3'], `    workspace: ${sb.ws}\n`)}jobs:\n  max_concurrent: 100\n`);
+  writeFileSync(sb.config, `agents:\n${commandAgent('slow', sb.ws, ['sleep', '3'])}jobs:\n  max_concurrent: 100\n`);
   const config = loadConfig(sb.config);
   const store = new JobStore(sb.home);
   const doubled: string[] = [];
@@ -194,9 +201,9 @@ test(`8c. a runner SIGKILLed, then ${CONTENDERS} runners for its agent started a
     for (let i = 0; i < 3; i++) store.create({ agent: 'slow', prompt: '', workspace: sb.ws, config: sb.config, settings: snapshotSettings(config, config.agents.slow) as unknown as Record<string, unknown> });
     const first = spawnChild('child-runner.ts', [sb.home, 'slow']);
     const firstEnd = finished(first);
-    await until('the first runner running a job', () => {
+    await waitFor('the first runner running a job', () => {
       if (first.exitCode !== null) throw new Error(`round ${rep + 1}: the first runner exited ${first.exitCode} before running a job: ${readFileSync(join(sb.home, 'logs', 'runner-slow.log'), 'utf8').split('\n').slice(-4).join('\n')}`);
-      return jobIds(sb.home).some((id) => readJobFile(sb.home, id)?.runnerPid === first.pid);
+      return jobIds(sb.home).some((id) => tryReadJob(sb.home, id)?.runnerPid === first.pid);
     }, 15_000);
     first.kill('SIGKILL');
     await firstEnd;
@@ -205,10 +212,10 @@ test(`8c. a runner SIGKILLed, then ${CONTENDERS} runners for its agent started a
     const said: string[] = [];
     const outcomes = racers.map((r) => finished(r).then((o) => said.push(o.stdout.trim())));
     // the losers say "busy" at once; the winner runs a 3 s job meanwhile
-    await until('all but one runner gone', () => said.length >= CONTENDERS - 1, 12_000).catch(() => null);
+    await waitFor('all but one runner gone', () => said.length >= CONTENDERS - 1, 12_000).catch(() => null);
     const serving = CONTENDERS - said.filter((x) => x === 'busy').length;
     const pids = new Set(racers.map((r) => r.pid));
-    const ranJobs = new Set(jobIds(sb.home).map((id) => readJobFile(sb.home, id)?.runnerPid).filter((p) => pids.has(p as number)));
+    const ranJobs = new Set(jobIds(sb.home).map((id) => tryReadJob(sb.home, id)?.runnerPid).filter((p) => pids.has(p as number)));
     const started = new Set(readFileSync(join(sb.home, 'logs', 'runner-slow.log'), 'utf8').split('\n').filter((l) => l.includes('"runner started"')).map((l) => JSON.parse(l).pid).filter((p) => pids.has(p)));
     if (serving !== 1) doubled.push(`round ${rep + 1}: ${serving} runners took the agent's lock (${started.size} logged "runner started", ${ranJobs.size} ran a job)`);
     for (const r of racers) r.kill('SIGKILL');

@@ -8,7 +8,10 @@ import { isTerminal } from '../../src/core/job.js';
 import { snapshotSettings } from '../../src/core/settings.js';
 import { JobStore } from '../../src/core/store.js';
 import { assertState, assertUntouched, snapshotTree } from './checker.js';
-import { cli, commandAgent, finished, sandbox, spawnChild, until, type Sandbox } from './harness.js';
+import { commandAgent } from '../support/agents.js';
+import { finished } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
+import { cli, sandbox, type Sandbox, spawnChild } from './harness.js';
 
 /**
  * Scenario 2: a runner SIGKILLed at each step of a job.json replacement
@@ -50,7 +53,7 @@ async function pool<T>(items: T[], width: number, work: (x: T) => Promise<void>)
 const temps = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('.tmp-'));
 
 test('2. SIGKILL at each step of a job.json replacement (24 kills): the old or the new file, never a broken one; temp files ignored; the job then ends as its log says', async (t) => {
-  const sb = sandbox(t, `agents:\n${commandAgent('r', ['true'])}`);
+  const sb = sandbox(t, `agents:\n${commandAgent('r', null, ['true'])}`);
   const cases: Case[] = [];
   for (const to of ['running', 'completed'] as const) {
     for (const step of STEPS) for (const when of ['before', 'after'] as const) cases.push({ to, step, when, id: '', old: '' });
@@ -83,7 +86,7 @@ test('2. SIGKILL at each step of a job.json replacement (24 kills): the old or t
   assert.equal(list.code, 0, list.stderr);
   const rows = JSON.parse(list.stdout) as Record<string, unknown>[];
   assert.deepEqual(rows.map((r) => r.id).sort(), cases.map((c) => c.id).sort(), 'one row per job, no temp file listed, nothing unreadable');
-  await until('every job terminal', () => cases.every((c) => {
+  await waitFor('every job terminal', () => cases.every((c) => {
     const r = store.tryRead(c.id);
     return r && 'job' in r && isTerminal(r.job.status);
   }), 20_000);
@@ -100,7 +103,7 @@ test('2. SIGKILL at each step of a job.json replacement (24 kills): the old or t
 });
 
 test('2b. leftover temp files: sweepTemps removes those over a minute old; and something calls it (the next look or the job’s runner)', async (t) => {
-  const sb = sandbox(t, `agents:\n${commandAgent('r', ['true'])}`);
+  const sb = sandbox(t, `agents:\n${commandAgent('r', null, ['true'])}`);
   // sweepTemps itself: old temp files go, fresh ones (a live writer's) and other files stay
   const scratch = join(sb.dir, 'scratch');
   mkdirSync(scratch);
@@ -131,7 +134,7 @@ test('2b. leftover temp files: sweepTemps removes those over a minute old; and s
   }
   const show = await cli(sb, ['jobs', 'show', id, '--json']);
   assert.equal(show.code, 0, show.stderr);
-  await until('the job ran', () => {
+  await waitFor('the job ran', () => {
     const x = new JobStore(sb.home).tryRead(id);
     return x && 'job' in x && isTerminal(x.job.status);
   }, 20_000);

@@ -3,9 +3,14 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hasStackTrace } from '../helpers.js';
 import { assertState, assertUntouched, snapshotTree } from './checker.js';
-import { cli, commandAgent, events, iterations, nodeAgent, pidsMentioning, readJobFile, sandbox, until } from './harness.js';
+import { commandAgent, nodeAgent } from '../support/agents.js';
+import { hasStackTrace } from '../support/cli.js';
+import { events, tryReadJob } from '../support/jobs.js';
+import { pidsMentioning } from '../support/procs.js';
+import { waitFor } from '../support/wait.js';
+import { cli, iterations, sandbox } from './harness.js';
+import { seededRandom } from '../support/seed.js';
 
 /**
  * Scenario 1: the runner of a busy job (3,000 output events over ~1.5 s,
@@ -31,20 +36,20 @@ const t = setInterval(() => {
 
 type Seen = 'pending' | 'running' | 'complete-logged' | 'terminal';
 
-async function once(t: import('node:test').TestContext, n: number): Promise<Seen> {
+async function once(t: import('node:test').TestContext, n: number, random: () => number): Promise<Seen> {
   const sb = sandbox(t);
   const marker = join(sb.dir, 'agent-marker');
-  const yaml = `agents:\n${commandAgent('busy', nodeAgent(BUSY, marker), `    workspace: ${sb.ws}\n`)}`;
+  const yaml = `agents:\n${commandAgent('busy', sb.ws, nodeAgent(BUSY, marker))}`;
   writeFileSync(sb.config, yaml);
   const outside = snapshotTree(sb.dir, [sb.home, sb.ws]);
   const run = await cli(sb, ['run', 'busy']);
   assert.equal(run.code, 0, run.stderr);
   const id = run.stdout.trim();
-  await sleep(Math.random() * 2500);
+  await sleep(random() * 2500);
   const runners = pidsMentioning(sb.home).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('runner-main'));
   for (const pid of runners) process.kill(pid, 'SIGKILL');
   await sleep(20); // let the kernel finish the kill before we read
-  const job = readJobFile(sb.home, id)!;
+  const job = tryReadJob(sb.home, id)!;
   const complete = events(sb.home, id).find((e) => e.type === 'complete');
   const seen: Seen = ['completed', 'failed', 'cancelled'].includes(job.status as string) ? 'terminal' : complete ? 'complete-logged' : (job.status as Seen);
   const at = `#${n} (${seen}, ${runners.length} runner(s) killed)`;
@@ -60,8 +65,8 @@ async function once(t: import('node:test').TestContext, n: number): Promise<Seen
   else if (seen === 'terminal') assert.equal(looked.status, job.status, `${at}: a finished job is left alone`);
   else {
     // pending: the look started a runner (a runner killed before naming itself holds its lock until stale: 20 s)
-    looked = await until(`${at}: the requeued job ran`, () => {
-      const j = readJobFile(sb.home, id);
+    looked = await waitFor(`${at}: the requeued job ran`, () => {
+      const j = tryReadJob(sb.home, id);
       return j && ['completed', 'failed'].includes(j.status as string) ? j : null;
     }, 30_000, 100);
     assert.equal(looked.status, 'completed', `${at}: ${String(looked.error)}`);
@@ -73,7 +78,7 @@ async function once(t: import('node:test').TestContext, n: number): Promise<Seen
   const whole = file.slice(0, file.lastIndexOf('\n') + 1);
   assert.equal(logs.stdout, whole, `${at}: logs --json prints every whole line`);
   assert.equal(events(sb.home, id).filter((e) => e.type === 'complete').length, 1, `${at}: one complete event`);
-  await until(`${at}: no orphaned agent`, () => pidsMentioning(marker).length === 0, 10_000);
+  await waitFor(`${at}: no orphaned agent`, () => pidsMentioning(marker).length === 0, 10_000);
   // a runner the look started may still linger: the checker sees it alive, which is fine
   assertState(sb.home, {}, at);
   assertUntouched(outside, snapshotTree(sb.dir, [sb.home, sb.ws]));
@@ -81,11 +86,12 @@ async function once(t: import('node:test').TestContext, n: number): Promise<Seen
 }
 
 test(`1. the runner of a busy job SIGKILLed at a random moment (N=${N}): failed on the next look if it was running; log whole; one complete event`, { timeout: N * 60_000 }, async (t) => {
+  const random = seededRandom(t);
   const tally = new Map<Seen, number>();
   let next = 0;
   await Promise.all(Array.from({ length: WIDTH }, async () => {
     while (next < N) {
-      const seen = await once(t, next++);
+      const seen = await once(t, next++, random);
       tally.set(seen, (tally.get(seen) ?? 0) + 1);
     }
   }));

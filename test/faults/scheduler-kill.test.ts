@@ -3,9 +3,13 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hasStackTrace } from '../helpers.js';
 import { assertState, assertUntouched, snapshotTree } from './checker.js';
-import { commandAgent, iterations, jobIds, readJobFile, sandbox, startCli, until, type Running, type Sandbox } from './harness.js';
+import { commandAgent } from '../support/agents.js';
+import { hasStackTrace, type Running } from '../support/cli.js';
+import { jobIds, tryReadJob } from '../support/jobs.js';
+import { waitFor } from '../support/wait.js';
+import { iterations, sandbox, type Sandbox, startCli } from './harness.js';
+import { seededRandom } from '../support/seed.js';
 
 /**
  * Scenario 6: `herdctl start` (src/core/scheduler/*) SIGKILLed around its
@@ -27,7 +31,7 @@ const RESTARTS = iterations(10, 100);
 const PAIRS = iterations(6, 30);
 const EVERY = 1000;
 
-const yaml = (sb: Sandbox) => `agents:\n${commandAgent('tick', ['true'], `    workspace: ${sb.ws}\n    max_concurrent: 5\n    schedules:\n      s: { every: 1s, overlap: allow }\n`)}`;
+const yaml = (sb: Sandbox) => `agents:\n${commandAgent('tick', sb.ws, ['true'], `    max_concurrent: 5\n    schedules:\n      s: { every: 1s, overlap: allow }\n`)}`;
 
 interface TickRec {
   tick: string;
@@ -58,6 +62,7 @@ function readLedger(home: string, into: Map<string, TickRec>): void {
 const fires = (r: Running) => r.out.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.event === 'fire');
 
 test(`6. the scheduler SIGKILLed around its ticks and restarted (N=${RESTARTS}): no tick fired twice, missed ticks per catch_up once, none left unfinished`, { timeout: RESTARTS * 15_000 + 60_000 }, async (t) => {
+  const random = seededRandom(t);
   const sb = sandbox(t);
   writeFileSync(sb.config, yaml(sb));
   const outside = snapshotTree(sb.dir, [sb.home, sb.ws]);
@@ -66,13 +71,13 @@ test(`6. the scheduler SIGKILLed around its ticks and restarted (N=${RESTARTS}):
   for (let i = 0; i < RESTARTS; i++) {
     const s = startCli(sb, ['start', '--json']);
     await s.line(/"event":"start"/);
-    const nextTick = (Math.floor(Date.now() / EVERY) + 1 + Math.floor(Math.random() * 2)) * EVERY;
-    await sleep(Math.max(0, nextTick + (Math.random() * 300 - 150) - Date.now()));
+    const nextTick = (Math.floor(Date.now() / EVERY) + 1 + Math.floor(random() * 2)) * EVERY;
+    await sleep(Math.max(0, nextTick + (random() * 300 - 150) - Date.now()));
     s.child.kill('SIGKILL');
     await s.exited;
     fired.push(...fires(s));
     readLedger(sb.home, ledger);
-    await sleep(Math.random() * 2500);
+    await sleep(random() * 2500);
   }
   const last = startCli(sb, ['start', '--json']);
   await last.line(/"event":"start"/);
@@ -89,7 +94,7 @@ test(`6. the scheduler SIGKILLed around its ticks and restarted (N=${RESTARTS}):
   for (const e of fired) assert.equal(ledger.get(e.tick as string)?.job, e.job, `fire event ${e.tick} vs its ledger record`);
   const recorded = records.filter((r) => r.job).map((r) => r.job!);
   assert.equal(new Set(recorded).size, recorded.length, 'one job recorded for two ticks');
-  const onDisk = jobIds(sb.home).filter((id) => readJobFile(sb.home, id)?.schedule === 's');
+  const onDisk = jobIds(sb.home).filter((id) => tryReadJob(sb.home, id)?.schedule === 's');
   assert.deepEqual(onDisk.sort(), [...recorded].sort(), 'jobs on disk = jobs of ticks (a second job for a tick would show here)');
   assert.deepEqual(records.filter((r) => r.job === null && ['fire', 'queued'].includes(r.outcome)), [], 'a claimed tick left without its job');
 
@@ -104,7 +109,7 @@ test(`6. the scheduler SIGKILLed around its ticks and restarted (N=${RESTARTS}):
   const accounted = records.reduce((n, r, k) => n + 1 + (k ? r.missed : 0), 0);
   t.diagnostic(`${RESTARTS} kills; ${records.length} ticks fired, ${accounted - records.length} missed (catch_up once), span ${span} ticks; ${fired.length} fire events`);
   assert.equal(accounted, span);
-  await until('the last jobs ran', () => recorded.every((id) => readJobFile(sb.home, id)?.status === 'completed'), 20_000);
+  await waitFor('the last jobs ran', () => recorded.every((id) => tryReadJob(sb.home, id)?.status === 'completed'), 20_000);
   assertState(sb.home);
   assertUntouched(outside, snapshotTree(sb.dir, [sb.home, sb.ws]));
 });

@@ -7,7 +7,11 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cli, commandAgent, events, pidsMentioning, readJobFile, sandbox, startCli, until } from './harness.js';
+import { commandAgent } from '../support/agents.js';
+import { events, tryReadJob } from '../support/jobs.js';
+import { pidsMentioning } from '../support/procs.js';
+import { waitFor } from '../support/wait.js';
+import { cli, sandbox, startCli } from './harness.js';
 
 /**
  * Scenario 11: secrets. An agent env value and the prompts carry canary
@@ -38,7 +42,7 @@ test('11. canaries in an agent env value and in prompts never reach diagnostics;
   const script = 'printf %s "$SECRET" | sha256sum; case "$HERDCTL_PROMPT" in *fail*) echo "giving up" >&2; exit 3;; *slow*) sleep 30;; esac';
   writeFileSync(
     sb.config,
-    `agents:\n${commandAgent('coder', ['sh', '-c', script], `    workspace: ${sb.ws}\n    webhook_url: ${hook}\n    env: { SECRET: "${ENV}" }\n    schedules:\n      nightly: { every: 1s, prompt: "${SCHED}" }\n`)}`,
+    `agents:\n${commandAgent('coder', sb.ws, ['sh', '-c', script], `    webhook_url: ${hook}\n    env: { SECRET: "${ENV}" }\n    schedules:\n      nightly: { every: 1s, prompt: "${SCHED}" }\n`)}`,
   );
   const logFile = join(sb.dir, 'diag.log');
   const said: string[] = []; // everything herdctl printed
@@ -53,7 +57,7 @@ test('11. canaries in an agent env value and in prompts never reach diagnostics;
     const id = ok.stdout.trim().split(' ')[0];
     assert.equal((await run(['run', 'coder', '--prompt', `${PROMPT} fail`, '--wait'], toFile)).code, 1);
     const slow = (await run(['run', 'coder', '--prompt', `${PROMPT} slow`], toFile)).stdout.trim();
-    await until('the slow job running', () => readJobFile(sb.home, slow)?.status === 'running', 15_000);
+    await waitFor('the slow job running', () => tryReadJob(sb.home, slow)?.status === 'running', 15_000);
     assert.equal((await run(['jobs', 'cancel', slow, '--reason', 'enough'], toFile)).code, 0);
     await run(['jobs', 'resume', id, '--prompt', `${PROMPT} resumed`], toFile);
     for (const args of [['jobs', 'list'], ['jobs', 'show', id], ['jobs', 'logs', id], ['jobs', 'stats'], ['webhooks', 'list'], ['agents', 'list'], ['schedules', 'list']]) await run(args, toFile);
@@ -61,12 +65,12 @@ test('11. canaries in an agent env value and in prompts never reach diagnostics;
     assert.ok(events(sb.home, id).some((e) => String(e.text).startsWith(hash)), 'the agent got the env value');
   }
   const sched = startCli(sb, ['start'], { HERDCTL_LOG: 'debug', HERDCTL_LOG_FILE: logFile });
-  await sched.line(/ fire /, 10_000);
+  await sched.line(/ fire /, { timeoutMs: 10_000 });
   await sleep(1500);
   sched.child.kill('SIGTERM');
   const end = await sched.exited;
   said.push(end.stdout, end.stderr);
-  await until('runners and workers gone', () => pidsMentioning(sb.home).length === 0, 20_000, 100);
+  await waitFor('runners and workers gone', () => pidsMentioning(sb.home).length === 0, 20_000, 100);
   assert.ok(readdirSync(join(sb.home, 'webhooks', 'delivered')).length > 0, 'webhooks were delivered (their log was exercised)');
 
   const leaks: string[] = [];

@@ -7,7 +7,11 @@ import { isTerminal } from '../../src/core/job.js';
 import { JobStore } from '../../src/core/store.js';
 import { submit } from '../../src/core/submit.js';
 import { assertState, assertUntouched, snapshotTree } from './checker.js';
-import { commandAgent, finished, iterations, jobIds, readJobFile, sandbox, spawnChild, until } from './harness.js';
+import { commandAgent } from '../support/agents.js';
+import { finished } from '../support/cli.js';
+import { jobIds, tryReadJob } from '../support/jobs.js';
+import { waitFor } from '../support/wait.js';
+import { iterations, sandbox, spawnChild } from './harness.js';
 
 /**
  * Scenario 7: P processes × S submissions at once (in-process submit(), the
@@ -39,7 +43,7 @@ test(`7. ${PROCS} processes × ${EACH} submissions while runners finish them: ${
   const toA3 = total / 4; // round-robin over four agents, each process starting one further: exact as EACH (quick) or PROCS (full) is a multiple of 4
   const cap = toA3;
   const agents = Object.entries(AGENTS)
-    .map(([a, max]) => commandAgent(a, ['sleep', '0.02'], `    workspace: ${sb.ws}\n    max_concurrent: ${max}\n${a === 'a3' ? '    quota_bucket: q\n' : ''}`))
+    .map(([a, max]) => commandAgent(a, sb.ws, ['sleep', '0.02'], `    max_concurrent: ${max}\n${a === 'a3' ? '    quota_bucket: q\n' : ''}`))
     .join('');
   writeFileSync(sb.config, `agents:\n${agents}jobs:\n  max_concurrent: ${GLOBAL}\nquotas:\n  q: { tasks_total: ${cap} }\n`);
   const outside = snapshotTree(sb.dir, [sb.home, sb.ws]);
@@ -62,14 +66,14 @@ test(`7. ${PROCS} processes × ${EACH} submissions while runners finish them: ${
   assert.deepEqual(jobIds(sb.home).sort(), [...ids].sort(), 'one job directory per accepted submission, no other');
 
   const store = new JobStore(sb.home);
-  await until('every job ended', () => ids.every((id) => {
+  await waitFor('every job ended', () => ids.every((id) => {
     const r = store.tryRead(id);
     return r && 'job' in r && isTerminal(r.job.status);
   }), total * 200, 250);
   const ran = Date.now() - t0;
   const spans = new Map<string, [number, number][]>();
   for (const [, agent, id] of ok) {
-    const j = readJobFile(sb.home, id)!;
+    const j = tryReadJob(sb.home, id)!;
     assert.equal(j.status, 'completed', `${id}: ${String(j.error)}`);
     const span: [number, number] = [Date.parse(j.startedAt as string), Date.parse(j.completedAt as string)];
     spans.set(agent, [...(spans.get(agent) ?? []), span]);
@@ -85,9 +89,9 @@ test(`7. ${PROCS} processes × ${EACH} submissions while runners finish them: ${
 
 test('7b. a job submitted through the sources (bin/dev.js, or submit() imported from src/) gets a runner that runs it', { timeout: 30_000 }, async (t) => {
   const sb = sandbox(t);
-  writeFileSync(sb.config, `agents:\n${commandAgent('r', ['true'], `    workspace: ${sb.ws}\n`)}`);
+  writeFileSync(sb.config, `agents:\n${commandAgent('r', sb.ws, ['true'])}`);
   const store = new JobStore(sb.home);
   const id = submit(store, loadConfig(sb.config), { agent: 'r' }).id;
   // ensureRunner spawns `node --import tsx src/runner-main.ts` with the state dir as cwd, where tsx cannot be resolved
-  await until('the job ran', () => readJobFile(sb.home, id)?.status === 'completed', 10_000, 100);
+  await waitFor('the job ran', () => tryReadJob(sb.home, id)?.status === 'completed', 10_000, 100);
 });

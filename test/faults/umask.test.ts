@@ -7,9 +7,13 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BIN, ROOT } from '../helpers.js';
 import { assertState } from './checker.js';
-import { commandAgent, finished, pidsMentioning, readJobFile, sandbox, until, type Sandbox } from './harness.js';
+import { commandAgent } from '../support/agents.js';
+import { BIN, finished, ROOT } from '../support/cli.js';
+import { tryReadJob } from '../support/jobs.js';
+import { pidsMentioning } from '../support/procs.js';
+import { waitFor } from '../support/wait.js';
+import { sandbox, type Sandbox } from './harness.js';
 
 /**
  * Scenario 10: herdctl under umask 000, 022 and 077 — every command run
@@ -33,7 +37,7 @@ function sh(sb: Sandbox, umask: string, args: string[]): Promise<{ code: number 
 async function fullLife(sb: Sandbox, umask: string, hook: string): Promise<void> {
   writeFileSync(
     sb.config,
-    `agents:\n${commandAgent('coder', ['sh', '-c', 'echo "$HERDCTL_PROMPT"; case "$HERDCTL_PROMPT" in slow*) sleep 30;; esac'], `    workspace: ${sb.ws}\n    webhook_url: ${hook}\n    quota_bucket: q\n    schedules:\n      tick: { every: 1s }\n`)}quotas:\n  q: { tasks_total: 100 }\n`,
+    `agents:\n${commandAgent('coder', sb.ws, ['sh', '-c', 'echo "$HERDCTL_PROMPT"; case "$HERDCTL_PROMPT" in slow*) sleep 30;; esac'], `    webhook_url: ${hook}\n    quota_bucket: q\n    schedules:\n      tick: { every: 1s }\n`)}quotas:\n  q: { tasks_total: 100 }\n`,
   );
   const ok = (r: { code: number | null; stderr: string }, what: string) => assert.equal(r.code, 0, `umask ${umask}, ${what}: ${r.stderr}`);
   const first = await sh(sb, umask, ['run', 'coder', '--prompt', 'hello', '--wait']);
@@ -41,7 +45,7 @@ async function fullLife(sb: Sandbox, umask: string, hook: string): Promise<void>
   const id = first.stdout.trim().split(' ')[0];
   const slow = await sh(sb, umask, ['run', 'coder', '--prompt', 'slow one']);
   ok(slow, 'run');
-  await until('the slow job running', () => readJobFile(sb.home, slow.stdout.trim())?.status === 'running', 15_000);
+  await waitFor('the slow job running', () => tryReadJob(sb.home, slow.stdout.trim())?.status === 'running', 15_000);
   ok(await sh(sb, umask, ['jobs', 'cancel', slow.stdout.trim()]), 'jobs cancel');
   ok(await sh(sb, umask, ['jobs', 'resume', id, '--prompt', 'again']), 'jobs resume');
   for (const args of [['jobs', 'list'], ['jobs', 'show', id], ['jobs', 'logs', id], ['jobs', 'stats'], ['quotas', 'list'], ['webhooks', 'list'], ['agents', 'list'], ['schedules', 'list']]) ok(await sh(sb, umask, args), args.join(' '));
@@ -53,7 +57,7 @@ async function fullLife(sb: Sandbox, umask: string, hook: string): Promise<void>
   sched.kill('SIGTERM');
   await once(sched, 'exit');
   // everything the detached processes do is done when they are gone
-  await until('runners and workers gone', () => pidsMentioning(sb.home).length === 0, 20_000, 100);
+  await waitFor('runners and workers gone', () => pidsMentioning(sb.home).length === 0, 20_000, 100);
 }
 
 test(`10. umask ${UMASKS.join(', ')}: after a full life through the CLI (runner, webhook worker, scheduler inheriting it), directories 0700 and files 0600`, { timeout: 120_000 }, async (t) => {

@@ -2,10 +2,9 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
-import { normalizeJob, type Job } from '../src/core/job.js';
-import { jobIdAt } from './helpers.js';
+import { normalizeJob, type Job } from '../../src/core/job.js';
+import { jobIdAt } from './jobs.js';
 
 export interface Hit {
   at: number;
@@ -119,11 +118,3 @@ export const filesIn = (home: string, state: string): string[] => {
     return [];
   }
 };
-
-export async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}

@@ -1,6 +1,6 @@
-import type { Usage } from '../src/core/events.js';
-import type { Job, JobStatus } from '../src/core/job.js';
-import { JobStore } from '../src/core/store.js';
+import type { Usage } from '../../src/core/events.js';
+import type { Job, JobStatus } from '../../src/core/job.js';
+import { JobStore } from '../../src/core/store.js';
 
 export const DAY = 86_400_000;
 export const S = 1000;

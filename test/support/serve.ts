@@ -4,10 +4,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { BIN, ROOT } from './helpers.js';
-import { killOurs } from './runner-helpers.js';
-
-export const FAKE_CLAUDE = join(ROOT, 'fixtures', 'bin', 'claude');
+import { BIN, FAKE_CLAUDE, ROOT, childEnv } from './cli.js';
+import { reap } from './procs.js';
+import { waitFor } from './wait.js';
 
 export interface Served {
   url: string;
@@ -70,9 +69,7 @@ jobs:
   cancel_grace: 2s
 ${setup.extraConfig ?? ''}`,
   );
-  const env: NodeJS.ProcessEnv = { ...process.env, HERDCTL_HOME: home, HERDCTL_CONFIG: config, FAKE_CLAUDE_STATE: join(dir, 'fake-claude'), NO_COLOR: '1', ...setup.env };
-  delete env.NODE_OPTIONS;
-  delete env.NODE_TEST_CONTEXT;
+  const env = childEnv({ HERDCTL_HOME: home, HERDCTL_CONFIG: config, FAKE_CLAUDE_STATE: join(dir, 'fake-claude'), ...setup.env });
   if (!setup.env?.HERDCTL_TOKEN) delete env.HERDCTL_TOKEN;
   const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...(setup.args ?? [])], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
@@ -101,8 +98,7 @@ ${setup.extraConfig ?? ''}`,
   };
   const cleanup = async () => {
     await stop();
-    killOurs(dir); // runners and agents are detached: whatever still runs under this directory, by pid
-    await new Promise((r) => setTimeout(r, 50));
+    await reap(dir); // runners and agents are detached: whatever still runs under this directory, by pid
     rmSync(dir, { recursive: true, force: true });
   };
   t?.after(cleanup);
@@ -188,18 +184,15 @@ export function readSse(
   });
 }
 
-/** The stored lines of a job's output.jsonl. */
-export function storedLines(home: string, id: string): string[] {
-  return readFileSync(join(home, 'jobs', id, 'output.jsonl'), 'utf8').split('\n').filter(Boolean);
-}
-
 /** Polls GET /jobs/<id> until `pred` holds. */
 export async function waitJob(s: Served, id: string, pred: (job: Record<string, unknown>) => boolean, timeoutMs = 15_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  let last = '';
+  const probe = async () => {
     const r = await call(s, 'GET', `/jobs/${id}`);
-    if (r.status === 200 && pred(r.body)) return r.body;
-    if (Date.now() > deadline) throw new Error(`job ${id} never got there; last: ${r.text.slice(0, 300)}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
+    last = r.text.slice(0, 300);
+    return r.status === 200 && pred(r.body) ? (r.body as Record<string, unknown>) : null;
+  };
+  return waitFor(`job ${id} to get there`, probe, timeoutMs, 50).catch((e: Error) => {
+    throw new Error(`${e.message}; last: ${last}`);
+  });
 }

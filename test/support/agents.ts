@@ -1,0 +1,13 @@
+// Agent blocks for a test's herdctl.yaml (under `agents:`, indented by 2).
+import { FAKE_CLAUDE } from './cli.js';
+
+/** A claude agent block running the fake CLI; `extra` lines are appended as written (indented by 4). */
+export const claudeAgent = (name: string, ws: string, extra = ''): string =>
+  `  ${name}:\n    runtime: claude\n    claude_bin: ${JSON.stringify(FAKE_CLAUDE)}\n    workspace: ${JSON.stringify(ws)}\n${extra}`;
+
+/** A command agent block; `command` is the argv; `ws` null leaves the workspace to its default. */
+export const commandAgent = (name: string, ws: string | null, command: string[], extra = ''): string =>
+  `  ${name}:\n    runtime: command\n    command: ${JSON.stringify(command)}\n${ws === null ? '' : `    workspace: ${JSON.stringify(ws)}\n`}${extra}`;
+
+/** An agent program: node running `code` with the given argv, so tests need no extra files. */
+export const nodeAgent = (code: string, ...args: string[]): string[] => [process.execPath, '-e', code, ...args];
