@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stopSchedule } from '../src/core/agent-process.js';
 import { stoppingEvent } from '../src/core/stopping.js';
-import { assertFinishedLog, claudeAgent, fleet, waitEvent, waitTerminal } from './runner-helpers.js';
+import { claudeAgent } from './support/agents.js';
+import { fleet, waitEvent, waitTerminal } from './support/fleet.js';
+import { assertFinishedLog } from './support/jobs.js';
 
 test('stopSchedule and the stopping note: SIGINT at once, SIGTERM at half the grace (at most 5 s), SIGKILL at the grace', () => {
   const table: [number, number[]][] = [

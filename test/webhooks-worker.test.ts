@@ -6,8 +6,10 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { type Delivery } from '../src/core/webhook-outbox.js';
 import { enqueueWebhook } from '../src/core/webhooks.js';
-import { ROOT, runCli, tempDir } from './helpers.js';
-import { Receiver, filesIn, terminalJob, waitFor, writeConfig } from './webhooks-helpers.js';
+import { ROOT, runCli } from './support/cli.js';
+import { tempDir } from './support/tmp.js';
+import { waitFor } from './support/wait.js';
+import { filesIn, Receiver, terminalJob, writeConfig } from './support/webhooks.js';
 
 const workerLock = (home: string) => join(home, 'webhooks', 'worker.lock');
 const workerLog = (home: string) =>
@@ -25,26 +27,26 @@ test('500 then 200 with nobody around: the worker the runner left sends the retr
   // the only command run: it submits and returns; the runner and the worker are detached
   const run = await runCli(['run', 'echo'], { home, env: { HERDCTL_CONFIG: config } });
   assert.equal(run.code, 0, run.stderr);
-  await waitFor(() => rx.hits.length >= 1, 30_000, 'the first attempt');
+  await waitFor('the first attempt', () => rx.hits.length >= 1, 30_000);
   let afterFirst: Delivery | null = null;
-  await waitFor(() => {
+  await waitFor('the failed first attempt to be recorded', () => {
     const p = filesIn(home, 'pending');
     if (p.length !== 1) return false;
     const rec = JSON.parse(fs.readFileSync(join(home, 'webhooks', 'pending', p[0]), 'utf8')) as Delivery;
     if (rec.attempts !== 1) return false;
     afterFirst = rec;
     return true;
-  }, 30_000, 'the failed first attempt to be recorded');
+  }, 30_000);
   const due = Date.parse(afterFirst!.nextAttemptAt!);
   assert.equal(afterFirst!.lastStatus, 500);
-  await waitFor(() => filesIn(home, 'delivered').length === 1, 60_000, 'the retry to be delivered');
+  await waitFor('the retry to be delivered', () => filesIn(home, 'delivered').length === 1, 60_000);
   assert.equal(rx.hits.length, 2);
   assert.equal(rx.hits[1].headers['x-herdctl-attempt'], '2');
   const late = rx.hits[1].at - due;
   assert.ok(late <= 2000, `the retry went out ${late} ms after it was due (backoff + 2 s at most)`);
   assert.ok(rx.hits[1].at >= due - 50, 'not before it was due');
   // the worker exits once the outbox is empty; it was the one that delivered
-  await waitFor(() => !fs.existsSync(workerLock(home)), 30_000, 'the worker to exit');
+  await waitFor('the worker to exit', () => !fs.existsSync(workerLock(home)), 30_000);
   const done = workerLog(home).filter((l) => l.msg === 'webhook worker done');
   assert.equal(done.reduce((n, l) => n + (l.delivered as number), 0), 1, 'delivered by the worker');
 });
@@ -81,7 +83,7 @@ test('a pending delivery found by any command starts the worker; nothing pending
   assert.ok(!fs.existsSync(join(home, 'logs', 'webhooks.log')), 'no worker without a pending delivery');
   enqueueWebhook(home, terminalJob({ webhookUrl: rx.url, config }));
   assert.equal((await cli('jobs', 'list')).code, 0);
-  await waitFor(() => filesIn(home, 'delivered').length === 1, 30_000, 'the delivery');
-  await waitFor(() => !fs.existsSync(workerLock(home)), 30_000, 'the worker to exit');
+  await waitFor('the delivery', () => filesIn(home, 'delivered').length === 1, 30_000);
+  await waitFor('the worker to exit', () => !fs.existsSync(workerLock(home)), 30_000);
   assert.equal(rx.hits.length, 1);
 });
