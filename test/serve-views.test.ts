@@ -1,7 +1,7 @@
 // The read-only routes behind the dashboard's pages, and paging/search on GET /jobs.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { call, serve, waitJob } from './serve-helpers.js';
+import { call, serve, waitJob } from './support/serve.js';
 
 test('GET /jobs pages with offset and searches prompt, tags and error; /v1/schedules, /v1/quotas, /v1/webhooks', { timeout: 90_000 }, async (t) => {
   const s = await serve(t, {
