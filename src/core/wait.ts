@@ -3,8 +3,8 @@ import { isTerminal, type Job } from './job.js';
 import { recoverIfLost } from './recovery.js';
 import type { JobStore } from './store.js';
 
-/** Blocks until the job is terminal, woken by its output (no busy loop), noticing a lost runner on the way. */
-export async function waitForEnd(store: JobStore, id: string): Promise<Job> {
+/** Blocks until the job is terminal, woken by its output (no busy loop), noticing a lost runner on the way. `signal`: stop waiting (the job as it is then). */
+export async function waitForEnd(store: JobStore, id: string, signal?: AbortSignal): Promise<Job> {
   let job = store.read(id);
   if (isTerminal(job.status)) return job;
   await followLog(store.paths.outputFile(id), {
@@ -12,7 +12,9 @@ export async function waitForEnd(store: JobStore, id: string): Promise<Job> {
     onLine: () => {},
     isOver: () => isTerminal((job = recoverIfLost(store, store.read(id))).status),
     checkEveryMs: 200,
+    signal,
   });
+  if (signal?.aborted) return job;
   // the complete event is written before job.json: give the writer its last step
   for (let i = 0; i < 100 && !isTerminal(job.status); i++) {
     await new Promise((r) => setTimeout(r, 20));
