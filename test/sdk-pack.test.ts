@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT } from './helpers.js';
-import { serve } from './serve-helpers.js';
+import { childEnv, ROOT } from './support/cli.js';
+import { serve } from './support/serve.js';
 
 const run = promisify(execFile);
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
@@ -20,10 +20,9 @@ function docBlock(lang: string, first: string): string {
   throw new Error(`no \`\`\`${lang} block starting with ${first} in docs/sdk.md`);
 }
 
+/** A child's env without the test runner's variables, and without HERDCTL_* unless given: the example picks its mode from them. */
 const cleanEnv = (extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...extra };
-  delete env.NODE_OPTIONS;
-  delete env.NODE_TEST_CONTEXT;
+  const env = childEnv(extra);
   for (const k of ['HERDCTL_URL', 'HERDCTL_TOKEN', 'HERDCTL_HOME', 'HERDCTL_CONFIG']) if (!(k in extra)) delete env[k];
   return env;
 };

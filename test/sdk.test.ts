@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { cancelJob, Herd, HerdError, streamEvents, submitJob, type HerdEvent } from '../src/sdk/index.js';
-import { ROOT } from './helpers.js';
-import { serve, type Served } from './serve-helpers.js';
+import { ROOT } from './support/cli.js';
+import { serve, type Served } from './support/serve.js';
 
 const collect = async (it: AsyncIterable<HerdEvent>): Promise<HerdEvent[]> => {
   const out: HerdEvent[] = [];
