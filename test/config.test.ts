@@ -122,7 +122,10 @@ quotas:
   open:
 webhooks: { secret: s3cret, retry_max: 0, retry_base: 2s, timeout: 500ms }
 agents:
-  a: { quota_bucket: team, heartbeat_timeout: 1h, webhook_url: "https://example.com/hook", env: { A: "1" }, prompt_arg: true }
+  a: { quota_bucket: team, heartbeat_timeout: 1h, webhook_url: "https://example.com/hook", env: { A: "1" }, runtime: command, command: [make], prompt_arg: true }
+pricing:
+  gpt-6.1-sol: { input: 1.25, output: 10 }
+  gemini-3.8-flash: { input: 0.3, output: 2.5, cached_input: 0.075 }
 `,
     'herdctl.yaml',
   );
@@ -135,6 +138,7 @@ agents:
   assert.equal(a.webhookUrl, 'https://example.com/hook');
   assert.deepEqual(a.env, { A: '1' });
   assert.equal(a.promptArg, true);
+  assert.deepEqual(c.pricing, { 'gpt-6.1-sol': { input: 1.25, output: 10 }, 'gemini-3.8-flash': { input: 0.3, output: 2.5, cachedInput: 0.075 } });
 });
 
 test('schedules: macros expand, 6 fields and intervals pass', () => {
@@ -177,7 +181,7 @@ test('wrong types name the file, line, column, key and the value given', () => {
   assert.deepEqual(lines, [
     'herdctl.yaml:4:27: agents.bragdoc-coder.allowed_tools[1]: expected a non-empty string, got 3',
     'herdctl.yaml:5:5: agents.bragdoc-coder.timeout: expected a duration like 30s, 10m or 1h30m, got "30 minutes"',
-    'herdctl.yaml:6:5: agents.bragdoc-coder.prompt_arg: expected true or false, got "yes"',
+    "herdctl.yaml:6:5: agents.bragdoc-coder.prompt_arg: is only used with runtime: command (this agent's runtime is claude)",
     'herdctl.yaml:7:5: agents.bragdoc-coder.max_turns: expected a positive integer, got "fifty"',
   ]);
 });
@@ -185,8 +189,8 @@ test('wrong types name the file, line, column, key and the value given', () => {
 test('enums, URLs, env values and numeric limits are checked', () => {
   const lines = problems(`agents:
   a:
-    runtime: codex
-    permission_mode: yolo
+    runtime: cursor
+    model: ''
     webhook_url: ftp://example.com
     env: { PORT: 8080 }
     max_concurrent: 0
@@ -194,8 +198,8 @@ jobs: { max_concurrent: 1.5 }
 webhooks: { retry_max: -1, retry_base: 0s }
 `);
   assert.deepEqual(lines, [
-    'herdctl.yaml:3:5: agents.a.runtime: expected one of claude, command, got "codex"',
-    'herdctl.yaml:4:5: agents.a.permission_mode: expected one of acceptEdits, bypassPermissions, default, plan, dontAsk, got "yolo"',
+    'herdctl.yaml:3:5: agents.a.runtime: expected one of claude, codex, gemini, command, got "cursor"',
+    'herdctl.yaml:4:5: agents.a.model: expected a non-empty string, got ""',
     'herdctl.yaml:5:5: agents.a.webhook_url: expected an http(s) URL, got "ftp://example.com"',
     'herdctl.yaml:6:12: agents.a.env.PORT: expected a string (quote numbers and booleans), got 8080',
     'herdctl.yaml:7:5: agents.a.max_concurrent: expected a positive integer, got 0',
@@ -208,9 +212,38 @@ webhooks: { retry_max: -1, retry_base: 0s }
 test('unknown keys are reported one per line, listing the allowed keys', () => {
   const lines = problems('agent:\n  a: {}\nagents:\n  a: { max_turn: 5, modle: x }\n');
   assert.equal(lines.length, 3);
-  assert.equal(lines[0], 'herdctl.yaml:1:1: agent: unknown key; allowed keys: agents, jobs, quotas, webhooks');
+  assert.equal(lines[0], 'herdctl.yaml:1:1: agent: unknown key; allowed keys: agents, jobs, quotas, pricing, webhooks');
   assert.match(lines[1], /^herdctl\.yaml:4:8: agents\.a\.max_turn: unknown key; allowed keys: runtime, workspace, model, .*max_turns.*, schedules$/);
   assert.match(lines[2], /^herdctl\.yaml:4:21: agents\.a\.modle: unknown key; allowed keys: /);
+});
+
+test('each runtime owns its keys: checked with its own messages, refused on an agent of another runtime', () => {
+  assert.deepEqual(
+    problems(`agents:
+  x:
+    runtime: codex
+    sandbox: wide-open
+    permission_mode: plan
+  g:
+    runtime: gemini
+    approval_mode: yolo
+    max_turns: 0
+    codex_config: { a: 1 }
+pricing:
+  m: { input: cheap, output: 1 }
+`),
+    [
+      'herdctl.yaml:4:5: agents.x.sandbox: expected one of read-only, workspace-write, danger-full-access, got "wide-open"',
+      "herdctl.yaml:5:5: agents.x.permission_mode: is only used with runtime: claude (this agent's runtime is codex)",
+      'herdctl.yaml:9:5: agents.g.max_turns: expected a positive integer, got 0',
+      "herdctl.yaml:10:5: agents.g.codex_config: is only used with runtime: codex (this agent's runtime is gemini)",
+      'herdctl.yaml:12:8: pricing.m.input: expected USD per million input tokens, got "cheap"',
+    ],
+  );
+  const ok = parseConfig('agents:\n  x: { runtime: codex, sandbox: workspace-write, max_turns: 3, codex_config: { model_reasoning_effort: high } }\n  g: { runtime: gemini, approval_mode: auto_edit }\n', 'herdctl.yaml');
+  assert.equal(ok.agents.x.runtime, 'codex');
+  assert.equal(ok.agents.x.raw.sandbox, 'workspace-write');
+  assert.equal(ok.agents.g.raw.approval_mode, 'auto_edit');
 });
 
 test('the command runtime needs a command, and only it takes one', () => {
@@ -271,7 +304,7 @@ test('quota_bucket must name a bucket in quotas', () => {
 });
 
 test('the top level must be a mapping, and so must agents', () => {
-  assert.deepEqual(problems('- a\n- b\n'), ['herdctl.yaml:1:1: expected a mapping with agents, jobs, quotas and webhooks, got a list']);
+  assert.deepEqual(problems('- a\n- b\n'), ['herdctl.yaml:1:1: expected a mapping with agents, jobs, quotas, pricing and webhooks, got a list']);
   assert.deepEqual(problems('agents: [a, b]\n'), ['herdctl.yaml:1:1: agents: expected a mapping of agent names to agents, got a list']);
 });
 

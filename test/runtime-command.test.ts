@@ -90,18 +90,18 @@ describe('command runtime', () => {
 });
 
 describe('runtime registry', () => {
-  it('knows claude and command', () => {
-    assert.deepEqual([...RUNTIME_NAMES], ['claude', 'command']);
+  it('knows claude, codex, gemini and command', () => {
+    assert.deepEqual([...RUNTIME_NAMES], ['claude', 'codex', 'gemini', 'command']);
     assert.equal(getRuntime('claude'), claudeRuntime);
     assert.equal(getRuntime('command'), commandRuntime);
     for (const name of RUNTIME_NAMES) assert.equal(getRuntime(name).name, name);
   });
 
   it('rejects an unknown runtime as a config error naming the known ones', () => {
-    for (const name of ['codex', 'toString', '__proto__']) {
+    for (const name of ['cursor', 'toString', '__proto__']) {
       assert.throws(
         () => getRuntime(name),
-        (e: unknown) => e instanceof HerdError && e.code === 'config' && e.message === `unknown runtime "${name}"; known runtimes: claude, command`,
+        (e: unknown) => e instanceof HerdError && e.code === 'config' && e.message === `unknown runtime "${name}"; known runtimes: claude, codex, gemini, command`,
       );
     }
   });

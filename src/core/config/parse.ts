@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { configSchema, type Parsed, type ParsedAgent, type ParsedSchedule } from './schema.js';
-import type { AgentConfig, Config, JobsConfig, ScheduleConfig } from './types.js';
+import type { AgentConfig, Config, JobsConfig, PermissionMode, Price, ScheduleConfig } from './types.js';
 import { fail, firstLine, toJS, toProblems, yaml } from './yaml-errors.js';
 
 /** A valid config without agents: what no config file means. */
@@ -38,6 +38,9 @@ function buildConfig(file: string | null, p: Parsed, input: unknown): Config {
     agents: Object.fromEntries(agents),
     jobs,
     quotas: Object.fromEntries(quotas),
+    pricing: Object.fromEntries(
+      Object.entries(p.pricing).map(([m, v]): [string, Price] => [m, v.cached_input === undefined ? { input: v.input, output: v.output } : { input: v.input, output: v.output, cachedInput: v.cached_input }]),
+    ),
     webhooks: {
       secret: p.webhooks.secret ?? null,
       retryMax: p.webhooks.retry_max ?? 8,
@@ -47,23 +50,25 @@ function buildConfig(file: string | null, p: Parsed, input: unknown): Config {
   };
 }
 
-function buildAgent(name: string, a: ParsedAgent, raw: Record<string, unknown>, baseDir: string, jobs: JobsConfig): AgentConfig {
+function buildAgent(name: string, parsed: ParsedAgent, raw: Record<string, unknown>, baseDir: string, jobs: JobsConfig): AgentConfig {
+  const a = parsed as ParsedAgent & Record<string, unknown>; // runtime-owned keys are in the block but not in the static type
   return {
     name,
     runtime: a.runtime ?? 'claude',
     workspace: a.workspace === undefined ? baseDir : resolve(baseDir, expandHome(a.workspace)),
     model: a.model ?? null,
-    permissionMode: a.permission_mode ?? null,
-    allowedTools: a.allowed_tools ?? null,
-    maxTurns: a.max_turns ?? null,
-    systemPrompt: a.system_prompt ?? null,
+    // runtime-owned keys were checked by their runtime (schema.ts); typed here for the readers of AgentConfig
+    permissionMode: (a.permission_mode as PermissionMode | undefined) ?? null,
+    allowedTools: (a.allowed_tools as string[] | undefined) ?? null,
+    maxTurns: (a.max_turns as number | undefined) ?? null,
+    systemPrompt: (a.system_prompt as string | undefined) ?? null,
     timeoutMs: a.timeout ?? null,
     maxConcurrent: a.max_concurrent ?? 1,
     prompt: a.prompt ?? null,
-    command: a.command ?? null,
-    promptArg: a.prompt_arg ?? false,
+    command: (a.command as string[] | undefined) ?? null,
+    promptArg: (a.prompt_arg as boolean | undefined) ?? false,
     env: a.env ?? {},
-    claudeBin: a.claude_bin ?? null,
+    claudeBin: (a.claude_bin as string | undefined) ?? null,
     webhookUrl: a.webhook_url ?? null,
     quotaBucket: a.quota_bucket ?? null,
     heartbeatTimeoutMs: a.heartbeat_timeout ?? jobs.heartbeatTimeoutMs,

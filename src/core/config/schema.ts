@@ -2,7 +2,9 @@ import type { z as Z } from 'zod';
 import { formatDuration, parseDuration } from '../duration.js';
 import { NAME_RE } from '../paths.js';
 import { req } from './yaml-errors.js';
-import { CATCH_UP, OVERLAP, PERMISSION_MODES, RUNTIMES } from './types.js';
+import { RUNTIME_NAMES, RUNTIMES } from '../runtimes/index.js';
+import type { SchemaKit } from '../runtimes/types.js';
+import { CATCH_UP, OVERLAP } from './types.js';
 
 // ─── Schema: every check says "expected <what>, got <value>" ──────────────────
 
@@ -123,24 +125,26 @@ function makeSchema() {
     }
   });
 
+  // Each runtime owns its keys: an agent block may hold the common keys and those of any runtime (so a key
+  // of another runtime gets a clear message rather than "unknown key"); its own runtime's are checked below.
+  const kit: SchemaKit = { z, text, bool, posInt, oneOf, stringList: (what) => z.array(text(), expected(what)) };
+  const runtimeKeys = RUNTIMES.map((r) => ({ name: r.name, runtime: r, keys: r.configKeys(kit) }));
+  const owners = new Map<string, string[]>();
+  for (const { name: rt, keys } of runtimeKeys) for (const key of Object.keys(keys)) owners.set(key, [...(owners.get(key) ?? []), rt]);
+  const byRuntime = Object.fromEntries([...owners.keys()].map((k) => [k, z.unknown().optional()]));
+
   const agentSchema = strictObject(
     {
-      runtime: oneOf([...RUNTIMES]).optional(),
+      runtime: oneOf(RUNTIME_NAMES as [string, ...string[]]).optional(),
       workspace: text().optional(),
       model: text().optional(),
-      permission_mode: oneOf([...PERMISSION_MODES]).optional(),
-      allowed_tools: z.array(text(), expected('a list of tool names')).optional(),
-      max_turns: posInt().optional(),
-      system_prompt: text().optional(),
+      ...byRuntime,
       timeout: duration().optional(),
       max_concurrent: posInt().optional(),
       prompt: text().optional(),
-      command: z.array(text(), expected('a non-empty list of strings')).min(1).optional(),
-      prompt_arg: bool().optional(),
       env: z
         .record(z.string(), z.string(expected('a string (quote numbers and booleans)')), expected('a mapping of variable names to strings'))
         .optional(),
-      claude_bin: text().optional(),
       webhook_url: httpUrl().optional(),
       quota_bucket: text().optional(),
       heartbeat_timeout: duration().optional(),
@@ -148,13 +152,30 @@ function makeSchema() {
     },
     'a mapping of agent settings',
   ).superRefine((a, ctx) => {
-    if ((a.runtime ?? 'claude') === 'command' && !a.command) {
-      ctx.addIssue({ code: 'custom', path: ['command'], message: 'is required with runtime: command, e.g. command: ["npm", "test"]' });
+    const rt = (a.runtime as string | undefined) ?? 'claude';
+    const own = runtimeKeys.find((r) => r.name === rt)!;
+    for (const [key, rts] of owners) {
+      const value = (a as Record<string, unknown>)[key];
+      if (value === undefined) continue;
+      if (!rts.includes(rt)) {
+        const used = rts.map((r) => `runtime: ${r}`).join(' or ');
+        ctx.addIssue({ code: 'custom', path: [key], message: `is only used with ${used} (this agent's runtime is ${a.runtime ?? 'claude, the default'})` });
+        continue;
+      }
+      const checked = own.keys[key].safeParse(value);
+      if (!checked.success) for (const i of checked.error.issues) ctx.addIssue({ code: 'custom', path: [key, ...i.path], message: i.message });
     }
-    if (a.runtime !== 'command' && a.command) {
-      ctx.addIssue({ code: 'custom', path: ['command'], message: `is only used with runtime: command (this agent's runtime is ${a.runtime ?? 'claude, the default'})` });
-    }
+    for (const p of own.runtime.checkAgent?.(a as Record<string, unknown>) ?? []) ctx.addIssue({ code: 'custom', path: [p.key], message: p.message });
   });
+
+  const price = strictObject(
+    {
+      input: z.number(expected('USD per million input tokens')).nonnegative(),
+      output: z.number(expected('USD per million output tokens')).nonnegative(),
+      cached_input: z.number(expected('USD per million cached input tokens')).nonnegative().optional(),
+    },
+    'a mapping with input, output and cached_input prices (USD per million tokens)',
+  );
 
   const configSchema = orEmpty(
     strictObject(
@@ -173,6 +194,7 @@ function makeSchema() {
             expected('a mapping of bucket names to limits'),
           ),
         ),
+        pricing: orEmpty(z.record(z.string(), price, expected('a mapping of model names to prices'))),
         webhooks: orEmpty(
           strictObject(
             {
@@ -185,7 +207,7 @@ function makeSchema() {
           ),
         ),
       },
-      'a mapping with agents, jobs, quotas and webhooks',
+      'a mapping with agents, jobs, quotas, pricing and webhooks',
     ).superRefine((c, ctx) => {
       const buckets = Object.keys(c.quotas);
       for (const [agent, a] of Object.entries(c.agents)) {

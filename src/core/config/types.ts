@@ -1,7 +1,7 @@
 // Config types: camelCase, durations in milliseconds. The YAML names are snake_case (see schema.ts).
 
-export const RUNTIMES = ['claude', 'command'] as const;
-export type RuntimeName = (typeof RUNTIMES)[number];
+/** A name in the runtime registry (src/core/runtimes/index.ts). */
+export type RuntimeName = string;
 export const PERMISSION_MODES = ['acceptEdits', 'bypassPermissions', 'default', 'plan', 'dontAsk'] as const;
 export type PermissionMode = (typeof PERMISSION_MODES)[number];
 export const CATCH_UP = ['none', 'once'] as const;
@@ -62,6 +62,13 @@ export interface WebhooksConfig {
   timeoutMs: number;
 }
 
+/** USD per million tokens, for estimating the cost of CLIs that report tokens but no cost. */
+export interface Price {
+  input: number;
+  output: number;
+  cachedInput?: number; // cache reads; absent: the input price
+}
+
 export interface Config {
   file: string | null; // null: no config file was found
   envRedacted?: boolean; // loaded from the cache: env names only, no values
@@ -69,4 +76,6 @@ export interface Config {
   jobs: JobsConfig;
   quotas: Record<string, QuotaConfig>;
   webhooks: WebhooksConfig;
+  /** `pricing:` overrides of the built-in price table, by model name. */
+  pricing: Record<string, Price>;
 }

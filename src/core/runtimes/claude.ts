@@ -20,60 +20,9 @@
  */
 import type { EventDraft, Usage } from '../events.js';
 import { HerdError } from '../errors.js';
-import { clip, describeExit, stoppedOutcome, stringMap, TEXT_MAX, textLine } from './command.js';
+import { ARG_PROMPT_MAX, asNum, asObj, clip, clipped, describeExit, DETAIL_MAX, filesUnder, optPositiveInt, optString, programFor, rawEvent, short, shrink, stoppedOutcome, stringMap, strings, TEXT_MAX, textLine, type Obj } from './shared.js';
 import { isTransient } from './transient.js';
 import type { ExitInfo, LaunchInput, LaunchSpec, Outcome, OutputParser, Runtime } from './types.js';
-
-/** Tool output, raw lines and error details are logs, not the agent's words: kept shorter. */
-const DETAIL_MAX = 4 * 1024;
-/** Linux refuses a single argv string over 128 KiB; longer prompts go on stdin. */
-const ARG_PROMPT_MAX = 100_000;
-/** Bounds for passing unknown objects through. */
-const RAW_MAX_ITEMS = 100;
-const RAW_MAX_DEPTH = 8;
-
-type Obj = Record<string, unknown>;
-
-const asObj = (v: unknown): Obj | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : null);
-const asNum = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-/** A string field, cut to DETAIL_MAX: identifiers and labels never need more. */
-const short = (v: unknown): string | undefined => (typeof v === 'string' ? clip(v, DETAIL_MAX).text : undefined);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
-
-/** `{[key]: text}` cut to `max`, with `truncated: true` when cut. */
-function clipped(key: string, text: string, max: number): Obj {
-  const c = clip(text, max);
-  return c.truncated ? { [key]: c.text, truncated: true } : { [key]: c.text };
-}
-
-/** A copy of a parsed JSON value small enough to store: long strings, long lists and deep nesting cut. */
-function shrink(value: unknown): { value: unknown; truncated: boolean } {
-  let truncated = false;
-  const walk = (v: unknown, depth: number): unknown => {
-    if (typeof v === 'string') {
-      const c = clip(v, DETAIL_MAX);
-      truncated ||= c.truncated === true;
-      return c.text;
-    }
-    if (typeof v !== 'object' || v === null) return v;
-    if (depth >= RAW_MAX_DEPTH) {
-      truncated = true;
-      return '[…]';
-    }
-    const entries: [string, unknown][] = Array.isArray(v) ? v.map((x, i) => [String(i), x]) : Object.entries(v);
-    const kept = entries.slice(0, RAW_MAX_ITEMS).map(([k, x]): [string, unknown] => [clip(k, DETAIL_MAX).text, walk(x, depth + 1)]);
-    const more = entries.length - kept.length;
-    if (more > 0) truncated = true;
-    if (Array.isArray(v)) return more > 0 ? [...kept.map(([, x]) => x), `… ${more} more items`] : kept.map(([, x]) => x);
-    return Object.fromEntries(more > 0 ? [...kept, ['…', `${more} more keys`]] : kept);
-  };
-  return { value: walk(value, 0), truncated };
-}
-
-function rawEvent(value: unknown): EventDraft {
-  const { value: raw, truncated } = shrink(value);
-  return truncated ? { type: 'output', kind: 'raw', raw, truncated } : { type: 'output', kind: 'raw', raw };
-}
 
 /** tool_result content is a string or a list of blocks (text, image, …); logs want text. */
 function contentText(content: unknown): string {
@@ -342,20 +291,6 @@ function outcome(parser: OutputParser, exit: ExitInfo): Outcome {
   return { status: 'failed', exitReason: 'error', error: `claude ${describeExit(exit)} without a result${stderr}`, summary, transient };
 }
 
-function optString(agent: Obj, key: string): string | undefined {
-  const v = agent[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new HerdError('config', `agent \`${key}\` must be a string`);
-  return v;
-}
-
-function optPositiveInt(agent: Obj, key: string): string | undefined {
-  const v = agent[key];
-  if (v === undefined || v === null) return undefined;
-  if (!Number.isInteger(v) || (v as number) < 1) throw new HerdError('config', `agent \`${key}\` must be a positive whole number`);
-  return String(v);
-}
-
 /** `allowed_tools` as the CLI's single comma-separated value (the flag is variadic, so one value keeps argv unambiguous). */
 function toolList(agent: Obj): string | undefined {
   const v = agent.allowed_tools;
@@ -365,15 +300,12 @@ function toolList(agent: Obj): string | undefined {
   throw new HerdError('config', 'agent `allowed_tools` must be a list of tool names');
 }
 
-function claudeBin(agent: Obj): string {
-  return optString(agent, 'claude_bin') || process.env.HERDCTL_CLAUDE_BIN || 'claude';
-}
 
 function launch(input: LaunchInput): LaunchSpec {
   const { agent, prompt } = input;
   // The CLI would read a prompt starting with "-" (a Markdown list, say) as a flag, and argv strings have a size limit.
   const viaStdin = prompt.startsWith('-') || prompt.length > ARG_PROMPT_MAX;
-  const argv = [claudeBin(agent), '-p', ...(viaStdin ? [] : [prompt]), '--output-format', 'stream-json', '--verbose'];
+  const argv = [programFor(agent, 'claude'), '-p', ...(viaStdin ? [] : [prompt]), '--output-format', 'stream-json', '--verbose'];
   const flag = (name: string, value: string | undefined): void => {
     if (value !== undefined) argv.push(name, value);
   };
@@ -393,6 +325,17 @@ function launch(input: LaunchInput): LaunchSpec {
 
 export const claudeRuntime: Runtime = {
   name: 'claude',
+  configKeys: (k) => ({
+    claude_bin: k.text(),
+    permission_mode: k.oneOf(['acceptEdits', 'bypassPermissions', 'default', 'plan', 'dontAsk']),
+    allowed_tools: k.stringList('a list of tool names'),
+    max_turns: k.posInt(),
+    system_prompt: k.text(),
+  }),
+  sessions: 'minted',
+  defaultPrompt: null,
+  defaultProgram: 'claude',
+  recapFiles: (_tool, input) => filesUnder(input, ['file_path', 'path', 'notebook_path']),
   launch,
   parser: () => new ClaudeParser(),
   outcome,

@@ -1,38 +1,8 @@
-import { constants } from 'node:os';
 import type { EventDraft, Usage } from '../events.js';
 import { HerdError } from '../errors.js';
+import { describeExit, stoppedOutcome, stringMap, textLine } from './shared.js';
 import { EX_TEMPFAIL } from './transient.js';
 import type { ExitInfo, LaunchInput, LaunchSpec, Outcome, OutputParser, Runtime } from './types.js';
-
-/** Longest text kept in one event; the rest is cut off and the event flagged `truncated`. */
-export const TEXT_MAX = 64 * 1024;
-
-/** Cuts `text` to `max` characters, saying how much was left out. */
-export function clip(text: string, max: number): { text: string; truncated?: true } {
-  if (text.length <= max) return { text };
-  return { text: `${text.slice(0, max)}… [${text.length - max} more characters]`, truncated: true };
-}
-
-/** A plain line of program output as an event; stderr is marked so renderers can tell them apart. */
-export function textLine(text: string, stream: 'stdout' | 'stderr'): EventDraft {
-  const line = text.endsWith('\r') ? text.slice(0, -1) : text;
-  return stream === 'stderr' ? { type: 'output', stream, ...clip(line, TEXT_MAX) } : { type: 'output', ...clip(line, TEXT_MAX) };
-}
-
-/** "killed by SIGTERM" / "exited with code 3"; codes above 128 are also read as the shell's signal convention. */
-export function describeExit(exit: ExitInfo): string {
-  if (exit.signal) return `killed by ${exit.signal}`;
-  if (exit.code === null) return 'ended without an exit status';
-  const signal = exit.code > 128 ? Object.entries(constants.signals).find(([, n]) => n === exit.code! - 128)?.[0] : undefined;
-  return `exited with code ${exit.code}${signal ? ` (${signal})` : ''}`;
-}
-
-/** What every runtime decides the same way: the runner's own cancel or timeout wins over how the process ended. */
-export function stoppedOutcome(exit: ExitInfo, summary: string | null): Outcome | null {
-  if (exit.stoppedBy === 'cancel') return { status: 'cancelled', exitReason: 'manual_cancel', error: null, summary };
-  if (exit.stoppedBy === 'timeout') return { status: 'failed', exitReason: 'timeout', error: 'timed out: stopped by herdctl', summary };
-  return null;
-}
 
 class CommandParser implements OutputParser {
   lastStdout: string | null = null;
@@ -85,18 +55,15 @@ function outcome(parser: OutputParser, exit: ExitInfo): Outcome {
   return { status: 'failed', exitReason: 'error', error: `${describeExit(exit)}${detail}`, summary, transient: exit.code === EX_TEMPFAIL };
 }
 
-/** An agent config's string map (env); absent is empty. */
-export function stringMap(value: unknown, field: string): Record<string, string> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
-    throw new HerdError('config', `agent \`${field}\` must be a mapping of names to strings`);
-  }
-  return { ...(value as Record<string, string>) };
-}
-
 /** Runs any program; its stdout and stderr lines become output events and its exit code decides the outcome. */
 export const commandRuntime: Runtime = {
   name: 'command',
+  configKeys: (k) => ({ command: k.stringList('a non-empty list of strings').min(1), prompt_arg: k.bool() }),
+  checkAgent: (a) => (a.command === undefined ? [{ key: 'command', message: 'is required with runtime: command, e.g. command: ["npm", "test"]' }] : []),
+  sessions: 'none',
+  defaultPrompt: '', // a program needs no task
+  defaultProgram: null,
+  recapFiles: () => [],
   launch,
   parser: () => new CommandParser(),
   outcome,
