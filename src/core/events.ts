@@ -16,6 +16,10 @@ export interface Usage {
   cacheCreationTokens: number;
   costUsd: number | null;
   turns: number | null;
+  /** The CLI reported no cost: costUsd was estimated from its tokens and a price table (pricing.ts). */
+  costEstimated?: boolean;
+  /** What the CLI reported for its whole session when its counts are cumulative (codex): a resume subtracts these to get its share. */
+  sessionTotals?: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheCreationTokens: number };
 }
 
 interface Extra {
@@ -56,7 +60,7 @@ export interface StoppingDraft extends OutputDraft {
   kind: 'stopping';
   text: string;
   /** `cancel`, `timeout` or `heartbeat`. */
-  why: 'cancel' | 'timeout' | 'heartbeat';
+  why: 'cancel' | 'timeout' | 'heartbeat' | 'limit';
   step: 'requested' | 'SIGTERM' | 'SIGKILL';
   /** The signal sent to the agent's process group with this step (SIGINT on `requested`). */
   signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL' | null;

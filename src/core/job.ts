@@ -24,6 +24,7 @@ export interface Job {
   parentJobId: string | null;
   prompt: string;
   workspace: string;
+  model: string | null; // the model it runs with: `run --model`, else the agent's (null: the CLI's default); a resume keeps it
   createdAt: string;
   startedAt: string | null;
   completedAt: string | null;
@@ -118,6 +119,7 @@ export function normalizeJob(o: Record<string, unknown>): Job {
     parentJobId: null,
     prompt: '',
     workspace: '',
+    model: null,
     createdAt: '',
     startedAt: null,
     completedAt: null,
@@ -158,6 +160,11 @@ export function normalizeJob(o: Record<string, unknown>): Job {
       costUsd: num(u.costUsd),
       turns: num(u.turns),
     };
+    if (u.costEstimated === true) job.usage.costEstimated = true;
+    const t = u.sessionTotals as Record<string, unknown> | null | undefined;
+    if (t && typeof t === 'object') {
+      job.usage.sessionTotals = { inputTokens: num(t.inputTokens) ?? 0, outputTokens: num(t.outputTokens) ?? 0, cacheReadTokens: num(t.cacheReadTokens) ?? 0, cacheCreationTokens: num(t.cacheCreationTokens) ?? 0 };
+    }
   }
   const r = job.recap as unknown as Record<string, unknown> | null;
   if (r !== null && (typeof r !== 'object' || typeof r.headline !== 'string')) job.recap = null;

@@ -4,8 +4,17 @@ import { formatDuration } from './duration.js';
 
 const FILE_KEYS = ['file_path', 'path', 'notebook_path'];
 
+/** Files a tool call touched: the runtime knows its tools' input names (Runtime.recapFiles); these keys otherwise. */
+export type FilesOf = (tool: string, input: unknown) => string[];
+const byCommonKeys: FilesOf = (_tool, input) => {
+  const o = input as Record<string, unknown> | undefined;
+  return o && typeof o === 'object' ? FILE_KEYS.map((k) => o[k]).filter((v): v is string => typeof v === 'string') : [];
+};
+
 /** Heuristic recap, built incrementally from events as they are written (or replayed from output.jsonl). */
 export class RecapBuilder {
+  constructor(private readonly filesOf: FilesOf = byCommonKeys) {}
+
   private tools = new Map<string, number>();
   private files = new Set<string>();
   private errors: string[] = [];
@@ -15,8 +24,7 @@ export class RecapBuilder {
     if (e.type === 'tool_use') {
       const tool = String(e.tool ?? '?');
       this.tools.set(tool, (this.tools.get(tool) ?? 0) + 1);
-      const input = e.input as Record<string, unknown> | undefined;
-      for (const k of FILE_KEYS) if (input && typeof input[k] === 'string') this.files.add(input[k] as string);
+      for (const f of this.filesOf(tool, e.input)) this.files.add(f);
     } else if (e.type === 'error' || (e.type === 'tool_result' && (e.is_error === true || e.isError === true))) {
       this.errors.push(String(e.message ?? e.content ?? 'error').slice(0, 160));
     } else if (e.type === 'output' && typeof e.text === 'string' && e.stream !== 'stderr' && !e.kind) {
@@ -37,7 +45,7 @@ export class RecapBuilder {
     bullets.push(`Ended ${job.status}${job.exitReason ? ` (${job.exitReason})` : ''}${took}${job.cancelReason ? `: ${job.cancelReason}` : ''}`);
     if (job.usage) {
       const u = job.usage;
-      bullets.push(`Tokens: ${u.inputTokens} in, ${u.outputTokens} out${u.costUsd !== null ? `; cost $${u.costUsd.toFixed(4)}` : ''}${u.turns !== null ? `; ${u.turns} turns` : ''}`);
+      bullets.push(`Tokens: ${u.inputTokens} in, ${u.outputTokens} out${u.costUsd !== null ? `; cost ${u.costEstimated ? '~' : ''}$${u.costUsd.toFixed(4)}${u.costEstimated ? ' (estimated)' : ''}` : ''}${u.turns !== null ? `; ${u.turns} turns` : ''}`);
     }
     return { headline: headline.slice(0, 200), bullets };
   }

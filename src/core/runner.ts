@@ -1,5 +1,4 @@
 import { spawn as nodeSpawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { EventWriter } from './eventlog.js';
@@ -12,6 +11,8 @@ import { RecapBuilder } from './recap.js';
 import { failJob } from './recovery.js';
 import { ensureRunner } from './runner-launch.js';
 import { getRuntime } from './runtimes/index.js';
+import { finalUsage, prepareLaunch } from './agent-launch.js';
+import { killMarked } from './proc-sweep.js';
 import type { OutputParser, Runtime } from './runtimes/types.js';
 import { JobStore } from './store.js';
 import { Diag } from './diag.js';
@@ -32,7 +33,9 @@ interface Active {
   runtime: Runtime;
   recap: RecapBuilder;
   settings: Settings;
-  stoppedBy: 'cancel' | 'timeout' | 'heartbeat' | null;
+  stoppedBy: 'cancel' | 'timeout' | 'heartbeat' | 'limit' | null;
+  limitReason?: string;
+  model?: string | null;
   cancelReason: string | null;
   cancelRequestedAt?: string | null;
   lastOutput: number;
@@ -287,8 +290,8 @@ export class Runner {
     sweepTemps(this.store.paths.job(id)); // a crashed writer's leftovers
     const settings = settingsOf(job);
     const writer = EventWriter.open(this.store.paths.outputFile(id), { onError: (e) => this.writeFailed(id, e) });
-    const recap = new RecapBuilder();
     const runtime = getRuntime(settings.runtime);
+    const recap = new RecapBuilder(runtime.recapFiles);
     const a: Active = {
       job,
       proc: null,
@@ -320,16 +323,17 @@ export class Runner {
       this.emit(a, { type: 'error', message: `workspace ${job.workspace} does not exist`, fatal: true });
       return this.end(a, { status: 'failed', exitReason: 'error', error: `workspace ${job.workspace} does not exist` });
     }
-    const resume = job.trigger === 'resume' && job.sessionId ? job.sessionId : null;
-    const sessionId = resume ?? (runtime.name === 'claude' ? randomUUID() : null);
-    let spec;
+    let prepared;
     try {
-      spec = runtime.launch({ prompt: job.prompt, workspace: job.workspace, sessionId: sessionId ?? '', resumeSessionId: resume, agent: { ...settings.raw, env: agentEnv(job) } });
+      prepared = prepareLaunch(this.store, job, settings, runtime, agentEnv(job));
     } catch (e) {
       const msg = (e as Error).message;
       this.emit(a, { type: 'error', message: msg, fatal: true });
       return this.end(a, { status: 'failed', exitReason: 'error', error: msg });
     }
+    const { spec, sessionId, resume } = prepared;
+    a.parser = runtime.parser(prepared.parserContext);
+    a.model = typeof prepared.parserContext.agent?.model === 'string' ? prepared.parserContext.agent.model : null;
     const me = identify(process.pid);
     job = this.store.commit(job, { to: 'running', patch: { sessionId, runnerPid: me.pid, runnerStartTime: me.startTime, host: thisHost(), bootId: bootId() } });
     a.job = job;
@@ -344,6 +348,11 @@ export class Runner {
         line: (text, stream) => {
           a.lastOutput = Date.now();
           for (const d of a.parser.line(text, stream)) this.emit(a, d);
+          const limit = a.parser.limitReached?.();
+          if (limit && !a.stoppedBy) {
+            a.limitReason = limit;
+            this.stop(a, 'limit');
+          }
         },
         failed: (e) => this.spawnFailed(a, e),
         ended: (exit) => this.settle(a, exit),
@@ -355,10 +364,14 @@ export class Runner {
 
   /** The agent exited and its output is read: classify, then end the job. */
   private settle(a: Active, exit: ProcessExit): void {
-    const stoppedBy = a.stoppedBy === 'heartbeat' ? null : a.stoppedBy;
+    killMarked(a.job.id); // tools in process groups of their own (gemini's shell) outlive the agent's group
+    for (const d of a.parser.flush?.() ?? []) this.emit(a, d);
+    const stoppedBy = a.stoppedBy === 'heartbeat' || a.stoppedBy === 'limit' ? null : a.stoppedBy;
     const outcome = a.runtime.outcome(a.parser, { code: exit.code, signal: exit.signal, stoppedBy });
-    const ending: Ending = { ...outcome, exitCode: exit.code, signal: exit.signal, usage: a.parser.usage(), cancelReason: a.cancelReason };
+    const usage = finalUsage(a.parser, a.runtime, a.model ?? null, a.settings.pricing);
+    const ending: Ending = { ...outcome, exitCode: exit.code, signal: exit.signal, usage, cancelReason: a.cancelReason };
     if (a.writeError) Object.assign(ending, { status: 'failed', exitReason: 'error', error: a.writeError });
+    else if (a.stoppedBy === 'limit') Object.assign(ending, { status: 'failed', exitReason: 'error', error: a.limitReason });
     else if (a.stoppedBy === 'heartbeat') {
       Object.assign(ending, { status: 'failed', exitReason: 'error', error: `no output for ${Math.round(a.settings.heartbeatTimeoutMs! / 1000)}s (heartbeat_timeout): stopped by herdctl` });
     }
@@ -391,7 +404,7 @@ export class Runner {
   }
 
   /** By escalation (agent-process.ts); `why` decides the outcome. */
-  private stop(a: Active, why: 'cancel' | 'timeout' | 'heartbeat'): void {
+  private stop(a: Active, why: 'cancel' | 'timeout' | 'heartbeat' | 'limit'): void {
     if (a.stoppedBy) return;
     a.stoppedBy = why;
     this.diag.log('info', 'stopping job', { job: a.job.id, why });
@@ -405,7 +418,7 @@ export class Runner {
     const began = this.store.now();
     a.proc.stop(grace, (step) => {
       if (this.active.get(a.job.id) !== a) return;
-      this.emit(a, stoppingEvent({ why, step, reason: a.cancelReason, graceMs: grace, began }));
+      this.emit(a, stoppingEvent({ why, step, reason: why === 'limit' ? (a.limitReason ?? null) : a.cancelReason, graceMs: grace, began }));
     });
   }
 

@@ -1,5 +1,6 @@
 import type { Job } from './job.js';
 import { loadConfig, type AgentConfig, type Config } from './config.js';
+import type { Price } from './pricing.js';
 
 /**
  * What the runner needs to know about a job's agent, snapshotted into
@@ -15,6 +16,7 @@ export interface Settings {
   heartbeatTimeoutMs: number | null;
   cancelGraceMs: number;
   raw: Record<string, unknown>; // the agent's YAML block, env values removed
+  pricing: Record<string, Price>; // the config's `pricing:` (cost estimates for CLIs that report none)
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -25,11 +27,13 @@ export const DEFAULT_SETTINGS: Settings = {
   heartbeatTimeoutMs: null,
   cancelGraceMs: 30_000,
   raw: {},
+  pricing: {},
 };
 
 export function settingsOf(job: Job): Settings {
   const s = (job.settings ?? {}) as Partial<Settings>;
-  return { ...DEFAULT_SETTINGS, ...s, raw: (s.raw as Record<string, unknown>) ?? {} };
+  const pricing = s.pricing && typeof s.pricing === 'object' && !Array.isArray(s.pricing) ? s.pricing : {};
+  return { ...DEFAULT_SETTINGS, ...s, raw: (s.raw as Record<string, unknown>) ?? {}, pricing };
 }
 
 /** The agent's env values, read at start time from the config the job was submitted with. */
@@ -54,6 +58,7 @@ export function snapshotSettings(config: Config, agent: AgentConfig): Settings &
     heartbeatTimeoutMs: agent.heartbeatTimeoutMs,
     cancelGraceMs: config.jobs.cancelGraceMs,
     raw: { ...raw, workspace: agent.workspace },
+    pricing: config.pricing ?? {},
     envNames: Object.keys(agent.env),
   };
 }

@@ -4,7 +4,7 @@ import { formatDuration } from './duration.js';
 import type { StoppingDraft } from './events.js';
 
 export interface StoppingInput {
-  why: 'cancel' | 'timeout' | 'heartbeat';
+  why: 'cancel' | 'timeout' | 'heartbeat' | 'limit';
   step: StopStep;
   reason: string | null;
   graceMs: number;
@@ -12,7 +12,7 @@ export interface StoppingInput {
   began: number;
 }
 
-const WHY: Record<StoppingInput['why'], string> = { cancel: 'cancel requested', timeout: 'timeout reached', heartbeat: 'no output for heartbeat_timeout' };
+const WHY: Record<StoppingInput['why'], string> = { cancel: 'cancel requested', timeout: 'timeout reached', heartbeat: 'no output for heartbeat_timeout', limit: 'a limit was reached' };
 
 /**
  * The runner's note in output.jsonl for each step of stopping an agent (see

@@ -13,6 +13,7 @@ export interface NewJob {
   agent: string;
   prompt: string;
   workspace: string;
+  model?: string | null;
   schedule?: string | null;
   trigger?: string;
   parentJobId?: string | null;
@@ -82,6 +83,7 @@ export class JobStore {
         parentJobId: input.parentJobId ?? null,
         prompt: input.prompt,
         workspace: input.workspace,
+        model: input.model ?? null,
         createdAt: new Date(nowMs).toISOString(),
         output: this.paths.outputFile(id),
         priority: input.priority ?? 0,

@@ -4,6 +4,7 @@ import { HerdError } from './errors.js';
 import { isTerminal, type Job } from './job.js';
 import { withQuota } from './quota.js';
 import { recapPrompt } from './recap.js';
+import { getRuntime } from './runtimes/index.js';
 import { ensureRunner } from './runner-launch.js';
 import { snapshotSettings } from './settings.js';
 import type { JobStore } from './store.js';
@@ -17,6 +18,8 @@ export interface SubmitInput {
   tags?: string[];
   webhookUrl?: string | null;
   quotaBucket?: string | null;
+  /** Overrides the agent's model for this job. */
+  model?: string | null;
 }
 
 export const RESUME_PROMPT = 'Continue from where you left off';
@@ -24,7 +27,7 @@ export const RESUME_PROMPT = 'Continue from where you left off';
 /** Persists a pending job for an agent of the config, then makes sure a runner will pick it up. */
 export function submit(store: JobStore, config: Config, input: SubmitInput): Job {
   const agent = getAgent(config, input.agent);
-  const prompt = input.prompt ?? agent.prompt ?? (agent.runtime === 'command' ? '' : null);
+  const prompt = input.prompt ?? agent.prompt ?? getRuntime(agent.runtime).defaultPrompt;
   if (prompt === null) {
     throw new HerdError('usage', `agent "${agent.name}" has no default prompt`, `herdctl run ${agent.name} --prompt "what to do"`);
   }
@@ -41,6 +44,7 @@ export function submit(store: JobStore, config: Config, input: SubmitInput): Job
       agent: agent.name,
       prompt,
       workspace: agent.workspace,
+      model: input.model ?? agent.model,
       schedule: input.schedule ?? null,
       trigger: input.trigger ?? (input.schedule ? 'schedule' : 'manual'),
       priority: input.priority,
@@ -61,7 +65,7 @@ export function submit(store: JobStore, config: Config, input: SubmitInput): Job
  * resuming its agent session; without a session the prompt carries the
  * parent's recap instead.
  */
-export function resume(store: JobStore, parent: Job, prompt: string | undefined): Job {
+export function resume(store: JobStore, parent: Job, prompt: string | undefined, model?: string): Job {
   if (!isTerminal(parent.status)) {
     throw new HerdError('conflict', `job ${parent.id} is still ${parent.status}; only a finished job can be resumed`, `herdctl jobs logs ${parent.id} --follow  (or: herdctl jobs cancel ${parent.id})`);
   }
@@ -71,6 +75,7 @@ export function resume(store: JobStore, parent: Job, prompt: string | undefined)
       agent: parent.agent,
       prompt: parent.sessionId ? text : recapPrompt(parent, text),
       workspace: parent.workspace,
+      model: model ?? parent.model,
       trigger: 'resume',
       parentJobId: parent.id,
       priority: parent.priority,

@@ -60,6 +60,7 @@ export function renderJobDetail(job: Job, c: ChalkInstance, now: number): string
   row('Parent', job.parentJobId);
   row('Session', job.sessionId);
   row('Workspace', job.workspace);
+  row('Model', job.model);
   row('Created', Number.isNaN(Date.parse(job.createdAt)) ? job.createdAt : `${job.createdAt} (${formatRelative(Date.parse(job.createdAt), now)})`);
   row('Started', job.startedAt);
   row('Completed', job.completedAt);
@@ -72,7 +73,7 @@ export function renderJobDetail(job: Job, c: ChalkInstance, now: number): string
   row('Agent pid', job.pid);
   if (job.usage) {
     const u = job.usage;
-    row('Usage', `${u.inputTokens} in / ${u.outputTokens} out tokens` + (u.cacheReadTokens ? `, ${u.cacheReadTokens} cache read` : '') + (u.costUsd !== null ? `, $${u.costUsd.toFixed(4)}` : '') + (u.turns !== null ? `, ${u.turns} turns` : ''));
+    row('Usage', `${u.inputTokens} in / ${u.outputTokens} out tokens` + (u.cacheReadTokens ? `, ${u.cacheReadTokens} cache read` : '') + (u.costUsd !== null ? `, $${u.costUsd.toFixed(4)}${u.costEstimated ? ' (estimated: the CLI reports no cost)' : ''}` : '') + (u.turns !== null ? `, ${u.turns} turns` : ''));
   }
   row('Cancel reason', job.cancelReason);
   if (job.error) row('Error', c.red(job.error));

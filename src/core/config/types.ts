@@ -62,12 +62,9 @@ export interface WebhooksConfig {
   timeoutMs: number;
 }
 
-/** USD per million tokens, for estimating the cost of CLIs that report tokens but no cost. */
-export interface Price {
-  input: number;
-  output: number;
-  cachedInput?: number; // cache reads; absent: the input price
-}
+import type { Price } from '../pricing.js';
+
+export type { Price };
 
 export interface Config {
   file: string | null; // null: no config file was found
