@@ -9,6 +9,7 @@ import type { ActionResult, Ctx } from './types.js';
 export interface RunFlags {
   config?: string;
   prompt?: string;
+  model?: string;
   schedule?: string;
   wait?: boolean;
   follow?: boolean;
@@ -24,6 +25,7 @@ export async function runAgent(agent: string, flags: RunFlags, ctx: Ctx): Promis
   const job = submit(store, config, {
     agent,
     prompt: flags.prompt,
+    model: flags.model,
     schedule: flags.schedule,
     priority: flags.priority,
     tags: flags.tag,

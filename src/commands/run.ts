@@ -16,6 +16,7 @@ export default class Run extends BaseCommand {
   static flags = {
     config: configFlag,
     prompt: Flags.string({ char: 'p', description: "the task (default: the agent's prompt)" }),
+    model: Flags.string({ char: 'm', description: "the model for this job (default: the agent's model; recorded in job.json)" }),
     schedule: Flags.string({ description: 'record the job as fired by this schedule' }),
     wait: Flags.boolean({ char: 'w', description: 'wait for the job to end; exit with its outcome', exclusive: ['follow'] }),
     follow: Flags.boolean({ char: 'f', description: "stream the job's events until it ends; exit with its outcome" }),
