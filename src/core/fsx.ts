@@ -17,6 +17,8 @@ export const io = {
   mkdirSync: fs.mkdirSync,
   unlinkSync: fs.unlinkSync,
   ftruncateSync: fs.ftruncateSync,
+  rmSync: fs.rmSync,
+  chmodSync: fs.chmodSync,
 };
 
 export const DIR_MODE = 0o700;
@@ -32,11 +34,11 @@ export function ensureDir(path: string): void {
 }
 
 export function fsyncDir(path: string): void {
-  const fd = fs.openSync(path, 'r');
+  const fd = io.openSync(path, 'r');
   try {
     io.fsyncSync(fd);
   } finally {
-    fs.closeSync(fd);
+    io.closeSync(fd);
   }
 }
 
@@ -56,14 +58,15 @@ export const tempPath = (path: string): string =>
  * Replaces `path` atomically and durably: temp file beside it (0600, O_EXCL),
  * write, fsync, rename over, fsync the directory. A crash at any step leaves
  * the old file or the new one, never a torn one; a leftover temp file is
- * ignored by readers and swept by `sweepTemps`.
+ * ignored by readers and swept by `sweepTemps`. `durable: false` skips both
+ * fsyncs, for a cache that may be lost but never torn.
  */
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, text: string, { durable = true } = {}): void {
   const tmp = tempPath(path);
   const fd = io.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, FILE_MODE);
   try {
     writeAll(fd, Buffer.from(text));
-    io.fsyncSync(fd);
+    if (durable) io.fsyncSync(fd);
   } catch (e) {
     io.closeSync(fd);
     tryUnlink(tmp);
@@ -76,7 +79,7 @@ export function writeFileAtomic(path: string, text: string): void {
     tryUnlink(tmp);
     throw e;
   }
-  fsyncDir(dirname(path));
+  if (durable) fsyncDir(dirname(path));
 }
 
 /**
@@ -124,6 +127,22 @@ export function appendLines(path: string, text: string): void {
   }
 }
 
+/** Renames `from` to `to`; false when `from` is gone (someone else moved it first: rename decides races). */
+export function renameIfThere(from: string, to: string): boolean {
+  try {
+    io.renameSync(from, to);
+    return true;
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return false;
+    throw e;
+  }
+}
+
+/** rm -rf through `io`. */
+export function removeTree(path: string): void {
+  io.rmSync(path, { recursive: true, force: true });
+}
+
 export function tryUnlink(path: string): void {
   try {
     io.unlinkSync(path);
@@ -165,7 +184,7 @@ export function sweepTemps(dir: string, now = Date.now()): number {
     try {
       const age = now - fs.statSync(join(dir, name)).mtimeMs;
       if (age > 60_000 || (age > 5_000 && writerGone(name))) {
-        fs.rmSync(join(dir, name), { recursive: true, force: true }); // a temp file, or a half-made job directory
+        removeTree(join(dir, name)); // a temp file, or a half-made job directory
         swept++;
       }
     } catch {

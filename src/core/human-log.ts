@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
-import { ensureDir } from './fsx.js';
+import { ensureDir, FILE_MODE, io } from './fsx.js';
 import type { JobEvent } from './events.js';
 
 /**
@@ -18,7 +18,7 @@ export class HumanLog {
     private readonly format: (e: JobEvent) => string,
   ) {
     ensureDir(dirname(path));
-    this.fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW, 0o600);
+    this.fd = io.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW, FILE_MODE);
   }
 
   add(e: JobEvent): void {
@@ -31,7 +31,7 @@ export class HumanLog {
     const text = this.lines.join('\n') + '\n';
     this.lines = [];
     try {
-      fs.writeSync(this.fd, text);
+      io.writeSync(this.fd, text);
     } catch {
       /* the human log is best effort */
     }
@@ -42,7 +42,7 @@ export class HumanLog {
     if (last) this.lines.push(this.format(last));
     this.flush();
     try {
-      fs.closeSync(this.fd);
+      io.closeSync(this.fd);
     } catch {
       /* closed already */
     }

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Lockfile from 'proper-lockfile';
-import { ensureDir, writeFileAtomic } from './fsx.js';
+import { ensureDir, io, removeTree, writeFileAtomic } from './fsx.js';
 import { dirname } from 'node:path';
 import * as fs from 'node:fs';
 
@@ -43,7 +43,7 @@ function take(path: string, onCompromised?: (e: Error) => void): Release | null 
 /** proper-lockfile makes its lock directory with the umask's mode; ours are 0700 like everything else. */
 function private0700(path: string): void {
   try {
-    fs.chmodSync(`${path}.lock`, 0o700);
+    io.chmodSync(`${path}.lock`, 0o700);
   } catch {
     /* released meanwhile */
   }
@@ -61,7 +61,7 @@ function isStale(path: string): boolean {
 /** Only under the gate: a stale lock is removed and taken, by one contender. */
 function replaceStale(path: string, onCompromised?: (e: Error) => void): Release | null {
   if (!isStale(path)) return null;
-  fs.rmSync(`${path}.lock`, { recursive: true, force: true });
+  removeTree(`${path}.lock`);
   return take(path, onCompromised);
 }
 
@@ -73,10 +73,10 @@ function replaceStale(path: string, onCompromised?: (e: Error) => void): Release
 function withGate<T>(path: string, fn: () => T | null): T | null {
   const gate = `${path}.gate`;
   try {
-    fs.mkdirSync(gate, { mode: 0o700 });
+    io.mkdirSync(gate, { mode: 0o700 });
   } catch {
     try {
-      if (Date.now() - fs.statSync(gate).mtimeMs > GATE_STALE_MS) fs.rmSync(gate, { recursive: true, force: true });
+      if (Date.now() - fs.statSync(gate).mtimeMs > GATE_STALE_MS) removeTree(gate);
     } catch {
       /* raced */
     }
@@ -85,7 +85,7 @@ function withGate<T>(path: string, fn: () => T | null): T | null {
   try {
     return fn();
   } finally {
-    fs.rmSync(gate, { recursive: true, force: true });
+    removeTree(gate);
   }
 }
 
@@ -121,7 +121,7 @@ export function acquireNamed(path: string, identityFile: string, identity: objec
   return withGate(path, () => {
     if (isLocked(path)) {
       if (!judgedDead(identityFile, isDead)) return null;
-      fs.rmSync(`${path}.lock`, { recursive: true, force: true });
+      removeTree(`${path}.lock`);
     }
     // named before locked: whoever dies between the two leaves its own (dead) name on the lock, never a nameless one
     const name = JSON.stringify(identity) + '\n';
@@ -140,7 +140,7 @@ export function acquireNamed(path: string, identityFile: string, identity: objec
 function unname(path: string, identityFile: string, name: string): void {
   withGate(path, () => {
     try {
-      if (fs.readFileSync(identityFile, 'utf8') === name) fs.unlinkSync(identityFile);
+      if (fs.readFileSync(identityFile, 'utf8') === name) io.unlinkSync(identityFile);
     } catch {
       /* gone already */
     }

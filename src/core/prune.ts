@@ -1,9 +1,7 @@
-import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { diag } from './diag.js';
 import { dayEntries, dayOf } from './entries.js';
-import { isErrno } from './errors.js';
-import { ensureDir, listDir, tryUnlink } from './fsx.js';
+import { ensureDir, listDir, removeTree, renameIfThere, tryUnlink } from './fsx.js';
 import { idDay, idTime } from './ids.js';
 import { markerLine } from './index-log.js';
 import { TERMINAL, type Job, type JobStatus } from './job.js';
@@ -71,12 +69,7 @@ function remove(store: JobStore, jobs: PrunedJob[], now: number): PrunedJob[] {
     const inSync = store.index.beforeOwnChange();
     for (const j of jobs.slice(i, i + BATCH)) {
       const to = join(trash, `${j.id}-${Math.random().toString(36).slice(2, 10)}`);
-      try {
-        fs.renameSync(store.paths.job(j.id), to);
-      } catch (e) {
-        if (isErrno(e, 'ENOENT')) continue; // deleted meanwhile (another prune)
-        throw e;
-      }
+      if (!renameIfThere(store.paths.job(j.id), to)) continue; // deleted meanwhile (another prune)
       store.index.append(j.id, markerLine(j.id, 'gone', j.agent));
       moved.push([j, to]);
     }
@@ -111,7 +104,7 @@ function sweepTrash(store: JobStore): void {
 
 function deleteTree(path: string): void {
   try {
-    fs.rmSync(path, { recursive: true, force: true });
+    removeTree(path);
   } catch {
     /* left for the next prune's sweep */
   }

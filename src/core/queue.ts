@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { isErrno } from './errors.js';
-import { createExclusive, ensureDir, listDir, tryUnlink } from './fsx.js';
+import { createExclusive, ensureDir, io, listDir, renameIfThere, tryUnlink } from './fsx.js';
 import type { Job } from './job.js';
 import type { Paths } from './paths.js';
 
@@ -44,7 +43,7 @@ export class Queue {
   /** Step 2: job.json is durable; the job may now be claimed. */
   publish(intent: string): void {
     const name = intent.slice(intent.lastIndexOf('/') + 1).replace(/^\.new-/, '');
-    fs.renameSync(intent, join(intent.slice(0, intent.lastIndexOf('/')), name));
+    io.renameSync(intent, join(intent.slice(0, intent.lastIndexOf('/')), name));
   }
 
   /** Claimable markers of one agent, best first. */
@@ -104,12 +103,6 @@ export class Queue {
   }
 
   private move(from: string, to: string): boolean {
-    try {
-      fs.renameSync(from, to);
-      return true;
-    } catch (e) {
-      if (isErrno(e, 'ENOENT')) return false;
-      throw e;
-    }
+    return renameIfThere(from, to);
   }
 }

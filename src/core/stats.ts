@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { dayEntries, dayOf } from './entries.js';
-import { FILE_MODE, listDir, readIfExists, tempPath, tryUnlink } from './fsx.js';
+import { listDir, readIfExists, writeFileAtomic } from './fsx.js';
 import { ID_LENGTH, idDay, idTime, isJobId } from './ids.js';
 import type { Job } from './job.js';
 import type { JobStore } from './store.js';
@@ -303,12 +303,10 @@ class DayCache {
       this.changed = true;
     }
     if (!this.changed) return;
-    const tmp = tempPath(this.file);
     try {
-      fs.writeFileSync(tmp, JSON.stringify({ v: CACHE_VERSION, days: this.days }), { mode: FILE_MODE });
-      fs.renameSync(tmp, this.file);
+      writeFileAtomic(this.file, JSON.stringify({ v: CACHE_VERSION, days: this.days }), { durable: false });
     } catch {
-      tryUnlink(tmp); // a cache that cannot be written is only slower next time
+      /* a cache that cannot be written is only slower next time */
     }
   }
 }

@@ -5,7 +5,7 @@ import { checkIdInput, idTime, isJobId, newJobId } from './ids.js';
 import { isTerminal, normalizeJob, transition, validateJob, TERMINAL, type Job, type JobStatus, type Transition } from './job.js';
 import { Paths } from './paths.js';
 import { JobIndex, entryLine, markerLine } from './index-log.js';
-import { createExclusive, ensureDir, fsyncDir, io, listDir, sweepTemps, tempPath, tryUnlink, writeFileAtomic } from './fsx.js';
+import { createExclusive, ensureDir, fsyncDir, io, listDir, removeTree, sweepTemps, tempPath, tryUnlink, writeFileAtomic } from './fsx.js';
 import { tryLockSync } from './lock.js';
 import { Queue } from './queue.js';
 
@@ -104,14 +104,14 @@ export class JobStore {
         io.mkdirSync(tmp, { mode: 0o700 });
         writeFileAtomic(join(tmp, 'job.json'), JSON.stringify(job, null, 2) + '\n');
       } catch (e) {
-        fs.rmSync(tmp, { recursive: true, force: true });
+        removeTree(tmp);
         tryUnlink(intent);
         throw ioError(e, `create job ${id}`);
       }
       try {
         io.renameSync(tmp, this.paths.job(id));
       } catch (e) {
-        fs.rmSync(tmp, { recursive: true, force: true });
+        removeTree(tmp);
         tryUnlink(intent);
         if (isErrno(e, 'EEXIST', 'ENOTEMPTY') && attempt < 5) continue; // an id minted twice in one second: mint again
         throw ioError(e, `create job ${id}`);
@@ -120,7 +120,7 @@ export class JobStore {
         fsyncDir(this.paths.jobs);
       } catch (e) {
         // not durable, so not returned: take it back rather than leave a job nobody was told about
-        fs.rmSync(this.paths.job(id), { recursive: true, force: true });
+        removeTree(this.paths.job(id));
         tryUnlink(intent);
         throw ioError(e, `create job ${id}`);
       }

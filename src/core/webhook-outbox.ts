@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from './errors.js';
-import { ensureDir, fsyncDir, listDir, readIfExists, tryUnlink, writeFileAtomic } from './fsx.js';
+import { ensureDir, fsyncDir, io, listDir, readIfExists, tryUnlink, writeFileAtomic } from './fsx.js';
 import { isJobId } from './ids.js';
 import type { ExitReason, JobStatus } from './job.js';
 
@@ -108,7 +108,7 @@ export class Outbox {
     if (rec.status === 'pending') throw new Error('settle: record is still pending');
     this.save(rec);
     ensureDir(this.stateDir(rec.status));
-    fs.renameSync(this.file('pending', rec.jobId), this.file(rec.status, rec.jobId));
+    io.renameSync(this.file('pending', rec.jobId), this.file(rec.status, rec.jobId));
     fsyncDir(this.stateDir(rec.status));
     fsyncDir(this.stateDir('pending'));
     tryUnlink(this.file(rec.status === 'delivered' ? 'dead' : 'delivered', rec.jobId));

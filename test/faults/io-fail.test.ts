@@ -123,3 +123,51 @@ test('3b. without faults the same lifecycle passes the checker (the checker itse
   const [id] = jobIds(home);
   assert.equal(store.read(id).status, 'completed');
 });
+
+test('3c. the k-th io call of a prune fails (EIO), once and for good, for every k: each job is whole or gone, and a second prune finishes the job', async (t) => {
+  const { pruneJobs } = await import('../../src/core/prune.js');
+  const root = tempDir(t, 'herdctl-fault-io-prune-');
+  const later = Date.now() + 10 * 86_400_000;
+  const prune = (home: string) => {
+    const store = new JobStore(home);
+    return pruneJobs(store, { olderThanMs: 86_400_000 }, (j) => j, later);
+  };
+  const setup = (home: string) => {
+    for (let i = 0; i < 2; i++) lifecycle(home);
+    closeWriters();
+  };
+  const countHome = join(root, 'count');
+  setup(countHome);
+  const calls: IoCall[] = [];
+  const restore = hookIo(io, (c, original) => (calls.push(c), original()));
+  try {
+    assert.equal(prune(countHome).length, 2);
+  } finally {
+    restore();
+  }
+  const K = calls.length;
+  assert.ok(calls.some((c) => c.op === 'renameSync') && calls.some((c) => c.op === 'rmSync'), `prune's renames and deletions go through io: ${calls.map((c) => c.op).join(', ')}`);
+  const failures: string[] = [];
+  for (const mode of ['once', 'for good'] as const) {
+    for (let k = 1; k <= K; k++) {
+      const home = join(root, `${mode === 'once' ? 'o' : 'g'}${k}`);
+      setup(home);
+      const fault = failFrom(io, k, mode);
+      try {
+        prune(home);
+      } catch {
+        /* an error may surface */
+      } finally {
+        fault.restore();
+      }
+      const at = `${mode} k=${k} (${fault.failed[0]?.op} ${fault.failed[0]?.target.replace(home, '~')})`;
+      const found = checkState(home);
+      if (found.length) failures.push(`${at}: ${found.map((f) => `[${f.rule}] ${f.path}: ${f.detail}`).join('; ')}`);
+      prune(home);
+      if (jobIds(home).length) failures.push(`${at}: the next prune left ${jobIds(home).join(', ')}`);
+      if (new JobStore(home).list({ limit: 100 }).length) failures.push(`${at}: the next prune left jobs listed`);
+    }
+  }
+  t.diagnostic(`${K} io calls per prune of 2 jobs, ${2 * K} runs`);
+  assert.deepEqual(failures, [], `after a failed prune:\n${failures.join('\n')}`);
+});
