@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
-import { HerdError } from '../core/errors.js';
 import { checkName, Paths, resolveHome } from '../core/paths.js';
-import { bucketStatus, ledgerPath, resetBucket, type BucketStatus } from '../core/quota.js';
+import { bucketStatus, resetKnownBucket, type BucketStatus, type ResetResult } from '../core/quota.js';
 import { renderQuotas } from '../render/quotas.js';
 import { palette } from '../render/style.js';
 import { loadConfigFor } from './config.js';
@@ -20,21 +18,11 @@ export function quotasList(flags: QuotaFlags, ctx: Ctx): ActionResult<BucketStat
   return { data: rows };
 }
 
-export interface ResetResult {
-  bucket: string;
-  before: { tasksTotal: number; tasksPerHour: number };
-}
-
 /** A bucket of the config, or one that has a ledger still (the config may have dropped it since). */
 export function quotasReset(bucket: string, flags: QuotaFlags, ctx: Ctx): ActionResult<ResetResult> {
   checkName(bucket, 'quota bucket');
   const config = loadConfigFor({ config: flags.config, home: ctx.home });
-  const paths = new Paths(resolveHome(ctx.home));
-  if (!Object.hasOwn(config.quotas, bucket) && !existsSync(ledgerPath(paths, bucket))) {
-    const known = Object.keys(config.quotas);
-    throw new HerdError('not_found', `no quota bucket "${bucket}" (${known.length ? `known buckets: ${known.join(', ')}` : 'the config defines none'})`, 'herdctl quotas list');
-  }
-  const before = resetBucket(paths, bucket);
-  if (!ctx.json) ctx.log(`Reset quota bucket ${bucket} (it had ${before.total} tasks in total, ${before.window.length} in the last 60 minutes).`);
-  return { data: { bucket, before: { tasksTotal: before.total, tasksPerHour: before.window.length } } };
+  const r = resetKnownBucket(new Paths(resolveHome(ctx.home)), config.quotas, bucket);
+  if (!ctx.json) ctx.log(`Reset quota bucket ${bucket} (it had ${r.before.tasksTotal} tasks in total, ${r.before.tasksPerHour} in the last 60 minutes).`);
+  return { data: r };
 }

@@ -22,6 +22,7 @@ export interface Job {
   exitReason: ExitReason | null;
   sessionId: string | null;
   parentJobId: string | null;
+  resumedFromRecapId?: string | null; // a job resumed from a recap (POST /v1/resume {recap_id}): the job whose recap seeded it
   prompt: string;
   workspace: string;
   model: string | null; // the model it runs with: `run --model`, else the agent's (null: the CLI's default); a resume keeps it

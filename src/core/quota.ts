@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { QuotaConfig } from './config.js';
 import { diag } from './diag.js';
@@ -147,6 +148,22 @@ function record(paths: Paths, bucket: string, u: Usage, entry: { job: string; at
   const folded = u.total - u.window.length;
   if (folded > 0) head.push(JSON.stringify({ carried: folded, at: entry.at }));
   writeFileAtomic(file, [...head, ...u.recent, line].join('\n') + '\n');
+}
+
+export interface ResetResult {
+  bucket: string;
+  before: { tasksTotal: number; tasksPerHour: number };
+}
+
+/** `quotas reset` and POST /v1/jobs/quota/reset: a bucket of the config, or one that still has a ledger (the config may have dropped it since). */
+export function resetKnownBucket(paths: Paths, quotas: Record<string, QuotaConfig>, bucket: string, now: () => number = Date.now): ResetResult {
+  checkName(bucket, 'quota bucket');
+  if (!Object.hasOwn(quotas, bucket) && !existsSync(ledgerPath(paths, bucket))) {
+    const known = Object.keys(quotas);
+    throw new HerdError('not_found', `no quota bucket "${bucket}" (${known.length ? `known buckets: ${known.join(', ')}` : 'the config defines none'})`, 'herdctl quotas list');
+  }
+  const before = resetBucket(paths, bucket, now);
+  return { bucket, before: { tasksTotal: before.total, tasksPerHour: before.window.length } };
 }
 
 /** `quotas reset`: the ledger starts over from one reset line. Returns the usage it had. */

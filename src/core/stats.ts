@@ -63,6 +63,31 @@ export interface DayCount {
   active: number; // queued or running
 }
 
+/** The seed's names for the counters (GET /v1/metrics/jobs carries both). */
+export interface SeedMetrics {
+  jobs_created: number;
+  jobs_completed: number;
+  jobs_failed: number;
+  jobs_cancelled: number;
+  queued: number;
+  running: number;
+  events_published: number;
+  webhooks_delivered: number;
+  webhooks_dead_lettered: number;
+}
+
+export const seedMetrics = (s: Stats): SeedMetrics => ({
+  jobs_created: s.created,
+  jobs_completed: s.completed,
+  jobs_failed: s.failed,
+  jobs_cancelled: s.cancelled,
+  queued: s.queued,
+  running: s.running,
+  events_published: s.eventsPublished,
+  webhooks_delivered: s.webhooksDelivered,
+  webhooks_dead_lettered: s.webhooksDeadLettered,
+});
+
 const HISTOGRAM_BOUNDS = [10_000, 60_000, 300_000, 900_000, 3_600_000, 14_400_000];
 const DAY_MS = 86_400_000;
 

@@ -17,6 +17,7 @@ export interface NewJob {
   schedule?: string | null;
   trigger?: string;
   parentJobId?: string | null;
+  resumedFromRecapId?: string | null;
   priority?: number;
   tags?: string[];
   quotaBucket?: string | null;
@@ -81,6 +82,7 @@ export class JobStore {
         trigger: input.trigger ?? 'manual',
         status: 'pending',
         parentJobId: input.parentJobId ?? null,
+        ...(input.resumedFromRecapId ? { resumedFromRecapId: input.resumedFromRecapId } : {}),
         prompt: input.prompt,
         workspace: input.workspace,
         model: input.model ?? null,

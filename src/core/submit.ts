@@ -63,17 +63,21 @@ export function submit(store: JobStore, config: Config, input: SubmitInput): Job
 /**
  * A new job continuing a finished one: same agent, workspace and settings,
  * resuming its agent session; without a session the prompt carries the
- * parent's recap instead.
+ * parent's recap instead. `fromRecap` (the API's `recap_id`): a fresh
+ * session seeded with the recap, whatever the session; the new job records
+ * `resumedFromRecapId` (a recap is identified by its job).
  */
-export function resume(store: JobStore, parent: Job, prompt: string | undefined, model?: string): Job {
+export function resume(store: JobStore, parent: Job, prompt: string | undefined, model?: string, opts: { fromRecap?: boolean } = {}): Job {
   if (!isTerminal(parent.status)) {
     throw new HerdError('conflict', `job ${parent.id} is still ${parent.status}; only a finished job can be resumed`, `herdctl jobs logs ${parent.id} --follow  (or: herdctl jobs cancel ${parent.id})`);
   }
+  if (opts.fromRecap && !parent.recap) throw new HerdError('not_found', `job ${parent.id} has no recap`, `herdctl jobs resume ${parent.id}`);
   const text = prompt ?? RESUME_PROMPT;
+  const session = opts.fromRecap ? null : parent.sessionId;
   const create = () =>
     store.create({
       agent: parent.agent,
-      prompt: parent.sessionId ? text : recapPrompt(parent, text),
+      prompt: session ? text : recapPrompt(parent, text),
       workspace: parent.workspace,
       model: model ?? parent.model,
       trigger: 'resume',
@@ -82,14 +86,15 @@ export function resume(store: JobStore, parent: Job, prompt: string | undefined,
       tags: parent.tags,
       webhookUrl: parent.webhookUrl,
       quotaBucket: parent.quotaBucket,
-      sessionId: parent.sessionId,
+      sessionId: session,
+      resumedFromRecapId: opts.fromRecap ? parent.id : null,
       config: parent.config,
       settings: parent.settings,
     });
   // a resumed job counts against its parent's bucket, capped as the parent's config says now
   const bucket = parent.quotaBucket;
   const job = bucket ? withQuota(store.paths, bucket, bucketLimits(parent.config, bucket), create) : create();
-  diag().log('info', 'job submitted', { job: job.id, agent: job.agent, trigger: job.trigger, parent: parent.id, bucket });
+  diag().log('info', 'job submitted', { job: job.id, agent: job.agent, trigger: job.trigger, parent: parent.id, bucket, fromRecap: opts.fromRecap === true });
   ensureRunner(store.paths, parent.agent);
   return job;
 }

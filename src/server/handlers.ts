@@ -95,15 +95,21 @@ export async function cancel(ctx: ApiContext, r: ApiRequest): Promise<void> {
 }
 
 export async function resumeJob(ctx: ApiContext, r: ApiRequest): Promise<void> {
-  const f = new Fields(await readJsonBody(r.req), ['kind', 'from_subject_id', 'prompt']);
-  if (f.string('kind') !== 'job') throw badRequest('"kind" must be "job"');
+  const f = new Fields(await readJsonBody(r.req), ['kind', 'from_subject_id', 'recap_id', 'prompt']);
+  const kind = f.string('kind');
   const from = f.string('from_subject_id');
-  if (!from) throw badRequest('"from_subject_id" is required: the id (or a unique prefix) of the job to continue');
+  const recap = f.string('recap_id');
+  if (from !== undefined && recap !== undefined) throw badRequest('give "from_subject_id" (continue a job) or "recap_id" (start afresh from its recap), not both');
+  // a recap is identified by its job: recap_id is a job id (or a unique prefix)
+  if (recap === undefined) {
+    if (kind !== 'job') throw badRequest('"kind" must be "job"');
+    if (!from) throw badRequest('"from_subject_id" is required: the id (or a unique prefix) of the job to continue (or "recap_id")');
+  } else if (kind !== undefined && kind !== 'job' && kind !== 'recap') throw badRequest('"kind" must be "job" or "recap"');
   const prompt = f.string('prompt');
-  const parent = ctx.store.read(jobId(ctx, r, from));
-  const job = resume(ctx.store, parent, prompt?.trim() ? prompt : undefined);
+  const parent = ctx.store.read(jobId(ctx, r, (recap ?? from)!));
+  const job = resume(ctx.store, parent, prompt?.trim() ? prompt : undefined, undefined, { fromRecap: recap !== undefined });
   r.jobId = job.id;
-  sendJson(r.res, 201, { session_id: job.id, parent_id: parent.id }, { Location: `/jobs/${job.id}` });
+  sendJson(r.res, 201, { session_id: job.id, parent_id: parent.id, ...(recap !== undefined ? { recap_id: parent.id } : {}) }, { Location: `/jobs/${job.id}` });
 }
 
 /** Server-Sent Events: the stored lines with seq > since (or Last-Event-ID), history then live, ending after `complete`. */
@@ -162,8 +168,18 @@ export function health(ctx: ApiContext, r: ApiRequest, version: string): void {
 /** The `jobs stats --json` counters; ?agent= and ?since= as there. */
 export async function metrics(ctx: ApiContext, r: ApiRequest): Promise<void> {
   const q = onlyParams(r.query, ['agent', 'since']);
-  const { jobsStats } = await import('../actions/stats.js'); // loaded when first asked for, like the webhook modules below
-  sendJson(r.res, 200, jobsStats({ agent: q.get('agent') || undefined, since: q.get('since') || undefined }, quiet(ctx.store.paths.home)).data);
+  const [{ jobsStats }, { seedMetrics }] = await Promise.all([import('../actions/stats.js'), import('../core/stats.js')]); // loaded when first asked for, like the webhook modules below
+  const stats = jobsStats({ agent: q.get('agent') || undefined, since: q.get('since') || undefined }, quiet(ctx.store.paths.home)).data!;
+  sendJson(r.res, 200, { ...seedMetrics(stats), ...stats });
+}
+
+/** POST /v1/jobs/quota/reset {bucket}: as `herdctl quotas reset <bucket>`. */
+export async function quotaReset(ctx: ApiContext, r: ApiRequest): Promise<void> {
+  const f = new Fields(await readJsonBody(r.req), ['bucket']);
+  const bucket = f.string('bucket');
+  if (!bucket) throw badRequest('"bucket" is required: the name of a quota bucket (GET /v1/quotas)');
+  const { resetKnownBucket } = await import('../core/quota.js');
+  sendJson(r.res, 200, resetKnownBucket(ctx.store.paths, ctx.config().quotas, bucket));
 }
 
 export async function deadLetters(ctx: ApiContext, r: ApiRequest): Promise<void> {

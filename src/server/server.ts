@@ -54,6 +54,7 @@ function routes(ctx: api.ApiContext): Route[] {
     r('GET', '/v1/agents', (q) => api.agents(ctx, q)),
     r('GET', '/v1/metrics/jobs', (q) => api.metrics(ctx, q)),
     r('GET', '/v1/jobs/dead-letters', (q) => api.deadLetters(ctx, q)),
+    r('POST', '/v1/jobs/quota/reset', (q) => api.quotaReset(ctx, q)),
     r('GET', '/v1/schedules', (q) => views.schedules(ctx, q)),
     r('GET', '/v1/quotas', (q) => views.quotas(ctx, q)),
     r('GET', '/v1/webhooks', (q) => views.webhooks(ctx, q)),
