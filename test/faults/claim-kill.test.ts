@@ -7,7 +7,11 @@ import { isTerminal } from '../../src/core/job.js';
 import { JobStore } from '../../src/core/store.js';
 import { assertState, assertUntouched, snapshotTree } from './checker.js';
 import { claimStep, createStep, type Phase } from './child-steps.js';
-import { cli, commandAgent, finished, FULL, jobIds, readJobFile, sandbox, spawnChild, until, type Sandbox } from './harness.js';
+import { commandAgent } from '../support/agents.js';
+import { finished } from '../support/cli.js';
+import { jobIds, tryReadJob } from '../support/jobs.js';
+import { waitFor } from '../support/wait.js';
+import { cli, FULL, sandbox, spawnChild, type Sandbox } from './harness.js';
 import { hookIo, type IoCall } from './inject.js';
 
 /**
@@ -65,7 +69,7 @@ function ageQueueLeftovers(home: string): void {
 }
 
 test('2c. SIGKILL before/after each io call of a job creation and of a claim: the job runs to its end (or never existed), the checker finds nothing wrong', async (t) => {
-  const sb = sandbox(t, `agents:\n${commandAgent('r', ['true'])}`);
+  const sb = sandbox(t, `agents:\n${commandAgent('r', null, ['true'])}`);
   const counts = { create: stepCalls(sb, 'create'), claim: stepCalls(sb, 'claim') };
   assert.ok(counts.create.length >= 8, `create: only ${counts.create.length} io calls`);
   assert.ok(counts.claim.some((c) => c.op === 'renameSync' && c.target.includes('/queue/')), `the claim's rename goes through io: ${counts.claim.map((c) => c.op).join(', ')}`);
@@ -85,14 +89,14 @@ test('2c. SIGKILL before/after each io call of a job creation and of a claim: th
     assert.equal(r.signal, 'SIGKILL', `${c.phase} killed ${c.when} ${step.op} ${step.target}: the child was not killed (${r.code}): ${r.stdout}${r.stderr}`);
   });
   const created = jobIds(home).filter((id) => !before.has(id));
-  const running = new Set(cases.filter((c) => c.phase === 'claim' && readJobFile(home, c.id)?.status === 'running').map((c) => c.id));
+  const running = new Set(cases.filter((c) => c.phase === 'claim' && tryReadJob(home, c.id)?.status === 'running').map((c) => c.id));
 
   ageQueueLeftovers(home);
   const list = await cli(sb, ['jobs', 'list', '--json', '--limit', '1000']);
   assert.equal(list.code, 0, list.stderr);
   const store = new JobStore(home);
   const all = [...cases.filter((c) => c.phase === 'claim').map((c) => c.id), ...created];
-  await until('every job terminal', () => all.every((id) => {
+  await waitFor('every job terminal', () => all.every((id) => {
     const r = store.tryRead(id);
     return r && 'job' in r && isTerminal(r.job.status);
   }), 60_000);
@@ -107,7 +111,7 @@ test('2c. SIGKILL before/after each io call of a job creation and of a claim: th
   }
   t.diagnostic(`${counts.create.length} io calls per creation, ${counts.claim.length} per claim; ${created.length} of ${cases.length - 2 * counts.claim.length} killed creations left a job; ${running.size} killed claims had committed running`);
   // the next runner to start settles what the killed creators left in the queue
-  await until('queue leftovers settled', () => readdirSync(join(home, 'queue', 'r')).every((n) => !n.startsWith('.')), 30_000);
+  await waitFor('queue leftovers settled', () => readdirSync(join(home, 'queue', 'r')).every((n) => !n.startsWith('.')), 30_000);
   assertState(home, { allowTemps: true });
   assertUntouched(outside, snapshotTree(sb.dir, [home, sb.ws, join(sb.dir, 'count-create'), join(sb.dir, 'count-claim')]));
 });
