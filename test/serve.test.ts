@@ -92,7 +92,7 @@ describe('herdctl serve: the HTTP API', () => {
     const cases: [string, string, unknown, number, RegExp][] = [
       ['POST', '/jobs', '{"agent": "coder",', 400, /malformed JSON/],
       ['POST', '/jobs', '[1,2]', 400, /JSON object/],
-      ['POST', '/jobs', '', 400, /"agent" is required/],
+      ["POST", "/jobs", "", 400, /"agent" or "provider" is required/],
       ['POST', '/jobs', { agent: 'coder', promt: 'typo' }, 400, /unknown field "promt"/],
       ['POST', '/jobs', { agent: 'coder', task: 'a', prompt: 'b' }, 400, /not both/],
       ['POST', '/jobs', { agent: 'coder', task: '  ' }, 400, /empty/],

@@ -1,7 +1,8 @@
 import { jobsList } from '../actions/jobs-list.js';
 import { jobsShow } from '../actions/jobs-show.js';
 import type { Ctx } from '../actions/types.js';
-import type { Config } from '../core/config.js';
+import { getAgent, type Config } from '../core/config.js';
+import { PROVIDERS, providerAgent, providerInfo } from '../core/providers.js';
 import { cancelJob } from '../core/control.js';
 import { displayStatus, JOB_STATUSES, type Job } from '../core/job.js';
 import { checkName } from '../core/paths.js';
@@ -69,21 +70,35 @@ export function showJob(ctx: ApiContext, r: ApiRequest): void {
 }
 
 export async function createJob(ctx: ApiContext, r: ApiRequest): Promise<void> {
-  const f = new Fields(await readJsonBody(r.req), ['task', 'prompt', 'agent', 'priority', 'tags', 'webhook_url', 'quota_bucket']);
+  const f = new Fields(await readJsonBody(r.req), ['task', 'prompt', 'agent', 'provider', 'model', 'priority', 'tags', 'webhook_url', 'quota_bucket']);
   const task = f.string('task');
   const promptField = f.string('prompt');
   if (task !== undefined && promptField !== undefined && task !== promptField) throw badRequest('give "task" or "prompt" (the same thing), not both');
   const prompt = task ?? promptField;
   if (prompt !== undefined && prompt.trim() === '') throw badRequest('the task is empty; leave it out to use the agent\'s default prompt');
-  const agent = f.string('agent');
-  if (!agent) throw badRequest('"agent" is required: the name of an agent of the config (GET /v1/agents)');
+  const model = f.string('model');
+  if (model !== undefined && model.trim() === '') throw badRequest('"model" is empty; leave it out to use the agent\'s model');
+  const { config, agent } = agentFor(ctx.config(), f.string('agent'), f.string('provider'));
   const webhookUrl = f.string('webhook_url');
   if (webhookUrl !== undefined && !isHttpUrl(webhookUrl)) throw badRequest('"webhook_url" must be an http(s) URL');
   const quotaBucket = f.string('quota_bucket');
   if (quotaBucket !== undefined) checkName(quotaBucket, 'quota bucket');
-  const job = submit(ctx.store, ctx.config(), { agent, prompt, priority: f.integer('priority', PRIORITY_MIN, PRIORITY_MAX), tags: f.strings('tags'), webhookUrl, quotaBucket });
+  const job = submit(ctx.store, config, { agent, prompt, model, priority: f.integer('priority', PRIORITY_MIN, PRIORITY_MAX), tags: f.strings('tags'), webhookUrl, quotaBucket });
   r.jobId = job.id;
   sendJson(r.res, 201, { session_id: job.id }, { Location: `/jobs/${job.id}` });
+}
+
+/** The agent a submission runs on: the named one (whose runtime must be the provider, if one is named), else the provider's (providers.ts). */
+function agentFor(config: Config, agent: string | undefined, provider: string | undefined): { config: Config; agent: string } {
+  if (provider !== undefined && !PROVIDERS.includes(provider)) throw badRequest(`"provider" must be one of ${PROVIDERS.join(', ')}`);
+  if (agent) {
+    const runtime = getAgent(config, agent).runtime;
+    if (provider !== undefined && runtime !== provider) throw badRequest(`agent "${agent}" runs runtime ${runtime}, not provider ${provider}`);
+    return { config, agent };
+  }
+  if (provider === undefined) throw badRequest('"agent" or "provider" is required: an agent of the config (GET /v1/agents) or one of the providers (GET /health)');
+  const a = providerAgent(config, provider);
+  return { config: { ...config, agents: { ...config.agents, [a.name]: a } }, agent: a.name };
 }
 
 /** 200 when the job ended (or had already), 202 when the request is recorded and the agent is still stopping. */
@@ -153,6 +168,7 @@ export function health(ctx: ApiContext, r: ApiRequest, version: string): void {
   sendJson(r.res, 200, {
     status: 'ok',
     version,
+    providers: providerInfo().map((p) => ({ name: p.name, program: p.program, available: p.available })),
     features: {
       background_jobs: {
         available: true,

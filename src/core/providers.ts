@@ -1,0 +1,79 @@
+// Providers: the runtimes that drive a vendor's agent CLI (claude, codex, gemini),
+// as the HTTP API names them. What GET /health reports about each, and the agent
+// a submission naming only a provider runs on.
+import { accessSync, constants } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import type { AgentConfig, Config } from './config.js';
+import { HerdError } from './errors.js';
+import { RUNTIMES } from './runtimes/index.js';
+import { programFor } from './runtimes/shared.js';
+
+export interface ProviderInfo {
+  name: string;
+  program: string;
+  /** The program is found (on the PATH, or at the path HERDCTL_<NAME>_BIN names) and executable. */
+  available: boolean;
+}
+
+export const PROVIDERS: readonly string[] = RUNTIMES.filter((r) => r.defaultProgram !== null).map((r) => r.name);
+
+const executable = (path: string): boolean => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Whether `program` would be found the way spawn finds it. */
+export function onPath(program: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (program.includes('/')) return executable(isAbsolute(program) ? program : join(process.cwd(), program));
+  return (env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && executable(join(dir, program)));
+}
+
+export function providerInfo(env: NodeJS.ProcessEnv = process.env): ProviderInfo[] {
+  return PROVIDERS.map((name) => {
+    const program = programFor({}, name);
+    return { name, program, available: onPath(program, env) };
+  });
+}
+
+/**
+ * The agent a job naming only a provider runs on: the config's agent of that name when it uses that runtime,
+ * else a built-in one with every default, working in the config file's directory (the workspace any agent
+ * without one gets). Without a config file there is no such directory: a usage error (HTTP 400).
+ */
+export function providerAgent(config: Config, provider: string): AgentConfig {
+  if (!PROVIDERS.includes(provider)) throw new HerdError('usage', `unknown provider "${provider}"; known providers: ${PROVIDERS.join(', ')}`);
+  const own = Object.hasOwn(config.agents, provider) ? config.agents[provider] : null;
+  if (own) {
+    if (own.runtime !== provider) throw new HerdError('usage', `agent "${provider}" of ${config.file} runs runtime ${own.runtime}, not ${provider}; name an agent instead`);
+    return own;
+  }
+  if (config.file === null) {
+    throw new HerdError('usage', `no workspace for the built-in ${provider} agent: the server has no herdctl.yaml (its directory is the workspace)`, 'name an "agent" of the config, or start the server with --config');
+  }
+  return {
+    name: provider,
+    runtime: provider,
+    workspace: dirname(config.file),
+    model: null,
+    permissionMode: null,
+    allowedTools: null,
+    maxTurns: null,
+    systemPrompt: null,
+    timeoutMs: null,
+    maxConcurrent: 1,
+    prompt: null,
+    command: null,
+    promptArg: false,
+    env: {},
+    claudeBin: null,
+    webhookUrl: null,
+    quotaBucket: null,
+    heartbeatTimeoutMs: config.jobs.heartbeatTimeoutMs,
+    schedules: [],
+    raw: { runtime: provider },
+  };
+}
