@@ -351,7 +351,9 @@ async function eventsFigures(ctx) {
     return (
       'agents:\n' +
       agentYaml('lines', ws, `runtime: command\ncommand: ${JSON.stringify([ctx.node, join(dir, 'flood.cjs'), String(LINES)])}`) +
-      agentYaml('claude', ws, `runtime: claude\nclaude_bin: ${JSON.stringify(join(ctx.root, 'fixtures', 'bin', 'claude'))}`)
+      agentYaml('claude', ws, `runtime: claude\nclaude_bin: ${JSON.stringify(join(ctx.root, 'fixtures', 'bin', 'claude'))}`) +
+      agentYaml('codex', ws, `runtime: codex\ncodex_bin: ${JSON.stringify(join(ctx.root, 'fixtures', 'bin', 'codex'))}\nenv: { FAKE_CODEX_STATE: ${JSON.stringify(join(dir, 'fake-codex'))} }`) +
+      agentYaml('gemini', ws, `runtime: gemini\ngemini_bin: ${JSON.stringify(join(ctx.root, 'fixtures', 'bin', 'gemini'))}\nenv: { FAKE_GEMINI_STATE: ${JSON.stringify(join(dir, 'fake-gemini'))} }`)
     );
   });
   try {
@@ -359,8 +361,14 @@ async function eventsFigures(ctx) {
     const cmd = await flood(lab, 'lines', 'go');
     ctx.say(`  events/s: fake claude flood:${LINES} …`);
     const fake = await flood(lab, 'claude', `flood:${LINES}`);
-    const rows = [cmd, fake].map((r, i) => ({
-      label: i === 0 ? `runner events/s: command agent, ${f0(LINES)} lines` : `runner events/s: fake claude flood:${LINES}`,
+    const fakes = [];
+    for (const cli of ['codex', 'gemini']) {
+      ctx.say(`  events/s: fake ${cli} flood:${LINES} …`);
+      fakes.push(await flood(lab, cli, `flood:${LINES}`));
+    }
+    const names = [`command agent, ${f0(LINES)} lines`, `fake claude flood:${LINES}`, `fake codex flood:${LINES}`, `fake gemini flood:${LINES}`];
+    const rows = [cmd, fake, ...fakes].map((r, i) => ({
+      label: `runner events/s: ${names[i]}`,
       figure:
         `${f0(r.rate)}/s = ${(r.rate / ctx.appendRate).toFixed(2)}× raw append (${f0(r.events)} events in ${(r.spanMs / 1000).toFixed(2)} s; ${f0(r.steadyRate)}/s from the first output); ` +
         (r.runnerCpuMs ? `runner CPU ${f0(r.runnerCpuMs)} ms (${f0((r.events / r.runnerCpuMs) * 1000)} events per runner CPU-second, busy ${f0((100 * r.runnerCpuMs) / r.spanMs)}% of the span); ` : '') +
@@ -369,6 +377,7 @@ async function eventsFigures(ctx) {
       target: '≥ 50,000/s',
       pass: r.status === 'completed' && r.rate >= 50_000,
     }));
+    rows.push(...(await parserFigures(ctx)));
     const label = 'every event on disk (fdatasync) within';
     if (!hasStrace()) rows.push({ label, figure: 'skipped: no strace to see the fdatasyncs', target: '≤ 200 ms', pass: null });
     else {
@@ -391,6 +400,39 @@ async function eventsFigures(ctx) {
   } finally {
     await lab.close();
   }
+}
+
+/** Lines/s through each runtime's parser alone (in this process), over lines of the shapes its transcripts show. */
+async function parserFigures(ctx) {
+  const N = 200_000;
+  const shapes = {
+    claude: (i) => ({ type: 'assistant', message: { id: `msg_${i}`, content: [{ type: 'text', text: `Line ${i}.` }] }, parent_tool_use_id: null, session_id: 's' }),
+    codex: (i) =>
+      i % 2
+        ? { type: 'item.completed', item: { id: `item_${i}`, type: 'command_execution', command: '/bin/bash -lc ls', aggregated_output: 'README.md\n', exit_code: 0, status: 'completed' } }
+        : { type: 'item.completed', item: { id: `item_${i}`, type: 'agent_message', text: `Line ${i}.` } },
+    gemini: (i) =>
+      i % 2
+        ? { type: 'tool_use', timestamp: '2026-12-04T22:39:13.684Z', tool_name: 'run_shell_command', tool_id: `t${i}`, parameters: { command: 'ls' } }
+        : { type: 'tool_result', timestamp: '2026-12-04T22:39:13.864Z', tool_id: `t${i - 1}`, status: 'success', output: 'README.md' },
+  };
+  const rows = [];
+  for (const [name, shape] of Object.entries(shapes)) {
+    const { getRuntime } = await import(pathToFileURL(join(ctx.build, 'dist', 'core', 'runtimes', 'index.js')).href);
+    const lines = Array.from({ length: N }, (_, i) => JSON.stringify(shape(i)));
+    const best = [];
+    for (let round = 0; round < 3; round++) {
+      const parser = getRuntime(name).parser();
+      let events = 0;
+      const t0 = process.hrtime.bigint();
+      for (const line of lines) events += parser.line(line, 'stdout').length;
+      events += (parser.flush?.() ?? []).length;
+      best.push({ ms: Number(process.hrtime.bigint() - t0) / 1e6, events });
+    }
+    const { ms, events } = best.sort((a, b) => a.ms - b.ms)[0];
+    rows.push({ label: `${name} parser alone`, figure: `${f0((N / ms) * 1000)} lines/s → ${f0(events)} events (best of 3, ${f0(N)} lines in ${f0(ms)} ms)`, target: 'none set', pass: null });
+  }
+  return rows;
 }
 
 // ---------------------------------------------------------------- 2. run → agent started (and cold `run` returns)
