@@ -47,7 +47,9 @@ export async function jobsLogs(idInput: string, flags: LogsFlags, ctx: Ctx): Pro
     const copyOnly = ctx.json && !since && !level;
     const it = readLog(path, 0, 1, problem, copyOnly);
     for (let r = it.next(); !r.done; r = it.next()) {
-      if (copyOnly) r.value.event && (await out.line(r.value.raw));
+      if (copyOnly) {
+        if (r.value.event) await out.line(r.value.raw);
+      }
       else await emit(r.value);
     }
     await out.flush();

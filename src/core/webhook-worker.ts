@@ -82,13 +82,12 @@ class Nap {
   }
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(t);
-        self.wakeUp = null;
+        this.wakeUp = null;
         resolve();
-      }
+      };
+      const t = setTimeout(done, ms);
       this.wakeUp = done;
     });
   }
