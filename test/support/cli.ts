@@ -92,9 +92,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Running {
   const { out, err } = collectLines(child);
   let exitAt = 0;
   child.on('exit', () => (exitAt = performance.now()));
-  const exited = new Promise<Exit>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, at: exitAt || performance.now(), stdout: out.join('\n'), stderr: err.join('\n') })),
-  );
+  const exited = new Promise<Exit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, at: exitAt || performance.now(), stdout: out.join('\n'), stderr: err.join('\n') })));
   const line = (re: RegExp, opts: { timeoutMs?: number; stderr?: boolean; from?: number } = {}) => {
     const lines = opts.stderr ? err : out;
     return waitFor(`a line matching ${re}`, () => lines.slice(opts.from ?? 0).find((l) => re.test(l)), opts.timeoutMs ?? 20_000, 20).catch((e: Error) => {
@@ -110,7 +108,5 @@ export function finished(child: ChildProcess): Promise<{ code: number | null; si
   const err: Buffer[] = [];
   child.stdout?.on('data', (b: Buffer) => out.push(b));
   child.stderr?.on('data', (b: Buffer) => err.push(b));
-  return new Promise((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') })),
-  );
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') })));
 }

@@ -8,7 +8,7 @@ export const ID_RE = /^job-\d{8}-\d{6}-[0-9a-z]{8}$/;
 export const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 /** JSON of any shape: tests index into it freely. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
 export type Json = Record<string, any>;
 
 const jobDir = (home: string, id: string) => join(home, 'jobs', id);
@@ -85,7 +85,9 @@ export const events = (home: string, id: string): Json[] => readLog(home, id).ev
 
 /** The stored lines of a job's output.jsonl, as written. */
 export function storedLines(home: string, id: string): string[] {
-  return readFileSync(join(jobDir(home, id), 'output.jsonl'), 'utf8').split('\n').filter(Boolean);
+  return readFileSync(join(jobDir(home, id), 'output.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
 }
 
 /** The guarantees of a finished job's log: whole lines, seq 0…n-1, exactly one complete, and it is last. */

@@ -66,11 +66,9 @@ export function groupMembers(pgid: number): number[] {
   return out;
 }
 
-export const waitGone = (pids: number[], what: string, timeoutMs = 10_000): Promise<true> =>
-  waitFor(`${what} (${pids.join(', ')}) to be gone`, () => pids.every((p) => !alive(p)), timeoutMs);
+export const waitGone = (pids: number[], what: string, timeoutMs = 10_000): Promise<true> => waitFor(`${what} (${pids.join(', ')}) to be gone`, () => pids.every((p) => !alive(p)), timeoutMs);
 
-export const waitGroupGone = (pgid: number, what: string, timeoutMs = 10_000): Promise<true> =>
-  waitFor(`process group ${pgid} (${what}) to be gone`, () => groupMembers(pgid).length === 0, timeoutMs);
+export const waitGroupGone = (pgid: number, what: string, timeoutMs = 10_000): Promise<true> => waitFor(`process group ${pgid} (${what}) to be gone`, () => groupMembers(pgid).length === 0, timeoutMs);
 
 /** Pids of live (non-zombie) processes whose command line mentions `marker` (a temp-dir path). */
 export function pidsMentioning(marker: string): number[] {

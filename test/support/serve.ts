@@ -108,7 +108,8 @@ ${setup.extraConfig ?? ''}`,
 export interface ApiResponse {
   status: number;
   headers: Headers;
-  body: any; // JSON of any shape: tests index into it freely
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of any shape: tests index into it freely
+  body: any;
   text: string;
 }
 
