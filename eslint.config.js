@@ -13,8 +13,6 @@ export default tseslint.config(
     languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: globals.node },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
-      // terminal escapes (ANSI colours, OSC titles) are matched on purpose: logs and the dashboard strip them
-      'no-control-regex': 'off',
       // `_`-prefixed names are deliberately unused (a signature that must match, a skipped tuple slot)
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },

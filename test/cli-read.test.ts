@@ -123,6 +123,7 @@ test('jobs list of hand-written jobs: newest first, filters, --json', async (t) 
   assert.deepEqual(rows.slice(1).map((l) => l.split(/\s+/)[0]), newest);
   assert.match(rows.find((l) => l.startsWith(ids[3]))!, /failed\s+timeout/);
   assert.match(rows.find((l) => l.startsWith(ids[2]))!, /nightly/);
+  // eslint-disable-next-line no-control-regex -- an escape sequence is what must be absent
   assert.doesNotMatch(table.stdout, /\x1b\[/, 'colors in a pipe');
   assert.deepEqual(listed(all), newest);
   assert.equal((JSON.parse(all.stdout) as Record<string, unknown>[])[0].agent, 'b');
@@ -202,6 +203,7 @@ test('jobs logs renders each event type; --level error; --since-seq', async (t) 
   assert.match(line(5), /error.*3 tests failed/);
   assert.match(line(6), /error.*rate limited, retrying/);
   assert.match(line(8), /completed.*success/);
+  // eslint-disable-next-line no-control-regex -- an escape sequence is what must be absent
   assert.doesNotMatch(human.stdout, /\x1b\[/);
   assert.equal(errOnly.code, 0);
   assert.deepEqual(errOnly.stdout.trimEnd().split('\n').length, 1);

@@ -98,14 +98,17 @@ const SGR_COLORS = ['black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan'
 export function ansi(text) {
   const frag = document.createDocumentFragment();
   const s = String(text)
+    // eslint-disable-next-line no-control-regex -- terminal escapes are what this strips
     .replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '') // OSC … BEL / ST
     .split('\n')
     .map((line) => line.slice(line.lastIndexOf('\r', line.length - 2) + 1).replace(/\r$/, ''))
     .join('\n');
   let cls = [];
   let last = 0;
+  // eslint-disable-next-line no-control-regex -- SGR sequences are turned into classes
   const re = /\x1b\[([0-9;?]*)([A-Za-z])/g;
   const push = (chunk) => {
+    // eslint-disable-next-line no-control-regex -- other control characters are dropped
     const clean = chunk.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
     if (!clean) return;
     frag.append(cls.length ? el('span', { className: cls.join(' '), textContent: clean }) : document.createTextNode(clean));
