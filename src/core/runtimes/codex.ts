@@ -142,13 +142,14 @@ export class CodexParser implements OutputParser {
     switch (m.type) {
       case 'thread.started':
         if (typeof m.thread_id === 'string' && m.thread_id) this.session = m.thread_id;
-        return [{ type: 'output', kind: 'init', sessionId: short(m.thread_id) }];
+        // codex names no model in its output: the configured one (or its default) is what it runs
+        return [{ type: 'output', kind: 'init', sessionId: short(m.thread_id), model: this.model }];
       case 'turn.started':
-        return [{ type: 'output', kind: 'turn_started' }];
+        return [{ type: 'output', kind: 'turn_started', text: 'turn started' }];
       case 'turn.completed':
         this.completed = true;
         this.totals = totalsOf(asObj(m.usage));
-        return [{ type: 'output', kind: 'result', subtype: 'success' }];
+        return [{ type: 'output', kind: 'result', subtype: 'success', text: 'turn completed' }];
       case 'turn.failed': {
         const message = errorText(asObj(m.error)?.message) ?? 'turn failed';
         this.failed = message;

@@ -171,7 +171,7 @@ export class GeminiParser implements OutputParser {
       case 'result': {
         this.result = m;
         const error = asObj(m.error);
-        const event: EventDraft = { type: 'output', kind: 'result', subtype: short(m.status) };
+        const event: EventDraft = { type: 'output', kind: 'result', subtype: short(m.status), text: `result: ${short(m.status) ?? '?'}` };
         if (error) Object.assign(event, { errorType: short(error.type), ...clipped('text', String(error.message ?? ''), DETAIL_MAX) });
         return [event];
       }
