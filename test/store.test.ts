@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import { ROOT, runCli } from './support/cli.js';
 import { writeJob } from './support/jobs.js';
 import { tempHome } from './support/tmp.js';
+import { hostId } from '../src/core/host-id.js';
 
 const ID_RE = /^job-\d{8}-\d{6}-[0-9a-z]{8}$/;
 const T0 = Date.parse('2026-01-15T09:30:00Z');
@@ -67,7 +68,7 @@ test('create() persists a pending job durably: job.json, queue marker, index lin
   assert.deepEqual(store.read(job.id), onDisk);
   const queued = fs.readdirSync(join(home, 'queue', 'coder'));
   assert.ok(queued.some((n) => n.endsWith(job.id) && !n.startsWith('.')), `no published queue marker in ${queued}`);
-  const seg = fs.readFileSync(join(home, 'index', `seg-${job.id.slice(4, 12)}.tsv`), 'utf8');
+  const seg = fs.readFileSync(join(home, 'index', `seg-${job.id.slice(4, 12)}@${hostId()}.tsv`), 'utf8');
   assert.ok(seg.split('\n').some((l) => l.startsWith(`${job.id}\tpending\tcoder`)), seg);
   assert.ok(!fs.readdirSync(join(home, 'jobs', job.id)).some((n) => n.startsWith('.tmp-')), 'temp file left behind');
 });
@@ -214,7 +215,7 @@ test('hand-made changes to jobs/: a copied-in job is listed, a deleted one disap
   const rebuilt = new JobStore(home);
   assert.deepEqual(new Set(ids(rebuilt.list({ limit: 50 }))), new Set([made[1], fresh.id]));
   assert.deepEqual(ids(rebuilt.list({ limit: 50, status: 'failed' })), [fresh.id]);
-  assert.ok(fs.readdirSync(join(home, 'index')).some((n) => /^seg-\d{8}\.tsv$/.test(n)));
+  assert.ok(fs.readdirSync(join(home, 'index')).some((n) => /^seg-\d{8}@[a-z0-9-]+\.tsv$/.test(n)));
 });
 
 test('copied-in pending and running jobs are found by --status pending/running', (t) => {

@@ -1,16 +1,22 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { appendLines, listDir, readIfExists, writeFileAtomic, ensureDir } from './fsx.js';
+import { appendLines, listDir, readIfExists, tryUnlink, writeFileAtomic, ensureDir } from './fsx.js';
+import { hostId } from './host-id.js';
 import { idDay, isJobId } from './ids.js';
 import type { Job } from './job.js';
 
 /**
- * The derived job index: index/seg-YYYYMMDD.tsv, one segment per UTC creation
- * day, append-only. A line is written when a job is created (status pending)
- * and when it ends (its terminal status, with the figures `stats` needs);
- * the last line of an id wins. Terminal lines are exact (terminal is final);
- * a non-terminal entry must be checked against job.json. Delete the folder
- * and the next command rebuilds it from jobs/.
+ * The derived job index: index/seg-YYYYMMDD@<host id>.tsv, one segment per UTC
+ * creation day and per host, append-only, and appended to by that host only:
+ * a network filesystem has no append operation, so two hosts appending to one
+ * file lose lines (see docs/multihost.md). Older state dirs have one
+ * seg-YYYYMMDD.tsv per day; it is read like another host's. A line is written
+ * when a job is created (status pending) and when it ends (its terminal
+ * status, with the figures `stats` needs). Within a segment the last line of
+ * an id wins; across segments a terminal line wins over a non-terminal one
+ * (terminal is final) and `gone` over both. Terminal lines are exact; a
+ * non-terminal entry must be checked against job.json. Delete the folder and
+ * the next command rebuilds it from jobs/.
  */
 export interface IndexEntry {
   id: string;
@@ -28,7 +34,9 @@ export interface IndexEntry {
 }
 
 const TERMINAL_STATUSES = new Set(['completed', 'failed', 'cancelled']);
-const SEG_RE = /^seg-(\d{8})\.tsv$/;
+const SEG_RE = /^seg-(\d{8})(?:@[a-z0-9-]+)?\.tsv$/;
+/** Across hosts' segments: gone beats an end, an end beats anything else. */
+const rank = (status: string): number => (status === 'gone' ? 2 : TERMINAL_STATUSES.has(status) ? 1 : 0);
 const clean = (s: string | null | undefined) => (s ?? '').replace(/[\t\n\r]/g, ' ');
 
 export function entryLine(job: Job, events = 0): string {
@@ -78,8 +86,17 @@ export class JobIndex {
     private readonly jobsDir: string,
   ) {}
 
+  /** This host's segment of a day: the only index file it appends to for that day. */
   private segPath(day: string): string {
-    return join(this.dir, `seg-${day}.tsv`);
+    return join(this.dir, `seg-${day}@${hostId()}.tsv`);
+  }
+
+  /** Every host's segment of a day (and the pre-host one of older state dirs), in name order. */
+  segPaths(day: string): string[] {
+    return listDir(this.dir)
+      .filter((name) => name === `seg-${day}.tsv` || (name.startsWith(`seg-${day}@`) && SEG_RE.test(name)))
+      .sort()
+      .map((name) => join(this.dir, name));
   }
 
   append(id: string, line: string): void {
@@ -89,33 +106,61 @@ export class JobIndex {
 
   /** Segment days, newest first, optionally only those on or after `sinceDay` (YYYYMMDD). */
   days(sinceDay?: string): string[] {
-    const days: string[] = [];
+    const days = new Set<string>();
     for (const name of listDir(this.dir)) {
       const m = SEG_RE.exec(name);
-      if (m && (!sinceDay || m[1] >= sinceDay)) days.push(m[1]);
+      if (m && (!sinceDay || m[1] >= sinceDay)) days.add(m[1]);
     }
-    return days.sort().reverse();
+    return [...days].sort().reverse();
   }
 
-  /** One day's jobs, newest first, last line per id winning; 'gone' entries dropped. */
+  /** One day's jobs, newest first, merged across hosts' segments; 'gone' entries dropped. */
   readDay(day: string): IndexEntry[] {
-    const text = readIfExists(this.segPath(day)) ?? '';
     const byId = new Map<string, IndexEntry>();
-    for (const line of text.split('\n')) {
-      const e = line ? parseLine(line) : null;
-      if (!e) continue;
-      const prev = byId.get(e.id);
-      // terminal is final: a later pending line (a re-index racing the job's end) never undoes it
-      if (prev && e.status === 'pending' && TERMINAL_STATUSES.has(prev.status)) continue;
-      if (prev && !e.agent) e.agent = prev.agent;
-      byId.set(e.id, e);
+    for (const path of this.segPaths(day)) {
+      const mine = new Map<string, IndexEntry>();
+      for (const line of (readIfExists(path) ?? '').split('\n')) {
+        const e = line ? parseLine(line) : null;
+        if (!e) continue;
+        const prev = mine.get(e.id);
+        // terminal is final: a later pending line (a re-index racing the job's end) never undoes it
+        if (prev && e.status === 'pending' && TERMINAL_STATUSES.has(prev.status)) continue;
+        if (prev && !e.agent) e.agent = prev.agent;
+        mine.delete(e.id); // re-inserted: the map keeps the order of each id's last line
+        mine.set(e.id, e);
+      }
+      for (const [id, e] of mine) {
+        const prev = byId.get(id);
+        if (prev && rank(prev.status) > rank(e.status)) continue;
+        if (prev && !e.agent) e.agent = prev.agent;
+        byId.set(id, e);
+      }
     }
     const out: IndexEntry[] = [];
     for (const e of byId.values()) if (e.status !== 'gone') out.push(e);
-    // newest first: by the id's second, then (stable sort of the reversed file order) by creation order within it
+    // newest first: by the id's second, then (stable sort of the reversed order) by creation order within it
     out.reverse();
     const sec = (id: string) => id.slice(0, 19);
     return out.sort((a, b) => (sec(a.id) < sec(b.id) ? 1 : sec(a.id) > sec(b.id) ? -1 : 0));
+  }
+
+  /** A day's size and change time over all its segments, taken before they are read: a line appended meanwhile makes a cache entry stale, never wrong. */
+  dayStamp(day: string): string | null {
+    const parts: string[] = [];
+    for (const path of this.segPaths(day)) {
+      try {
+        const st = fs.statSync(path);
+        parts.push(`${path.slice(this.dir.length + 1)}:${st.size}:${st.mtimeMs}`);
+      } catch {
+        /* removed meanwhile */
+      }
+    }
+    return parts.length ? parts.join('|') : null;
+  }
+
+  /** Deletes a day's segments (prune: a day left holding only `gone` lines). */
+  dropDay(day: string): void {
+    for (const path of this.segPaths(day)) tryUnlink(path);
   }
 
   /** Every entry, newest first (stats, prune, reconcile). */
@@ -126,11 +171,16 @@ export class JobIndex {
   /** A job.json that could not be read when indexed: kept apart so live listings re-check it (it may be repaired in place). */
   noteUnreadable(id: string): void {
     this.append(id, markerLine(id, 'unreadable'));
-    appendLines(join(this.dir, 'unreadable'), `${id}\n`);
+    appendLines(join(this.dir, `unreadable@${hostId()}`), `${id}\n`);
   }
 
+  /** Ids noted unreadable by any host (older state dirs: one shared file). */
   unreadable(): string[] {
-    return [...new Set((readIfExists(join(this.dir, 'unreadable')) ?? '').split('\n').filter(isJobId))];
+    const ids: string[] = [];
+    for (const name of listDir(this.dir)) {
+      if (name === 'unreadable' || name.startsWith('unreadable@')) ids.push(...(readIfExists(join(this.dir, name)) ?? '').split('\n').filter(isJobId));
+    }
+    return [...new Set(ids)];
   }
 
   // ---- staleness: jobs/ changed behind herdctl's back (a job dir copied in or deleted by hand) ----

@@ -93,7 +93,7 @@ function remove(store: JobStore, jobs: PrunedJob[], now: number): PrunedJob[] {
 function dropEmptySegments(store: JobStore, removed: PrunedJob[], now: number): void {
   const old = dayOf(now - SEGMENT_KEEP_MS);
   for (const day of new Set(removed.map((j) => idDay(j.id)))) {
-    if (day < old && store.index.readDay(day).length === 0) tryUnlink(join(store.index.dir, `seg-${day}.tsv`));
+    if (day < old && store.index.readDay(day).length === 0) store.index.dropDay(day);
   }
 }
 

@@ -144,7 +144,7 @@ export function computeStats(store: JobStore, filter: StatsFilter, check: (job: 
   for (const day of store.index.days(sinceDay)) {
     // the window's first day is cut at the --since instant: never cached
     const partial = day === sinceDay;
-    const stamp = partial ? null : cache.stamp(day);
+    const stamp = partial ? null : store.index.dayStamp(day);
     let sum = stamp ? cache.get(day, stamp) : null;
     if (!sum) {
       sum = summarizeDay(store, day, partial ? filter.sinceMs : undefined, check);
@@ -297,16 +297,6 @@ class DayCache {
 
   private get file(): string {
     return join(this.dir, 'stats-cache.json');
-  }
-
-  /** The segment's size and mtime, taken before it is read (so a line appended meanwhile makes the entry stale, never wrong). */
-  stamp(day: string): string | null {
-    try {
-      const st = fs.statSync(join(this.dir, `seg-${day}.tsv`));
-      return `${st.size}:${st.mtimeMs}`;
-    } catch {
-      return null;
-    }
   }
 
   get(day: string, stamp: string): Day | null {
