@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { appendLines, listDir, readIfExists, tryUnlink, writeFileAtomic, ensureDir } from './fsx.js';
+import { listDir, readIfExists, tryUnlink, writeFileAtomic, ensureDir } from './fsx.js';
 import { hostId } from './host-id.js';
+import { appendShared } from './shared-append.js';
 import { idDay, isJobId } from './ids.js';
 import type { Job } from './job.js';
 
@@ -101,7 +102,7 @@ export class JobIndex {
 
   append(id: string, line: string): void {
     ensureDir(this.dir);
-    appendLines(this.segPath(idDay(id)), line);
+    appendShared(this.segPath(idDay(id)), line);
   }
 
   /** Segment days, newest first, optionally only those on or after `sinceDay` (YYYYMMDD). */
@@ -171,7 +172,7 @@ export class JobIndex {
   /** A job.json that could not be read when indexed: kept apart so live listings re-check it (it may be repaired in place). */
   noteUnreadable(id: string): void {
     this.append(id, markerLine(id, 'unreadable'));
-    appendLines(join(this.dir, `unreadable@${hostId()}`), `${id}\n`);
+    appendShared(join(this.dir, `unreadable@${hostId()}`), `${id}\n`);
   }
 
   /** Ids noted unreadable by any host (older state dirs: one shared file). */
