@@ -1,0 +1,61 @@
+// The two-host test bed (fixtures/multihost/, see its README): a userspace NFS
+// server and two NFS clients, each "host" in its own network and UTS namespace.
+// Every command run on a host also gets its own mount namespace where that
+// host's NFS mount is bound at /herd, so both hosts see the shared state dir at
+// the same path, as hosts mounting one export at one mount point do.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { BIN, ROOT } from '../support/cli.js';
+
+const SETUP = join(ROOT, 'fixtures', 'multihost', 'nfs-setup.sh');
+export const BED_ROOT = process.env.HERD_BED_ROOT ?? '/tmp/herd-multihost';
+/** Where the export's files are on this machine (the server's side): tests read results here. */
+export const EXPORT = join(BED_ROOT, 'export');
+export type Host = 'A' | 'B';
+
+/** Starts the bed (installs its packages and builds its client the first time: apt, gcc). Idempotent. */
+export function bedUp(): void {
+  execFileSync('bash', [SETUP, 'up'], { env: { ...process.env, ROOT: BED_ROOT }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+}
+
+export interface HostOpts {
+  /** libfaketime offset for the host's wall clock, e.g. "+5m" (its monotonic clock is untouched). */
+  skew?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The environment herdctl gets on a host: its own host id, the shared state dir. */
+export function hostEnv(host: Host, home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ROOT: BED_ROOT, NO_COLOR: '1', HERDCTL_HOST_ID: `h-bed-host-${host.toLowerCase()}`, HERDCTL_HOME: home, ...extra };
+  delete env.NODE_OPTIONS;
+  delete env.NODE_TEST_CONTEXT;
+  return env;
+}
+
+/** Runs argv "on" a host. */
+export function onHost(host: Host, argv: string[], home: string, opts: HostOpts = {}): ChildProcess {
+  const skew = opts.skew ? ['--skew', opts.skew] : [];
+  const inner = 'mkdir -p /herd && mount --bind "$HERD_MNT" /herd && exec "$@"';
+  return spawn('bash', [SETUP, 'host', host, ...skew, '--', 'unshare', '-m', 'sh', '-c', inner, 'sh', ...argv], {
+    cwd: ROOT,
+    env: hostEnv(host, home, opts.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** `herdctl …` on a host, to its end: code and output. */
+export function herdOn(host: Host, args: string[], home: string, opts: HostOpts = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = onHost(host, [process.execPath, BIN, ...args], home, opts);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (b: Buffer) => (stdout += b));
+    child.stderr!.on('data', (b: Buffer) => (stderr += b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
