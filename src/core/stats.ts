@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { dayEntries, dayOf } from './entries.js';
 import { listDir, readIfExists, writeFileAtomic } from './fsx.js';
