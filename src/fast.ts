@@ -16,7 +16,7 @@ type CommandDef = { flags: Record<string, FlagDef>; args: Record<string, { name:
 type Parsed = { args: string[]; flags: Record<string, unknown> };
 type Action = (p: Parsed, ctx: Ctx) => Promise<ActionResult> | ActionResult;
 
-const INTEGER: Record<string, [number, number]> = { limit: [1, Infinity], 'since-seq': [0, Infinity], priority: [-999, 999] };
+const INTEGER: Record<string, [number, number]> = { limit: [1, Infinity], 'since-seq': [0, Infinity], priority: [-999, 999], retries: [0, 100] };
 
 const ACTIONS: Record<string, Action> = {
   'jobs:list': async (p, ctx) => (await import('./actions/jobs-list.js')).jobsList(p.flags as never, ctx),

@@ -15,8 +15,8 @@ import {
   reopenWorktree,
   worktreePathFor,
 } from '../src/core/worktree.js';
-import { checkoutDigest, git, makeUserRepo } from './git-helpers.js';
-import { tempDir } from './helpers.js';
+import { checkoutDigest, git, makeUserRepo } from './support/git.js';
+import { tempDir } from './support/tmp.js';
 
 const ID_A = 'job-20261204-120000-aaaaaaaa';
 const ID_B = 'job-20261204-120001-bbbbbbbb';

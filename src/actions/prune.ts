@@ -13,6 +13,7 @@ export interface PruneFlags {
   status?: string;
   'keep-last'?: number;
   'dry-run'?: boolean;
+  'delete-branch'?: boolean;
 }
 
 export interface PruneResult {
@@ -27,7 +28,7 @@ export function jobsPrune(flags: PruneFlags, ctx: Ctx): ActionResult<PruneResult
   if (olderThanMs === null) throw new HerdError('usage', `--older-than ${JSON.stringify(flags['older-than'])} is not a duration (30d, 12h, 2w)`, 'herdctl jobs prune --older-than 30d --dry-run');
   const store = new JobStore(resolveHome(ctx.home));
   const dryRun = !!flags['dry-run'];
-  const jobs = pruneJobs(store, { olderThanMs, status: flags.status as JobStatus | undefined, keepLast: flags['keep-last'], dryRun }, (job) => recoverIfLost(store, job));
+  const jobs = pruneJobs(store, { olderThanMs, status: flags.status as JobStatus | undefined, keepLast: flags['keep-last'], dryRun, deleteBranch: flags['delete-branch'] }, (job) => recoverIfLost(store, job));
   if (!ctx.json) {
     const which = `${flags.status ? `${flags.status}, ` : ''}ended more than ${flags['older-than']} ago${flags['keep-last'] ? `, the newest ${flags['keep-last']} kept` : ''}`;
     const count = (n: number) => `${n} job${n === 1 ? '' : 's'}`;

@@ -1,3 +1,4 @@
+import { HerdError } from '../core/errors.js';
 import type { Job } from '../core/job.js';
 import { resolveHome } from '../core/paths.js';
 import { JobStore } from '../core/store.js';
@@ -17,6 +18,20 @@ export interface RunFlags {
   tag?: string[];
   webhook?: string;
   'quota-bucket'?: string;
+  worktree?: boolean;
+  base?: string;
+  retries?: number;
+  'max-budget-usd'?: string;
+  after?: string[];
+  'after-any'?: boolean;
+}
+
+/** A dollar amount from the command line: a positive number. */
+function usdFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value.replace(/^\$/, ''));
+  if (!Number.isFinite(n) || n <= 0) throw new HerdError('usage', `--max-budget-usd ${JSON.stringify(value)} is not an amount above 0`, 'herdctl run <agent> --max-budget-usd 2.50');
+  return n;
 }
 
 export async function runAgent(agent: string, flags: RunFlags, ctx: Ctx): Promise<ActionResult<Job | undefined>> {
@@ -31,6 +46,12 @@ export async function runAgent(agent: string, flags: RunFlags, ctx: Ctx): Promis
     tags: flags.tag,
     webhookUrl: flags.webhook,
     quotaBucket: flags['quota-bucket'],
+    worktree: flags.worktree,
+    base: flags.base,
+    retries: flags.retries,
+    maxBudgetUsd: usdFlag(flags['max-budget-usd']),
+    after: flags.after,
+    afterAny: flags['after-any'],
   });
   if (flags.follow) return jobsLogs(job.id, { follow: true }, ctx);
   if (!flags.wait) {

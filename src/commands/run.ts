@@ -11,6 +11,8 @@ export default class Run extends BaseCommand {
     '<%= config.bin %> run bragdoc-coder --prompt "Review open TODOs"',
     '<%= config.bin %> run nightly-tests --wait',
     '<%= config.bin %> run bragdoc-coder --follow --tag urgent --priority 10',
+    '<%= config.bin %> run coder --worktree --retries 3 --max-budget-usd 5',
+    '<%= config.bin %> run reviewer --after job-20260115-093000-abcd1234',
   ];
   static args = { agent: Args.string({ description: 'agent name from herdctl.yaml', required: true }) };
   static flags = {
@@ -24,6 +26,12 @@ export default class Run extends BaseCommand {
     tag: Flags.string({ char: 't', description: 'a tag (repeatable)', multiple: true }),
     webhook: Flags.string({ description: 'POST the terminal status to this URL' }),
     'quota-bucket': Flags.string({ description: 'count the job against this quota bucket' }),
+    worktree: Flags.boolean({ description: 'run in a git worktree of its own, on the branch herdctl/<job-id> (isolation: worktree)' }),
+    base: Flags.string({ description: 'with --worktree: the ref its branch starts from, resolved when the job starts (default: HEAD)' }),
+    retries: Flags.integer({ description: 'run again after a transient failure (5xx, overloaded, rate limit, dropped connection) up to N times', min: 0, max: 100 }),
+    'max-budget-usd': Flags.string({ description: 'stop the job once it has spent this many US dollars' }),
+    after: Flags.string({ description: 'start only after this job has ended (repeatable); cancelled if it did not complete', multiple: true }),
+    'after-any': Flags.boolean({ description: 'with --after: start whatever the jobs ended as', dependsOn: ['after'] }),
   };
 
   async run(): Promise<unknown> {

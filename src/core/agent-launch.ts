@@ -24,7 +24,8 @@ export interface Prepared {
 
 /** Builds the launch for `job` (throws HerdError('config') on settings the runtime refuses) and writes the runtime's files. */
 export function prepareLaunch(store: JobStore, job: Job, settings: Settings, runtime: Runtime, env: Record<string, string>): Prepared {
-  const resume = job.trigger === 'resume' && job.sessionId ? job.sessionId : null;
+  // a retry resumes the session its failed attempt made progress in (workflow.ts decides whether it has one)
+  const resume = (job.trigger === 'resume' || job.trigger === 'retry') && job.sessionId ? job.sessionId : null;
   const sessionId = resume ?? (runtime.sessions === 'minted' ? randomUUID() : null);
   const model = job.model ?? (typeof settings.raw.model === 'string' ? settings.raw.model : null);
   const agent: Record<string, unknown> = { ...settings.raw, env };

@@ -4,6 +4,7 @@ import { transition, type ExitReason, type Job, type Transition } from './job.js
 import type { RecapBuilder } from './recap.js';
 import type { JobStore } from './store.js';
 import { kickDeliveries } from './webhook-kick.js';
+import { wakeDependants } from './waits.js';
 import { enqueueWebhook } from './webhooks.js';
 
 export interface Ending {
@@ -15,6 +16,10 @@ export interface Ending {
   summary?: string | null;
   usage?: Usage | null;
   cancelReason?: string | null;
+  /** The runtime classed the failure as worth another attempt (retry.ts). */
+  transient?: boolean;
+  /** More fields for the terminal job.json (a worktree's changes, the retry's id). */
+  extra?: Partial<Job>;
 }
 
 /**
@@ -24,7 +29,7 @@ export interface Ending {
  * second one. A webhook delivery is recorded before both (see enqueueWebhook).
  */
 export function finishJob(store: JobStore, job: Job, w: EventWriter, recap: RecapBuilder, end: Ending): Job {
-  const patch: Partial<Job> = {};
+  const patch: Partial<Job> = { ...end.extra };
   if (end.summary !== undefined) patch.summary = end.summary;
   if (end.usage !== undefined) patch.usage = end.usage;
   if (end.cancelReason !== undefined) patch.cancelReason = end.cancelReason;
@@ -47,5 +52,10 @@ export function finishJob(store: JobStore, job: Job, w: EventWriter, recap: Reca
   const done = store.commit(job, t, w.seq);
   // whoever ends the job (its runner, a canceller, a recovering command) leaves a delivery pending: a worker sends it
   if (delivery) kickDeliveries(store.paths.home);
+  try {
+    wakeDependants(store, done.id);
+  } catch {
+    /* best effort: a dependant's next look (or its runner's start) finds its dependency ended */
+  }
   return done;
 }

@@ -48,6 +48,21 @@ export interface Job {
   tags: string[];
   quotaBucket: string | null;
   webhookUrl: string | null;
+  /** isolation: worktree — the agent ran in `worktree`, a git worktree of `workspace` on `branch`, made from `baseCommit`. */
+  worktree: string | null;
+  branch: string | null;
+  baseCommit: string | null;
+  /** What the job changed on its branch (isolation: worktree), set when it ends. */
+  changes: { files: string[]; insertions: number; deletions: number } | null;
+  /** Retries: this job is attempt `attempt` (1 = the first run); `retryOf` the attempt it re-runs, `retriedBy` the one that re-runs it. */
+  retryOf: string | null;
+  retriedBy: string | null;
+  attempt: number;
+  /** A pending job is not started before this instant (a retry's backoff). */
+  notBefore: string | null;
+  /** Dependencies: pending until every one of these jobs has ended; cancelled if one did not complete, unless `afterAny`. */
+  after: string[];
+  afterAny: boolean;
   schemaVersion: 1;
 }
 
@@ -142,11 +157,24 @@ export function normalizeJob(o: Record<string, unknown>): Job {
     webhookUrl: null,
     config: null,
     settings: null,
+    worktree: null,
+    branch: null,
+    baseCommit: null,
+    changes: null,
+    retryOf: null,
+    retriedBy: null,
+    attempt: 1,
+    notBefore: null,
+    after: [],
+    afterAny: false,
     schemaVersion: 1,
   };
   const job = Object.assign(base, o);
   // a hand-written job.json may hold nulls or odd types where readers expect shapes
   if (!Array.isArray(job.tags)) job.tags = [];
+  if (!Array.isArray(job.after)) job.after = [];
+  if (!Number.isInteger(job.attempt) || job.attempt < 1) job.attempt = 1;
+  if (typeof job.notBefore !== 'string' || Number.isNaN(Date.parse(job.notBefore))) job.notBefore = null;
   if (typeof job.priority !== 'number') job.priority = 0;
   for (const k of ['startedAt', 'completedAt'] as const) if (typeof job[k] !== 'string' || Number.isNaN(Date.parse(job[k]!))) job[k] = null;
   if (job.usage !== null && (typeof job.usage !== 'object' || Array.isArray(job.usage))) job.usage = null;

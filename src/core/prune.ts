@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from './diag.js';
 import { dayEntries, dayOf } from './entries.js';
@@ -6,6 +7,7 @@ import { idDay, idTime } from './ids.js';
 import { markerLine } from './index-log.js';
 import { TERMINAL, type Job, type JobStatus } from './job.js';
 import type { JobStore } from './store.js';
+import { releaseWorktree } from './worktree-jobs.js';
 
 /**
  * `jobs prune`: deletes whole job directories of finished jobs, safely while
@@ -20,6 +22,8 @@ export interface PruneOptions {
   /** the newest N matching jobs are kept whatever their age */
   keepLast?: number;
   dryRun?: boolean;
+  /** also delete the branches of pruned jobs that ran in a worktree (their worktrees always go) */
+  deleteBranch?: boolean;
 }
 
 export interface PrunedJob {
@@ -53,14 +57,14 @@ export function pruneJobs(store: JobStore, opts: PruneOptions, check: (job: Job)
       if (endedMs < cutoff) picked.push({ id: e.id, agent: e.agent, status: e.status, endedAt: new Date(endedMs).toISOString() });
     }
   }
-  const done = opts.dryRun ? picked : remove(store, picked, now);
+  const done = opts.dryRun ? picked : remove(store, picked, now, !!opts.deleteBranch);
   diag().log('info', 'prune done', { deleted: opts.dryRun ? 0 : done.length, matched: picked.length, dryRun: !!opts.dryRun });
   return done;
 }
 
 const trashDir = (store: JobStore) => join(store.paths.home, 'trash');
 
-function remove(store: JobStore, jobs: PrunedJob[], now: number): PrunedJob[] {
+function remove(store: JobStore, jobs: PrunedJob[], now: number, deleteBranch: boolean): PrunedJob[] {
   const trash = trashDir(store);
   ensureDir(trash);
   const removed: PrunedJob[] = [];
@@ -75,6 +79,7 @@ function remove(store: JobStore, jobs: PrunedJob[], now: number): PrunedJob[] {
     }
     store.index.afterOwnChange(inSync);
     for (const [j, to] of moved) {
+      releaseJobWorktree(store, to, deleteBranch);
       deleteTree(to);
       try {
         tryUnlink(store.paths.agentLog(j.agent, j.id));
@@ -100,6 +105,16 @@ function dropEmptySegments(store: JobStore, removed: PrunedJob[], now: number): 
 /** What a crashed prune left in trash/: already out of jobs/, so safe to delete whenever. */
 function sweepTrash(store: JobStore): void {
   for (const name of listDir(trashDir(store))) deleteTree(join(trashDir(store), name));
+}
+
+/** A pruned job that ran in a worktree: the worktree goes with it (read from its job.json, already in trash/). */
+function releaseJobWorktree(store: JobStore, dir: string, deleteBranch: boolean): void {
+  try {
+    const job = JSON.parse(readFileSync(join(dir, 'job.json'), 'utf8')) as Job;
+    if (job.worktree) releaseWorktree(store, job, deleteBranch);
+  } catch {
+    /* no readable job.json: nothing known to release (doctor --fix finds an orphan worktree) */
+  }
 }
 
 function deleteTree(path: string): void {

@@ -19,6 +19,17 @@ export class RecapBuilder {
   private files = new Set<string>();
   private errors: string[] = [];
   private lastText: string | null = null;
+  private notes: string[] = [];
+
+  /** A bullet herdctl knows beyond the events (a worktree's changes, a retry). */
+  note(bullet: string): void {
+    this.notes.push(bullet);
+  }
+
+  /** The agent did something worth keeping (said something, ran a tool): a retry resumes its session rather than starting over. */
+  madeProgress(): boolean {
+    return this.tools.size > 0 || this.lastText !== null;
+  }
 
   add(e: JobEvent | { type: string; [k: string]: unknown }): void {
     if (e.type === 'tool_use') {
@@ -40,6 +51,7 @@ export class RecapBuilder {
       const list = [...this.files];
       bullets.push(`Files touched: ${list.slice(0, 5).join(', ')}${list.length > 5 ? ` (+${list.length - 5} more)` : ''}`);
     }
+    bullets.push(...this.notes);
     if (this.errors.length) bullets.push(`Errors: ${this.errors.length} (first: ${this.errors[0]})`);
     const took = job.startedAt && job.completedAt ? ` after ${formatDuration(Date.parse(job.completedAt) - Date.parse(job.startedAt))}` : '';
     bullets.push(`Ended ${job.status}${job.exitReason ? ` (${job.exitReason})` : ''}${took}${job.cancelReason ? `: ${job.cancelReason}` : ''}`);

@@ -23,7 +23,9 @@ import { HumanLog } from './human-log.js';
 import { AgentProcess, type ProcessExit } from './agent-process.js';
 import { stoppingEvent } from './stopping.js';
 import { acquireRunnerLock, recoverOwn, settleLeftovers, takeGlobalSlot, waitForRunnerLock } from './runner-support.js';
-import { planFill, type QueuedEntry, type RivalHead } from './runner-policy.js';
+import { planFill } from './runner-policy.js';
+import { RunnerQueue } from './runner-queue.js';
+import { budgetStop, prepareWorktree, wrapUp } from './workflow.js';
 
 interface Active {
   job: Job;
@@ -79,8 +81,11 @@ export class Runner {
   private readonly unfinished = new Map<string, string>(); // jobs whose end could not be written yet: id → error
   private deliveries: Promise<unknown> = Promise.resolve();
 
+  private readonly queued: RunnerQueue;
+
   constructor(private readonly opts: RunnerOptions) {
     this.store = new JobStore(opts.home, opts.now);
+    this.queued = new RunnerQueue(this.store, opts.agent);
     this.spawn = opts.spawn ?? nodeSpawn;
     ensureDir(this.store.paths.logs);
     this.diag = new Diag(join(this.store.paths.logs, `runner-${opts.agent}.log`), process.env.HERDCTL_LOG ?? 'info');
@@ -99,9 +104,11 @@ export class Runner {
     if (!(await waitForRunnerLock(this.store, this.agent, () => this.acquire()))) return 'busy';
     this.diag.log('info', 'runner started', { agent: this.agent });
     recoverOwn(this.store, this.agent);
-    const wake = () => this.kick();
-    for (const dir of [this.store.paths.agentQueue(this.agent), this.store.paths.locks]) {
+    const queueDir = this.store.paths.agentQueue(this.agent);
+    for (const dir of [queueDir, this.store.paths.locks]) {
       ensureDir(dir);
+      // a change in our queue dir may be a dependency's end (waits.ts pokes it)
+      const wake = () => (dir === queueDir && this.queued.depsChanged(), this.kick());
       try {
         this.watchers.push(fs.watch(dir, wake).on('error', () => {}));
       } catch {
@@ -141,7 +148,7 @@ export class Runner {
 
   /** Starts queued jobs, best first, while both limits allow (the policy: runner-policy.ts). */
   private fill(): void {
-    const plan = planFill({ queued: this.queuedEntries(), running: this.active.size, rivals: () => this.rivals() });
+    const plan = planFill({ queued: this.queued.entries(), running: this.active.size, rivals: () => this.queued.rivals() });
     for (const id of plan.drop) {
       const m = this.store.queue.pending(this.agent).find((q) => q.id === id);
       if (m && this.store.queue.claim(this.agent, m)) tryUnlink(join(this.store.paths.active, id));
@@ -150,7 +157,7 @@ export class Runner {
     const markers = new Map(this.store.queue.pending(this.agent).map((m) => [m.id, m]));
     for (const id of plan.start) {
       const m = markers.get(id);
-      const settings = this.settingsFor(id);
+      const settings = this.queued.settingsFor(id);
       if (!m || !settings) continue;
       const release = takeGlobalSlot(this.store, settings.globalMaxConcurrent, id);
       if (!release) break; // woken again when a slot lock goes away
@@ -160,44 +167,8 @@ export class Runner {
       }
       this.start(id, release);
     }
-    if (this.active.size === 0 && this.unfinished.size === 0 && this.store.queue.pending(this.agent).length === 0) this.maybeExit();
+    if (this.active.size === 0 && this.unfinished.size === 0 && !this.queued.keepsRunner()) this.maybeExit();
     else this.idleSince = null;
-  }
-
-  /** Our queue, best first, each job's limit read only when the policy gets to it. */
-  private *queuedEntries(): Generator<QueuedEntry> {
-    for (const m of this.store.queue.pending(this.agent)) {
-      yield { id: m.id, rank: m.name, maxConcurrent: this.settingsFor(m.id)?.maxConcurrent ?? null };
-    }
-  }
-
-  /** Each other agent's best pending job. */
-  private rivals(): RivalHead[] {
-    const heads: RivalHead[] = [];
-    for (const agent of this.store.queue.agents()) {
-      if (agent === this.agent) continue;
-      const best = this.store.queue.pending(agent)[0];
-      if (!best) continue;
-      const r = this.store.tryRead(best.id);
-      if (!r || !('job' in r) || r.job.status !== 'pending') continue;
-      heads.push({ agent, rank: best.name, running: this.runningCount(agent), maxConcurrent: settingsOf(r.job).maxConcurrent });
-    }
-    return heads;
-  }
-
-  private settingsFor(id: string): Settings | null {
-    const r = this.store.tryRead(id);
-    if (!r || !('job' in r) || r.job.status !== 'pending') return null;
-    return settingsOf(r.job);
-  }
-
-  private runningCount(agent: string): number {
-    let n = 0;
-    for (const id of this.store.activeIds()) {
-      const r = this.store.tryRead(id);
-      if (r && 'job' in r && r.job.agent === agent && !isTerminal(r.job.status)) n++;
-    }
-    return n;
   }
 
   private maybeExit(): void {
@@ -207,7 +178,7 @@ export class Runner {
     // release, then look once more: a submitter publishes before it checks our lock, so nothing falls between
     this.releaseLock?.();
     this.releaseLock = null;
-    if (this.store.queue.pending(this.agent).length > 0 && this.acquire()) {
+    if (this.queued.keepsRunner() && this.acquire()) {
       this.idleSince = null;
       this.again = true;
       return;
@@ -324,8 +295,19 @@ export class Runner {
       return this.end(a, { status: 'failed', exitReason: 'error', error: `workspace ${job.workspace} does not exist` });
     }
     let prepared;
+    let isolated;
     try {
-      prepared = prepareLaunch(this.store, job, settings, runtime, agentEnv(job));
+      isolated = prepareWorktree(this.opts.home, job, settings);
+      if (isolated) a.job = job = { ...job, ...isolated.patch };
+    } catch (e) {
+      const msg = `could not create the job's git worktree: ${(e as Error).message}`;
+      this.emit(a, { type: 'error', message: msg, fatal: true });
+      return this.end(a, { status: 'failed', exitReason: 'error', error: msg });
+    }
+    try {
+      // the agent runs in its worktree; a budget goes to runtimes that enforce it themselves
+      const raw = settings.maxBudgetUsd !== null ? { ...settings.raw, max_budget_usd: settings.maxBudgetUsd } : settings.raw;
+      prepared = prepareLaunch(this.store, isolated ? { ...job, workspace: isolated.cwd } : job, { ...settings, raw }, runtime, agentEnv(job));
     } catch (e) {
       const msg = (e as Error).message;
       this.emit(a, { type: 'error', message: msg, fatal: true });
@@ -335,7 +317,7 @@ export class Runner {
     a.parser = runtime.parser(prepared.parserContext);
     a.model = typeof prepared.parserContext.agent?.model === 'string' ? prepared.parserContext.agent.model : null;
     const me = identify(process.pid);
-    job = this.store.commit(job, { to: 'running', patch: { sessionId, runnerPid: me.pid, runnerStartTime: me.startTime, host: thisHost(), bootId: bootId() } });
+    job = this.store.commit(job, { to: 'running', patch: { ...isolated?.patch, sessionId, runnerPid: me.pid, runnerStartTime: me.startTime, host: thisHost(), bootId: bootId() } });
     a.job = job;
     try {
       a.proc = AgentProcess.start(this.spawn, spec, {
@@ -351,6 +333,11 @@ export class Runner {
           const limit = a.parser.limitReached?.();
           if (limit && !a.stoppedBy) {
             a.limitReason = limit;
+            this.stop(a, 'limit');
+          }
+          const overBudget = a.stoppedBy ? null : budgetStop(runtime, settings, finalUsage(a.parser, runtime, a.model ?? null, settings.pricing));
+          if (overBudget) {
+            a.limitReason = overBudget;
             this.stop(a, 'limit');
           }
         },
@@ -370,10 +357,10 @@ export class Runner {
     const outcome = a.runtime.outcome(a.parser, { code: exit.code, signal: exit.signal, stoppedBy });
     const usage = finalUsage(a.parser, a.runtime, a.model ?? null, a.settings.pricing);
     const ending: Ending = { ...outcome, exitCode: exit.code, signal: exit.signal, usage, cancelReason: a.cancelReason };
-    if (a.writeError) Object.assign(ending, { status: 'failed', exitReason: 'error', error: a.writeError });
-    else if (a.stoppedBy === 'limit') Object.assign(ending, { status: 'failed', exitReason: 'error', error: a.limitReason });
+    if (a.writeError) Object.assign(ending, { status: 'failed', exitReason: 'error', error: a.writeError, transient: false });
+    else if (a.stoppedBy === 'limit') Object.assign(ending, { status: 'failed', exitReason: 'error', error: a.limitReason, transient: false });
     else if (a.stoppedBy === 'heartbeat') {
-      Object.assign(ending, { status: 'failed', exitReason: 'error', error: `no output for ${Math.round(a.settings.heartbeatTimeoutMs! / 1000)}s (heartbeat_timeout): stopped by herdctl` });
+      Object.assign(ending, { status: 'failed', exitReason: 'error', error: `no output for ${Math.round(a.settings.heartbeatTimeoutMs! / 1000)}s (heartbeat_timeout): stopped by herdctl`, transient: false });
     }
     const sid = a.parser.sessionId();
     if (sid) a.job = { ...a.job, sessionId: sid };
@@ -430,7 +417,7 @@ export class Runner {
     a.proc?.clearTimers();
     let closedLog = false;
     try {
-      const done = finishJob(this.store, a.job, a.writer, a.recap, ending);
+      const done = finishJob(this.store, a.job, a.writer, a.recap, wrapUp(this.store, a.job, a.settings, ending, a.recap));
       a.log.close({ seq: a.writer.seq - 1, ts: done.completedAt!, type: 'complete', status: done.status, exitReason: done.exitReason, error: done.error } as JobEvent);
       closedLog = true;
       this.diag.log('info', 'job ended', { job: done.id, status: done.status, exitReason: done.exitReason, events: a.writer.seq });

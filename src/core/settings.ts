@@ -15,6 +15,14 @@ export interface Settings {
   timeoutMs: number | null;
   heartbeatTimeoutMs: number | null;
   cancelGraceMs: number;
+  /** `worktree`: the job runs in a git worktree of its own (worktree.ts); `base` the ref it starts from (null: HEAD). */
+  isolation: 'worktree' | null;
+  base: string | null;
+  /** Re-runs after a transient failure (retry.ts), the first after `retryBackoffMs`, doubling. */
+  retries: number;
+  retryBackoffMs: number;
+  /** Spend cap of one job: the runtime's own flag where it has one, else herdctl stops the job (budget.ts). */
+  maxBudgetUsd: number | null;
   raw: Record<string, unknown>; // the agent's YAML block, env values removed
   pricing: Record<string, Price>; // the config's `pricing:` (cost estimates for CLIs that report none)
 }
@@ -26,6 +34,11 @@ export const DEFAULT_SETTINGS: Settings = {
   timeoutMs: null,
   heartbeatTimeoutMs: null,
   cancelGraceMs: 30_000,
+  isolation: null,
+  base: null,
+  retries: 0,
+  retryBackoffMs: 30_000,
+  maxBudgetUsd: null,
   raw: {},
   pricing: {},
 };
@@ -57,6 +70,11 @@ export function snapshotSettings(config: Config, agent: AgentConfig): Settings &
     timeoutMs: agent.timeoutMs,
     heartbeatTimeoutMs: agent.heartbeatTimeoutMs,
     cancelGraceMs: config.jobs.cancelGraceMs,
+    isolation: agent.isolation,
+    base: null,
+    retries: agent.retries,
+    retryBackoffMs: agent.retryBackoffMs,
+    maxBudgetUsd: agent.maxBudgetUsd,
     raw: { ...raw, workspace: agent.workspace },
     pricing: config.pricing ?? {},
     envNames: Object.keys(agent.env),

@@ -8,6 +8,7 @@ import { JobIndex, entryLine, markerLine } from './index-log.js';
 import { createExclusive, ensureDir, fsyncDir, io, listDir, removeTree, sweepTemps, tempPath, tryUnlink, writeFileAtomic } from './fsx.js';
 import { tryLockSync } from './lock.js';
 import { Queue } from './queue.js';
+import { recordWaits } from './waits.js';
 
 export interface NewJob {
   agent: string;
@@ -25,6 +26,14 @@ export interface NewJob {
   sessionId?: string | null;
   config?: string | null;
   settings?: Record<string, unknown> | null;
+  after?: string[];
+  afterAny?: boolean;
+  notBefore?: string | null;
+  retryOf?: string | null;
+  attempt?: number;
+  worktree?: string | null;
+  branch?: string | null;
+  baseCommit?: string | null;
 }
 
 export type ReadResult = { job: Job } | { problem: string } | null;
@@ -95,6 +104,14 @@ export class JobStore {
         sessionId: input.sessionId ?? null,
         config: input.config ?? null,
         settings: input.settings ?? null,
+        after: input.after ?? [],
+        afterAny: input.afterAny ?? false,
+        notBefore: input.notBefore ?? null,
+        retryOf: input.retryOf ?? null,
+        attempt: input.attempt ?? 1,
+        worktree: input.worktree ?? null,
+        branch: input.branch ?? null,
+        baseCommit: input.baseCommit ?? null,
       });
       this.index.append(id, entryLine(job));
       const intent = this.queue.intend(job);
@@ -127,6 +144,7 @@ export class JobStore {
         throw ioError(e, `create job ${id}`);
       }
       this.index.afterOwnChange(inSync);
+      if (job.after.length > 0) recordWaits(this.paths, id, job.after); // before it can be claimed, so no dependency's end goes unseen
       this.queue.publish(intent);
       return job;
     }

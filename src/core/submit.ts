@@ -1,5 +1,6 @@
 import { getAgent, loadConfig, type Config, type QuotaConfig } from './config.js';
 import { diag } from './diag.js';
+import { checkDailyBudget } from './budget.js';
 import { HerdError } from './errors.js';
 import { isTerminal, type Job } from './job.js';
 import { withQuota } from './quota.js';
@@ -8,6 +9,7 @@ import { getRuntime } from './runtimes/index.js';
 import { ensureRunner } from './runner-launch.js';
 import { snapshotSettings } from './settings.js';
 import type { JobStore } from './store.js';
+import { settleWaits } from './waits.js';
 
 export interface SubmitInput {
   agent: string;
@@ -20,6 +22,14 @@ export interface SubmitInput {
   quotaBucket?: string | null;
   /** Overrides the agent's model for this job. */
   model?: string | null;
+  /** Workflow options over the agent's own (docs/workflows.md). */
+  worktree?: boolean;
+  base?: string;
+  retries?: number;
+  maxBudgetUsd?: number;
+  /** Job ids (or unique prefixes) that must end first; with afterAny, whatever they ended as. */
+  after?: string[];
+  afterAny?: boolean;
 }
 
 export const RESUME_PROMPT = 'Continue from where you left off';
@@ -39,6 +49,13 @@ export function submit(store: JobStore, config: Config, input: SubmitInput): Job
     const known = Object.keys(config.quotas);
     throw new HerdError('usage', `no quota bucket "${bucket}" in ${config.file ?? 'the config'} (${known.length ? `known buckets: ${known.join(', ')}` : 'it defines no quotas'})`, 'herdctl quotas list');
   }
+  const after = [...new Set((input.after ?? []).map((ref) => store.resolve(ref)))];
+  checkDailyBudget(store, agent.name, agent.dailyBudgetUsd, store.now());
+  const settings = snapshotSettings(config, agent);
+  if (input.worktree || input.base) settings.isolation = 'worktree';
+  if (input.base) settings.base = input.base;
+  if (input.retries !== undefined) settings.retries = input.retries;
+  if (input.maxBudgetUsd !== undefined) settings.maxBudgetUsd = input.maxBudgetUsd;
   const create = () =>
     store.create({
       agent: agent.name,
@@ -52,9 +69,12 @@ export function submit(store: JobStore, config: Config, input: SubmitInput): Job
       webhookUrl: input.webhookUrl ?? agent.webhookUrl,
       quotaBucket: bucket,
       config: config.file,
-      settings: snapshotSettings(config, agent) as unknown as Record<string, unknown>,
+      settings: settings as unknown as Record<string, unknown>,
+      after,
+      afterAny: input.afterAny ?? false,
     });
   const job = bucket ? withQuota(store.paths, bucket, config.quotas[bucket], create) : create();
+  if (after.length) settleWaits(store, job.id, after);
   diag().log('info', 'job submitted', { job: job.id, agent: job.agent, trigger: job.trigger, bucket });
   ensureRunner(store.paths, agent.name);
   return job;
@@ -74,27 +94,54 @@ export function resume(store: JobStore, parent: Job, prompt: string | undefined,
   if (opts.fromRecap && !parent.recap) throw new HerdError('not_found', `job ${parent.id} has no recap`, `herdctl jobs resume ${parent.id}`);
   const text = prompt ?? RESUME_PROMPT;
   const session = opts.fromRecap ? null : parent.sessionId;
+  return jobFrom(store, parent, { trigger: 'resume', prompt: session ? text : recapPrompt(parent, text), sessionId: session, model, resumedFromRecapId: opts.fromRecap ? parent.id : null });
+}
+
+/** What differs between an old job and a new one made from it (resume, retry). */
+export interface FollowUp {
+  trigger: string;
+  prompt: string;
+  sessionId: string | null; // the session to resume, if any
+  model?: string; // the new job's model (default: the old one's)
+  retryOf?: string;
+  attempt?: number;
+  notBefore?: string | null;
+  resumedFromRecapId?: string | null;
+}
+
+/**
+ * The one way to make a job from an old one: same agent, workspace,
+ * settings, priority, tags, webhook and quota bucket, and the same worktree
+ * and branch (isolation: worktree), with `parentJobId` pointing back.
+ */
+export function jobFrom(store: JobStore, parent: Job, f: FollowUp): Job {
   const create = () =>
     store.create({
       agent: parent.agent,
-      prompt: session ? text : recapPrompt(parent, text),
+      prompt: f.prompt,
       workspace: parent.workspace,
-      model: model ?? parent.model,
-      trigger: 'resume',
+      model: f.model ?? parent.model,
+      trigger: f.trigger,
       parentJobId: parent.id,
       priority: parent.priority,
       tags: parent.tags,
       webhookUrl: parent.webhookUrl,
       quotaBucket: parent.quotaBucket,
-      sessionId: session,
-      resumedFromRecapId: opts.fromRecap ? parent.id : null,
+      sessionId: f.sessionId,
+      resumedFromRecapId: f.resumedFromRecapId ?? null,
       config: parent.config,
       settings: parent.settings,
+      retryOf: f.retryOf ?? null,
+      attempt: f.attempt ?? 1,
+      notBefore: f.notBefore ?? null,
+      worktree: parent.worktree,
+      branch: parent.branch,
+      baseCommit: parent.baseCommit,
     });
-  // a resumed job counts against its parent's bucket, capped as the parent's config says now
+  // a follow-up counts against its parent's bucket, capped as the parent's config says now
   const bucket = parent.quotaBucket;
   const job = bucket ? withQuota(store.paths, bucket, bucketLimits(parent.config, bucket), create) : create();
-  diag().log('info', 'job submitted', { job: job.id, agent: job.agent, trigger: job.trigger, parent: parent.id, bucket, fromRecap: opts.fromRecap === true });
+  diag().log('info', 'job submitted', { job: job.id, agent: job.agent, trigger: job.trigger, parent: parent.id, bucket, fromRecap: f.resumedFromRecapId != null });
   ensureRunner(store.paths, parent.agent);
   return job;
 }

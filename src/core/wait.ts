@@ -3,8 +3,19 @@ import { isTerminal, type Job } from './job.js';
 import { recoverIfLost } from './recovery.js';
 import type { JobStore } from './store.js';
 
-/** Blocks until the job is terminal, woken by its output (no busy loop), noticing a lost runner on the way. `signal`: stop waiting (the job as it is then). */
+/**
+ * Blocks until the job is terminal, woken by its output (no busy loop),
+ * noticing a lost runner on the way. A job that failed transiently and is
+ * retried (`retriedBy`) is not over yet: its last attempt's end is the outcome.
+ * `signal`: stop waiting (the job as it is then).
+ */
 export async function waitForEnd(store: JobStore, id: string, signal?: AbortSignal): Promise<Job> {
+  let job = await waitForOne(store, id, signal);
+  for (let hops = 0; job.retriedBy && !signal?.aborted && hops < 1000; hops++) job = await waitForOne(store, job.retriedBy, signal);
+  return job;
+}
+
+async function waitForOne(store: JobStore, id: string, signal?: AbortSignal): Promise<Job> {
   let job = store.read(id);
   if (isTerminal(job.status)) return job;
   await followLog(store.paths.outputFile(id), {

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { HerdError } from './errors.js';
 import { isJobId } from './ids.js';
-import { listDir } from './fsx.js';
+import { ensureDir, listDir, removeTree } from './fsx.js';
 
 /**
  * A git worktree per job (`isolation: worktree`): the agent works in
@@ -23,7 +23,7 @@ export class GitError extends Error {}
 const GIT_ENV_DROP = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_PREFIX', 'GIT_COMMON_DIR'];
 
 export const runGit: Git = (args, cwd) => {
-  const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
   for (const k of GIT_ENV_DROP) delete env[k];
   try {
     return execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
@@ -65,7 +65,7 @@ export function createWorktree(workspace: string, path: string, branch: string, 
   } catch {
     throw new GitError(base ? `unknown base "${base}": not a commit, branch or tag of ${top}` : `${top} has no commit yet (HEAD is unborn); commit once, or pass --base`);
   }
-  fs.mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+  ensureDir(join(path, '..'));
   git(['worktree', 'add', '--quiet', '-b', branch, path, baseCommit], top);
   return { worktree: path, branch, baseCommit, cwd: prefix ? join(path, prefix) : path };
 }
@@ -79,7 +79,7 @@ export function reopenWorktree(workspace: string, w: Omit<JobWorktree, 'cwd'>, g
   const prefix = git(['rev-parse', '--show-prefix'], workspace).trim();
   if (!isWorktreeOf(w.worktree, top, git)) {
     git(['worktree', 'prune'], top); // a worktree deleted by hand is still registered: let git forget it first
-    fs.mkdirSync(join(w.worktree, '..'), { recursive: true, mode: 0o700 });
+    ensureDir(join(w.worktree, '..'));
     git(['worktree', 'add', '--quiet', w.worktree, w.branch], top);
   }
   return { ...w, cwd: prefix ? join(w.worktree, prefix) : w.worktree };
@@ -97,7 +97,7 @@ function repoTop(workspace: string, git: Git): string {
 function isWorktreeOf(path: string, top: string, git: Git): boolean {
   if (!fs.existsSync(path)) return false;
   try {
-    const common = (d: string) => fs.realpathSync(join(d, git(['rev-parse', '--git-common-dir'], d).trim()));
+    const common = (d: string) => fs.realpathSync(resolve(d, git(['rev-parse', '--git-common-dir'], d).trim()));
     const inside = git(['rev-parse', '--show-toplevel'], path).trim();
     return fs.realpathSync(inside) === fs.realpathSync(path) && common(path) === common(top);
   } catch {
@@ -130,9 +130,13 @@ export interface DiffStat {
   deletions: number;
 }
 
-/** The job's branch against its base, from the repository (works after the worktree is gone). */
-export function diffStat(workspace: string, baseCommit: string, branch: string, git: Git = runGit): DiffStat {
-  const out = git(['diff', '--numstat', '-z', '--no-renames', baseCommit, branch, '--'], repoTop(workspace, git));
+/**
+ * What a job changed: its branch against its base, read from the repository
+ * (works after the worktree is gone); `to: null` compares the working files
+ * of `dir` instead (a job still running: what it has not committed yet too).
+ */
+export function diffStat(dir: string, baseCommit: string, to: string | null, git: Git = runGit): DiffStat {
+  const out = git(['diff', '--numstat', '-z', '--no-renames', baseCommit, ...(to ? [to] : []), '--'], repoTop(dir, git));
   const stat: DiffStat = { files: [], insertions: 0, deletions: 0 };
   for (const rec of out.split('\0')) {
     const m = /^(\d+|-)\t(\d+|-)\t([\s\S]+)$/.exec(rec);
@@ -146,9 +150,9 @@ export function diffStat(workspace: string, baseCommit: string, branch: string, 
   return stat;
 }
 
-/** The patch of the job's branch against its base (`git diff base branch`), or git's --stat of it. */
-export function diffText(workspace: string, baseCommit: string, branch: string, stat: boolean, git: Git = runGit): string {
-  return git(['diff', '--no-color', ...(stat ? ['--stat'] : []), baseCommit, branch, '--'], repoTop(workspace, git));
+/** The patch (`git diff base to`), or git's --stat of it; `to: null` as in diffStat. */
+export function diffText(dir: string, baseCommit: string, to: string | null, stat: boolean, git: Git = runGit): string {
+  return git(['diff', '--no-color', ...(stat ? ['--stat'] : []), baseCommit, ...(to ? [to] : []), '--'], repoTop(dir, git));
 }
 
 /**
@@ -167,7 +171,7 @@ export function removeWorktree(workspace: string, w: { worktree: string; branch:
     try {
       git(['worktree', 'remove', '--force', w.worktree], top);
     } catch {
-      fs.rmSync(w.worktree, { recursive: true, force: true });
+      removeTree(w.worktree);
       git(['worktree', 'prune'], top);
     }
     if (deleteBranch) {
@@ -177,7 +181,7 @@ export function removeWorktree(workspace: string, w: { worktree: string; branch:
         /* deleted already */
       }
     }
-  } else fs.rmSync(w.worktree, { recursive: true, force: true });
+  } else removeTree(w.worktree);
 }
 
 /** Directories under worktrees/ whose job is gone (`doctor --fix` removes them). */
@@ -202,7 +206,7 @@ export function removeOrphan(path: string, git: Git = runGit): void {
   } catch {
     /* no .git file: a plain directory */
   }
-  fs.rmSync(path, { recursive: true, force: true });
+  removeTree(path);
   if (repo && fs.existsSync(repo)) {
     try {
       git(['worktree', 'prune'], repo);

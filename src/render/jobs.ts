@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import type { JobLinks } from '../core/job-links.js';
 import { displayStatus, type Job } from '../core/job.js';
 import type { ListRow } from '../core/store.js';
 import { formatDuration, formatRelative } from '../core/duration.js';
@@ -46,7 +47,7 @@ export function renderJobTable(rows: ListRow[], c: ChalkInstance, now: number): 
 }
 
 /** `jobs show`: every field, in reading order. */
-export function renderJobDetail(job: Job, c: ChalkInstance, now: number): string {
+export function renderJobDetail(job: Job, c: ChalkInstance, now: number, links?: JobLinks): string {
   const out: string[] = [];
   const row = (k: string, v: unknown) => {
     if (v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) return;
@@ -61,6 +62,14 @@ export function renderJobDetail(job: Job, c: ChalkInstance, now: number): string
   row('Session', job.sessionId);
   row('Workspace', job.workspace);
   row('Model', job.model);
+  row('Worktree', job.worktree ? `${job.worktree} · branch ${job.branch} from ${job.baseCommit?.slice(0, 12)}` : null);
+  row('Changes', job.changes ? `${job.changes.files.length} file${job.changes.files.length === 1 ? '' : 's'}, +${job.changes.insertions} −${job.changes.deletions}  (herdctl jobs diff ${job.id})` : null);
+  row('Waits for', links?.waitsFor.map((w) => `${w.id} (${w.status})`).join(', ') || null);
+  if (job.after.length && !links?.waitsFor.length) row('After', job.after.join(', ') + (job.afterAny ? ' (whatever they ended as)' : ''));
+  if (job.status === 'pending' && job.notBefore) row('Not before', `${job.notBefore} (${formatRelative(Date.parse(job.notBefore), now)})`);
+  if (links?.attempts.length) {
+    row('Attempts', links.attempts.map((a) => `${a.attempt}. ${a.id} ${colorStatus(c, a.status)}${a.id === job.id ? ' ←' : ''}`).join('\n' + ' '.repeat(14)));
+  }
   row('Created', Number.isNaN(Date.parse(job.createdAt)) ? job.createdAt : `${job.createdAt} (${formatRelative(Date.parse(job.createdAt), now)})`);
   row('Started', job.startedAt);
   row('Completed', job.completedAt);

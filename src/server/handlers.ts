@@ -70,7 +70,7 @@ export function showJob(ctx: ApiContext, r: ApiRequest): void {
 }
 
 export async function createJob(ctx: ApiContext, r: ApiRequest): Promise<void> {
-  const f = new Fields(await readJsonBody(r.req), ['task', 'prompt', 'agent', 'provider', 'model', 'priority', 'tags', 'webhook_url', 'quota_bucket']);
+  const f = new Fields(await readJsonBody(r.req), ['task', 'prompt', 'agent', 'provider', 'model', 'priority', 'tags', 'webhook_url', 'quota_bucket', 'after', 'after_any', 'worktree', 'base', 'retries', 'max_budget_usd']);
   const task = f.string('task');
   const promptField = f.string('prompt');
   if (task !== undefined && promptField !== undefined && task !== promptField) throw badRequest('give "task" or "prompt" (the same thing), not both');
@@ -83,7 +83,22 @@ export async function createJob(ctx: ApiContext, r: ApiRequest): Promise<void> {
   if (webhookUrl !== undefined && !isHttpUrl(webhookUrl)) throw badRequest('"webhook_url" must be an http(s) URL');
   const quotaBucket = f.string('quota_bucket');
   if (quotaBucket !== undefined) checkName(quotaBucket, 'quota bucket');
-  const job = submit(ctx.store, config, { agent, prompt, model, priority: f.integer('priority', PRIORITY_MIN, PRIORITY_MAX), tags: f.strings('tags'), webhookUrl, quotaBucket });
+  const job = submit(ctx.store, config, {
+    agent,
+    prompt,
+    model,
+    priority: f.integer('priority', PRIORITY_MIN, PRIORITY_MAX),
+    tags: f.strings('tags'),
+    webhookUrl,
+    quotaBucket,
+    // workflow options (docs/workflows.md), as `herdctl run` takes them
+    after: f.strings('after'),
+    afterAny: f.boolean('after_any'),
+    worktree: f.boolean('worktree'),
+    base: f.string('base'),
+    retries: f.integer('retries', 0, 100),
+    maxBudgetUsd: f.positive('max_budget_usd'),
+  });
   r.jobId = job.id;
   sendJson(r.res, 201, { session_id: job.id }, { Location: `/jobs/${job.id}` });
 }

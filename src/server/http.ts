@@ -113,6 +113,21 @@ export class Fields {
     return v;
   }
 
+  boolean(key: string): boolean | undefined {
+    const v = this.body[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'boolean') throw badRequest(`"${key}" must be true or false`);
+    return v;
+  }
+
+  /** A number above 0 (an amount). */
+  positive(key: string): number | undefined {
+    const v = this.body[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw badRequest(`"${key}" must be a number above 0`);
+    return v;
+  }
+
   strings(key: string): string[] | undefined {
     const v = this.body[key];
     if (v === undefined || v === null) return undefined;

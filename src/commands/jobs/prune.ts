@@ -15,6 +15,7 @@ export default class JobsPrune extends BaseCommand {
     status: Flags.string({ char: 's', description: 'only jobs that ended with this status', options: ['completed', 'failed', 'cancelled'] }),
     'keep-last': Flags.integer({ description: 'keep the newest N matching jobs whatever their age', min: 0 }),
     'dry-run': Flags.boolean({ char: 'n', description: 'list what would be deleted; delete nothing' }),
+    'delete-branch': Flags.boolean({ description: 'also delete the herdctl/<job-id> branches of jobs that ran in a worktree (their worktrees are always removed)' }),
   };
 
   async run(): Promise<unknown> {

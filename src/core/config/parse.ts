@@ -72,6 +72,11 @@ function buildAgent(name: string, parsed: ParsedAgent, raw: Record<string, unkno
     webhookUrl: a.webhook_url ?? null,
     quotaBucket: a.quota_bucket ?? null,
     heartbeatTimeoutMs: a.heartbeat_timeout ?? jobs.heartbeatTimeoutMs,
+    isolation: a.isolation === 'worktree' ? 'worktree' : null,
+    retries: a.retries ?? 0,
+    retryBackoffMs: a.retry_backoff ?? 30_000,
+    maxBudgetUsd: a.max_budget_usd ?? null,
+    dailyBudgetUsd: a.daily_budget_usd ?? null,
     schedules: Object.entries(a.schedules).map(([s, sc]) => buildSchedule(name, s, sc)),
     raw,
   };

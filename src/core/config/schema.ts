@@ -148,6 +148,12 @@ function makeSchema() {
       webhook_url: httpUrl().optional(),
       quota_bucket: text().optional(),
       heartbeat_timeout: duration().optional(),
+      // herdctl's own workflow settings (docs/workflows.md): a worktree per job, retries, budgets
+      isolation: oneOf(['worktree', 'none']).optional(),
+      retries: z.number(expected('an integer ≥ 0')).int().nonnegative().optional(),
+      retry_backoff: duration().optional(),
+      max_budget_usd: z.number(expected('an amount in US dollars above 0, like 2.50')).positive().optional(),
+      daily_budget_usd: z.number(expected('an amount in US dollars above 0, like 20')).positive().optional(),
       schedules: orEmpty(z.record(name('schedule'), orEmpty(scheduleSchema), expected('a mapping of schedule names to schedules'))),
     },
     'a mapping of agent settings',

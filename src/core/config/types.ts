@@ -39,6 +39,11 @@ export interface AgentConfig {
   webhookUrl: string | null;
   quotaBucket: string | null;
   heartbeatTimeoutMs: number; // the agent's own, else jobs.heartbeat_timeout
+  isolation: 'worktree' | null;
+  retries: number;
+  retryBackoffMs: number;
+  maxBudgetUsd: number | null;
+  dailyBudgetUsd: number | null;
   schedules: ScheduleConfig[];
   /** The block as written (snake_case): runtimes read their settings by YAML name. Its workspace is unresolved. */
   raw: Record<string, unknown>;

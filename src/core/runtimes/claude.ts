@@ -314,6 +314,7 @@ function launch(input: LaunchInput): LaunchSpec {
   flag('--allowedTools', toolList(agent));
   flag('--max-turns', optPositiveInt(agent, 'max_turns'));
   flag('--append-system-prompt', optString(agent, 'system_prompt'));
+  if (typeof agent.max_budget_usd === 'number') flag('--max-budget-usd', String(agent.max_budget_usd));
   if (input.resumeSessionId) argv.push('--resume', input.resumeSessionId);
   else argv.push('--session-id', input.sessionId);
   const spec: LaunchSpec = { argv, cwd: input.workspace };
@@ -336,6 +337,7 @@ export const claudeRuntime: Runtime = {
   defaultPrompt: null,
   defaultProgram: 'claude',
   recapFiles: (_tool, input) => filesUnder(input, ['file_path', 'path', 'notebook_path']),
+  nativeBudget: true,
   launch,
   parser: () => new ClaudeParser(),
   outcome,

@@ -7,6 +7,7 @@ import type { ExitInfo, LaunchInput, LaunchSpec, Outcome, OutputParser, Runtime 
 class CommandParser implements OutputParser {
   lastStdout: string | null = null;
   lastStderr: string | null = null;
+  private costUsd: number | null = null;
 
   line(text: string, stream: 'stdout' | 'stderr'): EventDraft[] {
     const event = textLine(text, stream);
@@ -14,7 +15,22 @@ class CommandParser implements OutputParser {
       if (stream === 'stderr') this.lastStderr = event.text;
       else this.lastStdout = event.text;
     }
+    if (stream === 'stdout' && text.startsWith('{') && text.includes('"total_cost_usd"')) this.noteCost(text);
     return [event];
+  }
+
+  /**
+   * A program that knows what it spends says so on a stdout line that is a JSON object with
+   * `total_cost_usd` (the running total, as Claude Code's result line has it): that becomes the job's
+   * cost, and what max_budget_usd is checked against.
+   */
+  private noteCost(text: string): void {
+    try {
+      const v = (JSON.parse(text) as { total_cost_usd?: unknown }).total_cost_usd;
+      if (typeof v === 'number' && Number.isFinite(v) && v >= 0) this.costUsd = v;
+    } catch {
+      /* not JSON after all: an ordinary line */
+    }
   }
 
   sessionId(): string | null {
@@ -22,7 +38,7 @@ class CommandParser implements OutputParser {
   }
 
   usage(): Usage | null {
-    return null;
+    return this.costUsd === null ? null : { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: this.costUsd, turns: null };
   }
 }
 

@@ -115,6 +115,8 @@ export interface Runtime {
   defaultModel?: string;
   /** Files a tool call touched, from its `tool_use` event (for the recap). */
   recapFiles(tool: string, input: unknown): string[];
+  /** The agent enforces max_budget_usd itself (claude: --max-budget-usd); otherwise herdctl stops it on the cost the stream reports. */
+  nativeBudget?: boolean;
   launch(input: LaunchInput): LaunchSpec;
   parser(ctx?: ParserContext): OutputParser;
   /** Classifies the outcome from what the parser saw plus how the process ended. */
