@@ -20,6 +20,13 @@ function chain(f: Fleet, first: string): Json[] {
   return out;
 }
 
+/** The one job of the fleet that is a first attempt (ids made in the same second do not sort by time). */
+function firstAttempt(f: Fleet): string {
+  const firsts = f.jobIds().filter((id) => f.job(id).attempt === 1);
+  assert.equal(firsts.length, 1);
+  return firsts[0];
+}
+
 describe('isolation: worktree', () => {
   it('two jobs writing the same file at once both succeed on their own branches; the checkout stays byte-identical; diff, resume, prune', async (t) => {
     // each job waits until both have started, so the two really write at the same time
@@ -102,8 +109,7 @@ describe('retries of transient failures', () => {
     const f = fleet(t, ({ ws }) => `agents:\n${claudeAgent('coder', ws, '    retries: 2\n    retry_backoff: 200ms\n')}${JOBS}`);
     const r = await f.cli(['run', 'coder', '--prompt', 'err500', '--wait']);
     assert.equal(r.code, 1, r.stderr);
-    const first = f.jobIds().sort()[0];
-    const attempts = chain(f, first);
+    const attempts = chain(f, firstAttempt(f));
     assert.deepEqual(attempts.map((j) => [j.attempt, j.status, j.trigger]), [
       [1, 'failed', 'manual'],
       [2, 'failed', 'retry'],
@@ -137,7 +143,7 @@ describe('retries of transient failures', () => {
     });
     const r = await f.cli(['run', 'flaky', '--retries', '3', '--wait']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const attempts = chain(f, f.jobIds().sort()[0]);
+    const attempts = chain(f, firstAttempt(f));
     assert.deepEqual(attempts.map((j) => j.status), ['failed', 'completed']);
     assert.equal(readFileSync(join(f.dir, 'count'), 'utf8').trim(), '2');
   });

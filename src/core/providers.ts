@@ -73,6 +73,11 @@ export function providerAgent(config: Config, provider: string): AgentConfig {
     webhookUrl: null,
     quotaBucket: null,
     heartbeatTimeoutMs: config.jobs.heartbeatTimeoutMs,
+    isolation: null,
+    retries: 0,
+    retryBackoffMs: 30_000,
+    maxBudgetUsd: null,
+    dailyBudgetUsd: null,
     schedules: [],
     raw: { runtime: provider },
   };
