@@ -213,7 +213,7 @@ test('jobs logs renders each event type; --level error; --since-seq', async (t) 
   assert.match(fromSeq.stdout, /rate limited[\s\S]*All fixed[\s\S]*completed/);
 });
 
-test('a tool_result with "is_error" (SPEC §3 field name) renders as an error and passes --level warn', async (t) => {
+test('a tool_result with "is_error" (docs/formats.md field name) renders as an error and passes --level warn', async (t) => {
   const home = tempHome(t);
   const { id } = writeJob(home, {
     events: seqEvents([{ type: 'tool_use', tool: 'Bash', id: 'tu_1', input: { command: 'false' } }, { type: 'tool_result', id: 'tu_1', is_error: true, content: 'command failed' }]),

@@ -239,7 +239,7 @@ describe('herdctl serve: the HTTP API', () => {
     assert.equal((await call(s, 'GET', `/jobs/${id}/events`, { headers: { 'last-event-id': 'abc' } })).status, 400);
   });
 
-  it('quota over the cap: 429 with the SPEC JSON, and no job', async () => {
+  it('quota over the cap: 429 with the documented quota denial JSON, and no job', async () => {
     await submit({ agent: 'shell', quota_bucket: 'tiny' });
     const before = (await call(s, 'GET', '/jobs?limit=1000')).body.jobs.length;
     const r = await call(s, 'POST', '/jobs', { body: { agent: 'shell', quota_bucket: 'tiny' } });

@@ -50,7 +50,7 @@ test('cancel of an agent that ignores SIGINT and SIGTERM: one note per step, `st
   assert.deepEqual(requested.escalations.map((e: { signal: string }) => e.signal), ['SIGTERM', 'SIGKILL']);
   // the agent ignores SIGINT and SIGTERM, so it runs on until SIGKILL 8 s from now: every reader says stopping meanwhile
   const job = f.job(id);
-  assert.equal(job.status, 'running', 'job.json keeps running (SPEC §2)');
+  assert.equal(job.status, 'running', 'job.json keeps running (docs/formats.md)');
   assert.ok(job.cancelRequestedAt, 'job.json records when the cancel was requested');
   const [list, show] = await Promise.all([f.cli(['jobs', 'list']), f.cli(['jobs', 'show', id])]);
   assert.match(list.stdout, new RegExp(`${id}\\s+coder\\s+stopping`));

@@ -1,9 +1,9 @@
 /**
- * The normalized event vocabulary of output.jsonl (SPEC §3), as a
+ * The normalized event vocabulary of output.jsonl (docs/formats.md), as a
  * discriminated union on `type`: exported by the SDK (`import type
  * { HerdEvent } from 'herdctl'`) and used by herdctl itself, so a field the
  * runner writes and a field a script reads are checked against one
- * definition. SPEC: "add fields freely; never rename these" — every member
+ * definition. docs/formats.md: "add fields freely, never rename these" — every member
  * keeps an index signature for the extra fields a runtime adds.
  */
 export const EVENT_TYPES = ['start', 'output', 'tool_use', 'tool_result', 'error', 'complete'] as const;
@@ -53,7 +53,7 @@ export interface OutputDraft extends Extra {
  * The runner saw a cancel request (or a timeout) and is stopping the agent:
  * one event when it starts (step `requested`, with the signal sent at once
  * and when it will escalate), one per escalation (`SIGTERM`, `SIGKILL`). An
- * `output` event rather than a new type because SPEC §3 fixes the six types;
+ * `output` event rather than a new type because docs/formats.md fixes the six types;
  * readers that do not know `kind: 'stopping'` still show its `text`.
  */
 export interface StoppingDraft extends OutputDraft {

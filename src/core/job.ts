@@ -12,7 +12,7 @@ export interface Recap {
   bullets: string[];
 }
 
-/** job.json (SPEC §2). Field names are the contract; add, never rename. */
+/** job.json (docs/formats.md). Field names are the contract; add, never rename. */
 export interface Job {
   id: string;
   agent: string;
@@ -68,7 +68,7 @@ export interface Job {
 
 export const isTerminal = (s: JobStatus): boolean => TERMINAL.has(s);
 
-/** What readers show: `stopping` for a running job whose runner is stopping it after a cancel request (SPEC §2's status stays `running`). */
+/** What readers show: `stopping` for a running job whose runner is stopping it after a cancel request (job.json's status stays `running`). */
 export type DisplayStatus = JobStatus | 'stopping';
 export const displayStatus = (job: Pick<Job, 'status' | 'cancelRequestedAt'>): DisplayStatus =>
   job.status === 'running' && job.cancelRequestedAt ? 'stopping' : job.status;
@@ -122,7 +122,7 @@ export function validateJob(v: unknown): string | null {
   return null;
 }
 
-/** Fills fields a hand-written or older job.json may lack, so readers see one shape (in SPEC order). */
+/** Fills fields a hand-written or older job.json may lack, so readers see one shape (in docs/formats.md order). */
 export function normalizeJob(o: Record<string, unknown>): Job {
   const base: Job = {
     id: '',

@@ -397,7 +397,7 @@ export class Runner {
     this.diag.log('info', 'stopping job', { job: a.job.id, why });
     if (!a.proc?.pid) return;
     if (why === 'cancel') {
-      // job.json keeps `running` (SPEC §2); readers show it as stopping
+      // job.json keeps `running` (docs/formats.md); readers show it as stopping
       a.job = { ...a.job, cancelRequestedAt: a.cancelRequestedAt ?? new Date(this.store.now()).toISOString() };
       this.store.write(a.job);
     }

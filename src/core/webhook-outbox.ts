@@ -5,9 +5,9 @@ import { ensureDir, fsyncDir, io, listDir, readIfExists, tryUnlink, writeFileAto
 import { isJobId } from './ids.js';
 import type { ExitReason, JobStatus } from './job.js';
 
-/** What the receiver gets (SPEC §6), as JSON. */
+/** What the receiver gets (README § Webhooks), as JSON. */
 export interface WebhookPayload {
-  session_id: string; // the job id (SPEC: session_id = job id)
+  session_id: string; // the job id (README § Webhooks: session_id = job id)
   status: JobStatus;
   summary: string | null;
   started_at: string | null;

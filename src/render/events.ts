@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { JobEvent } from '../core/events.js';
 
-/** SPEC §3 spells it is_error; older or hand-written logs may say isError. */
+/** docs/formats.md spells it is_error; older or hand-written logs may say isError. */
 export const toolFailed = (e: Record<string, unknown>): boolean => e.is_error === true || e.isError === true;
 
 const LEVEL_OF: Record<string, number> = { error: 3, complete: 2, start: 1, tool_use: 1, tool_result: 1, output: 0 };

@@ -4,7 +4,7 @@ import { HerdError, type ErrorCode } from '../core/errors.js';
 /** Request bodies larger than this are refused (413) without being read to the end. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** An error with an HTTP status; `body` replaces the usual {error, message} (quota denials keep the SPEC's shape). */
+/** An error with an HTTP status; `body` replaces the usual {error, message} (quota denials keep their documented shape, README § Quotas). */
 export class HttpError extends Error {
   constructor(
     readonly status: number,

@@ -1,11 +1,11 @@
 /**
  * The `claude` runtime: Claude Code headless (`claude -p --output-format stream-json --verbose`).
  *
- * Line → event mapping (SPEC §3; shapes as in agent-transcripts/claude-code-*):
+ * Line → event mapping (docs/formats.md; shapes as in fixtures/transcripts/claude-code-*):
  *   system/init               → output {kind:'init', sessionId, model, cwd, permissionMode, toolCount, version}
  *   assistant text block      → output {text, messageId}
  *   assistant thinking block  → output {kind:'thinking', text, messageId}
- *   assistant tool_use block  → tool_use {tool, id, input, messageId}   (SPEC §3 names)
+ *   assistant tool_use block  → tool_use {tool, id, input, messageId}   (docs/formats.md names)
  *   assistant API error       → error {kind:'api_error', fatal:true, message, status}
  *   user tool_result block    → tool_result {id, is_error, content (≤ 4 KiB), truncated?}
  *   user text                 → output {kind:'user', text}   ("[Request interrupted by user]")
