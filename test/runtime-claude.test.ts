@@ -1,42 +1,17 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { HerdError } from '../src/core/errors.js';
-import { EVENT_TYPES, type EventDraft } from '../src/core/events.js';
+import { EVENT_TYPES } from '../src/core/events.js';
 import { claudeRuntime } from '../src/core/runtimes/claude.js';
 import { commandRuntime } from '../src/core/runtimes/command.js';
-import type { ExitInfo, LaunchInput, OutputParser } from '../src/core/runtimes/types.js';
+import type { ExitInfo, LaunchInput } from '../src/core/runtimes/types.js';
+import { kinds, transcripts, type Transcript } from './support/transcripts.js';
 
-const TRANSCRIPTS = new URL('../fixtures/transcripts/claude-code-2.1.330/', import.meta.url);
 const BASIC_SESSION = 'fbd5b2a4-17ca-490e-8908-6db316a71e4b';
-
-interface Transcript {
-  parser: OutputParser;
-  events: EventDraft[];
-  exit: ExitInfo;
-}
-
-const linesOf = (text: string): string[] => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
-
-/** Feeds a recorded run (stdout, then stderr) through a fresh parser. */
-function replay(name: string): Transcript {
-  const files = readdirSync(TRANSCRIPTS);
-  const stdoutFile = files.find((f) => f === `${name}.stdout.jsonl` || f === `${name}.stdout`);
-  assert.ok(stdoutFile, `no stdout for ${name}`);
-  const parser = claudeRuntime.parser();
-  const events: EventDraft[] = [];
-  for (const line of linesOf(readFileSync(new URL(stdoutFile, TRANSCRIPTS), 'utf8'))) events.push(...parser.line(line, 'stdout'));
-  for (const line of linesOf(readFileSync(new URL(`${name}.stderr`, TRANSCRIPTS), 'utf8'))) events.push(...parser.line(line, 'stderr'));
-  const code = Number(/exit=(\d+)/.exec(readFileSync(new URL(`${name}.exit`, TRANSCRIPTS), 'utf8'))![1]);
-  return { parser, events, exit: { code, signal: null, stoppedBy: null } };
-}
-
-const scenarios = readdirSync(TRANSCRIPTS)
-  .filter((f) => f.endsWith('.exit'))
-  .map((f) => f.slice(0, -'.exit'.length));
+const { scenarios, replay: replayWith } = transcripts('claude-code-2.1.330');
+const replay = (name: string): Transcript => replayWith(claudeRuntime, name);
 
 const outcomeOf = (t: Transcript, stoppedBy: ExitInfo['stoppedBy'] = null) => claudeRuntime.outcome(t.parser, { ...t.exit, stoppedBy });
-const kinds = (events: EventDraft[]) => events.map((e) => (e.kind ? `${e.type}:${e.kind}` : e.type));
 
 describe('claude parser on the real transcripts', () => {
   it('finds all 16 scenarios', () => {

@@ -8,7 +8,7 @@ import { EVENT_TYPES } from '../src/core/events.js';
 import { codexRuntime } from '../src/core/runtimes/codex.js';
 import { commandRuntime } from '../src/core/runtimes/command.js';
 import type { ExitInfo, LaunchInput } from '../src/core/runtimes/types.js';
-import { kinds, transcripts, type Transcript } from './transcripts.js';
+import { kinds, transcripts, type Transcript } from './support/transcripts.js';
 
 const { scenarios, replay: replayWith } = transcripts('codex-0.169.0');
 const replay = (name: string, ctx?: Parameters<typeof replayWith>[2]) => replayWith(codexRuntime, name, ctx);

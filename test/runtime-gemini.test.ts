@@ -5,7 +5,7 @@ import { EVENT_TYPES } from '../src/core/events.js';
 import { commandRuntime } from '../src/core/runtimes/command.js';
 import { geminiRuntime, SETTINGS_FILE } from '../src/core/runtimes/gemini.js';
 import type { ExitInfo, LaunchInput } from '../src/core/runtimes/types.js';
-import { kinds, transcripts, type Transcript } from './transcripts.js';
+import { kinds, transcripts, type Transcript } from './support/transcripts.js';
 
 const { scenarios, replay: replayWith } = transcripts('gemini-cli-0.61.0');
 const replay = (name: string) => replayWith(geminiRuntime, name);

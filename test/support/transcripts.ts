@@ -1,8 +1,8 @@
 // Replays a recorded CLI run (fixtures/transcripts/<cli>/NAME.*) through a runtime's parser.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { EventDraft } from '../src/core/events.js';
-import type { ExitInfo, OutputParser, ParserContext, Runtime } from '../src/core/runtimes/types.js';
+import type { EventDraft } from '../../src/core/events.js';
+import type { ExitInfo, OutputParser, ParserContext, Runtime } from '../../src/core/runtimes/types.js';
 
 export interface Transcript {
   parser: OutputParser;
@@ -13,7 +13,7 @@ export interface Transcript {
 const linesOf = (text: string): string[] => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
 
 export function transcripts(cli: string) {
-  const dir = new URL(`../fixtures/transcripts/${cli}/`, import.meta.url);
+  const dir = new URL(`../../fixtures/transcripts/${cli}/`, import.meta.url);
   const files = readdirSync(dir);
   const scenarios = files.filter((f) => f.endsWith('.exit')).map((f) => f.slice(0, -'.exit'.length));
   /** Feeds stdout, then stderr (then the parser's held-back events), through a fresh parser. */
