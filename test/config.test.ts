@@ -68,7 +68,7 @@ test('the SPEC §4 example parses into camelCase, durations in ms, ~ expanded', 
   assert.equal(coder.maxConcurrent, 1);
   assert.equal(coder.prompt, 'Review open TODOs');
   assert.equal(coder.command, null);
-  assert.equal(coder.heartbeatTimeoutMs, 10 * 60_000, 'falls back to jobs.heartbeat_timeout');
+  assert.equal(coder.heartbeatTimeoutMs, 0, 'falls back to jobs.heartbeat_timeout: off by default');
   assert.deepEqual(coder.schedules, [
     {
       agent: 'bragdoc-coder',
@@ -107,7 +107,7 @@ test('workspace defaults to the config directory; relative ones resolve against 
 test('an empty file, a comment-only file and no file at all are configs without agents', () => {
   for (const c of [parseConfig('', 'herdctl.yaml'), parseConfig('# nothing yet\n', 'herdctl.yaml'), loadConfig(null)]) {
     assert.deepEqual(c.agents, {});
-    assert.deepEqual(c.jobs, { maxConcurrent: 4, heartbeatTimeoutMs: 600_000, cancelGraceMs: 30_000 });
+    assert.deepEqual(c.jobs, { maxConcurrent: 4, heartbeatTimeoutMs: 0, cancelGraceMs: 30_000 });
     assert.deepEqual(c.webhooks, { secret: null, retryMax: 8, retryBaseMs: 5_000, timeoutMs: 10_000 });
     assert.deepEqual(allSchedules(c), []);
   }
@@ -193,7 +193,7 @@ test('enums, URLs, env values and numeric limits are checked', () => {
     model: ''
     webhook_url: ftp://example.com
     env: { PORT: 8080 }
-    max_concurrent: 0
+    max_concurrent: -1
 jobs: { max_concurrent: 1.5 }
 webhooks: { retry_max: -1, retry_base: 0s }
 `);
@@ -202,8 +202,8 @@ webhooks: { retry_max: -1, retry_base: 0s }
     'herdctl.yaml:4:5: agents.a.model: expected a non-empty string, got ""',
     'herdctl.yaml:5:5: agents.a.webhook_url: expected an http(s) URL, got "ftp://example.com"',
     'herdctl.yaml:6:12: agents.a.env.PORT: expected a string (quote numbers and booleans), got 8080',
-    'herdctl.yaml:7:5: agents.a.max_concurrent: expected a positive integer, got 0',
-    'herdctl.yaml:8:9: jobs.max_concurrent: expected a positive integer, got 1.5',
+    'herdctl.yaml:7:5: agents.a.max_concurrent: expected a non-negative integer (0: unlimited), got -1',
+    'herdctl.yaml:8:9: jobs.max_concurrent: expected a non-negative integer (0: unlimited), got 1.5',
     'herdctl.yaml:9:13: webhooks.retry_max: expected an integer ≥ 0, got -1',
     'herdctl.yaml:9:28: webhooks.retry_base: expected a duration above zero, got "0s"',
   ]);
@@ -382,4 +382,29 @@ test('getAgent lists the known agents, or says no config file was found', () => 
   assert.throws(() => getAgent(c, 'constructor'), { code: 'not_found' });
   assert.throws(() => getAgent(parseConfig('', '/x/herdctl.yaml'), 'a'), { message: 'no agent "a" in /x/herdctl.yaml (it defines no agents)' });
   assert.throws(() => getAgent(loadConfig(null), 'a'), { code: 'not_found', message: /^no agent "a": no config file found \(looked for --config, HERDCTL_CONFIG, / });
+});
+
+test('0 means none, as in the seed: max_concurrent 0 is unlimited, heartbeat_timeout 0 is no timeout; the heartbeat is off by default', () => {
+  const c = parseConfig(
+    `agents:
+  a: { runtime: command, command: [make], max_concurrent: 0, heartbeat_timeout: 0 }
+  b: { runtime: command, command: [make], heartbeat_timeout: "0s" }
+  c: { runtime: command, command: [make], heartbeat_timeout: "0" }
+  d: { runtime: command, command: [make], heartbeat_timeout: 20m }
+  e: { runtime: command, command: [make] }
+jobs: { max_concurrent: 0, heartbeat_timeout: 0 }
+`,
+    'herdctl.yaml',
+  );
+  assert.deepEqual(c.jobs, { maxConcurrent: 0, heartbeatTimeoutMs: 0, cancelGraceMs: 30_000 });
+  const got = ['a', 'b', 'c', 'd', 'e'].map((n) => [n, getAgent(c, n).maxConcurrent, getAgent(c, n).heartbeatTimeoutMs]);
+  assert.deepEqual(got, [
+    ['a', 0, 0],
+    ['b', 1, 0],
+    ['c', 1, 0],
+    ['d', 1, 1_200_000],
+    ['e', 1, 0],
+  ]);
+  assert.equal(parseConfig('agents:\n  a: { runtime: command, command: [make] }\n', 'herdctl.yaml').agents.a.heartbeatTimeoutMs, 0, 'off without a config saying otherwise');
+  assert.deepEqual(problems('jobs: { heartbeat_timeout: -5 }\n'), ['herdctl.yaml:1:9: jobs.heartbeat_timeout: expected a duration like 10m, or 0 for none, got -5']);
 });

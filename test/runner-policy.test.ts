@@ -18,6 +18,8 @@ const cases: { name: string; queued: QueuedEntry[]; running: number; rivals: Riv
   { name: 'a rival at its own limit does not', queued: [q('a', '5')], running: 0, rivals: [r('other', '3', 1, 1)], want: { drop: [], start: ['a'], yieldTo: null } },
   { name: 'a worse-ranked rival does not', queued: [q('a', '2')], running: 0, rivals: [r('other', '3')], want: { drop: [], start: ['a'], yieldTo: null } },
   { name: 'ours start until a rival ranks before the next', queued: [q('a', '1'), q('b', '4')], running: 0, rivals: [r('other', '3')], want: { drop: [], start: ['a'], yieldTo: 'other' } },
+  { name: 'max_concurrent 0 is unlimited', queued: [q('a', '1', 0), q('b', '2', 0), q('c', '3', 0)], running: 7, rivals: [], want: { drop: [], start: ['a', 'b', 'c'], yieldTo: null } },
+  { name: 'a rival with max_concurrent 0 is never at its limit', queued: [q('a', '5')], running: 0, rivals: [r('other', '3', 50, 0)], want: { drop: [], start: [], yieldTo: 'other' } },
   { name: 'the best-ranked rival is named', queued: [q('a', '9')], running: 0, rivals: [r('x', '5'), r('y', '2'), r('z', '7')], want: { drop: [], start: [], yieldTo: 'y' } },
 ];
 

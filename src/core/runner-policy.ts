@@ -32,6 +32,9 @@ export interface FillPlan {
   yieldTo: string | null; // an agent whose better-ranked job should take the next slot
 }
 
+/** max_concurrent 0 means unlimited (the seed documents 0 so). */
+export const withinLimit = (running: number, max: number): boolean => max === 0 || running < max;
+
 /**
  * Best first, while the agent's limit allows; a rival's pending job that ranks
  * before ours and is within its own agent's limit goes first (its runner takes
@@ -45,9 +48,9 @@ export function planFill(s: FillSnapshot): FillPlan {
       plan.drop.push(q.id);
       continue;
     }
-    if (s.running + plan.start.length >= q.maxConcurrent) break;
+    if (!withinLimit(s.running + plan.start.length, q.maxConcurrent)) break;
     rivals ??= [...s.rivals()].sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0));
-    const before = rivals.find((r) => r.rank < q.rank && r.running < r.maxConcurrent);
+    const before = rivals.find((r) => r.rank < q.rank && withinLimit(r.running, r.maxConcurrent));
     if (before) {
       plan.yieldTo = before.agent;
       break;

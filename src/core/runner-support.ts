@@ -57,6 +57,7 @@ function cancelPending(store: JobStore, job: Job, marker: string): void {
  * so the count of running agents stays true.
  */
 export function takeGlobalSlot(store: JobStore, max: number, job: string): (() => void) | null {
+  if (max === 0) return () => {}; // jobs.max_concurrent: 0 is unlimited: no slot to take
   const me = { ...identify(process.pid), job };
   const isDead = (who: unknown): boolean => {
     const holder = who as ProcIdentity & { job?: string };

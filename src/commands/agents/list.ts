@@ -24,7 +24,7 @@ export default class AgentsList extends BaseCommand {
       if (!config.file) this.log('No herdctl.yaml found (looked at --config, $HERDCTL_CONFIG, ./herdctl.yaml and up, and the state dir).');
       else if (agents.length === 0) this.log(`No agents in ${config.file}.`);
       for (const a of agents) {
-        this.log(`${a.name}  ${a.runtime}  ${a.workspace}${a.model ? `  model ${a.model}` : ''}  max ${a.maxConcurrent}${a.timeoutMs ? `  timeout ${formatDuration(a.timeoutMs)}` : ''}${a.schedules.length ? `  schedules: ${a.schedules.join(', ')}` : ''}`);
+        this.log(`${a.name}  ${a.runtime}  ${a.workspace}${a.model ? `  model ${a.model}` : ''}  max ${a.maxConcurrent || 'unlimited'}${a.timeoutMs ? `  timeout ${formatDuration(a.timeoutMs)}` : ''}${a.schedules.length ? `  schedules: ${a.schedules.join(', ')}` : ''}`);
       }
     }
     return { config: config.file, agents };

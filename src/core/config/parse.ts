@@ -25,7 +25,8 @@ export function parseConfig(text: string, file: string): Config {
 function buildConfig(file: string | null, p: Parsed, input: unknown): Config {
   const jobs: JobsConfig = {
     maxConcurrent: p.jobs.max_concurrent ?? 4,
-    heartbeatTimeoutMs: p.jobs.heartbeat_timeout ?? 10 * 60_000,
+    // off by default: a tool call can be silent for long (a 20-minute test run prints nothing in Claude's stream)
+    heartbeatTimeoutMs: p.jobs.heartbeat_timeout ?? 0,
     cancelGraceMs: p.jobs.cancel_grace ?? 30_000,
   };
   // Validation passed, so the input's agents are mappings (or null: `name:` with nothing under it).

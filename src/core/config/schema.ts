@@ -40,6 +40,8 @@ function makeSchema() {
   const text = () => z.string(expected('a non-empty string')).min(1);
   const bool = () => z.boolean(expected('true or false'));
   const posInt = () => z.number(expected('a positive integer')).int().positive();
+  /** A limit where 0 means "none" (max_concurrent: 0 is unlimited, as in the seed). */
+  const limit = () => z.number(expected('a non-negative integer (0: unlimited)')).int().nonnegative();
 
   /** YAML `key:` with nothing after it means null; for a mapping that reads as "empty". */
   const orEmpty = <T extends Z.ZodTypeAny>(schema: T) => z.preprocess((v) => v ?? {}, schema);
@@ -66,6 +68,15 @@ function makeSchema() {
       const what =
         ms === null ? 'a duration like 30s, 10m or 1h30m' : atLeastMs > 1 ? `a duration of at least ${formatDuration(atLeastMs)}` : 'a duration above zero';
       ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${show(v)}` });
+      return z.NEVER;
+    });
+
+  /** heartbeat_timeout: a duration, or 0 (`0`, `0s`) for none (the seed's "no timeout"). */
+  const offOrDuration = () =>
+    z.unknown().transform((v, ctx) => {
+      const ms = v === 0 || v === '0' ? 0 : typeof v === 'string' ? parseDuration(v) : null;
+      if (ms !== null && ms >= 0) return ms;
+      ctx.addIssue({ code: 'custom', message: `expected a duration like 10m, or 0 for none, got ${show(v)}` });
       return z.NEVER;
     });
 
@@ -140,14 +151,14 @@ function makeSchema() {
       model: text().optional(),
       ...byRuntime,
       timeout: duration().optional(),
-      max_concurrent: posInt().optional(),
+      max_concurrent: limit().optional(),
       prompt: text().optional(),
       env: z
         .record(z.string(), z.string(expected('a string (quote numbers and booleans)')), expected('a mapping of variable names to strings'))
         .optional(),
       webhook_url: httpUrl().optional(),
       quota_bucket: text().optional(),
-      heartbeat_timeout: duration().optional(),
+      heartbeat_timeout: offOrDuration().optional(),
       // herdctl's own workflow settings (docs/workflows.md): a worktree per job, retries, budgets
       isolation: oneOf(['worktree', 'none']).optional(),
       retries: z.number(expected('an integer ≥ 0')).int().nonnegative().optional(),
@@ -189,7 +200,7 @@ function makeSchema() {
         agents: orEmpty(z.record(name('agent'), orEmpty(agentSchema), expected('a mapping of agent names to agents'))),
         jobs: orEmpty(
           strictObject(
-            { max_concurrent: posInt().optional(), heartbeat_timeout: duration().optional(), cancel_grace: duration().optional() },
+            { max_concurrent: limit().optional(), heartbeat_timeout: offOrDuration().optional(), cancel_grace: duration().optional() },
             'a mapping of job settings',
           ),
         ),
