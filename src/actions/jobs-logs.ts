@@ -62,6 +62,7 @@ export async function jobsLogs(idInput: string, flags: LogsFlags, ctx: Ctx): Pro
     isOver: () => isTerminal((job = recoverIfLost(store, store.read(id))).status),
   });
   await out.flush();
-  // the complete event is the job's last word (job.json follows it a moment later)
+  // the complete event is the job's last word; job.json follows it a moment later: wait for that too
+  if (ended && !isTerminal(job.status)) job = await (await import('../core/wait.js')).settleAfterComplete(store, id);
   return { exit: ended ? exitCodeFor(ended) : isTerminal(job.status) ? exitCodeFor(job) : Exit.OK };
 }

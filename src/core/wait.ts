@@ -26,7 +26,16 @@ async function waitForOne(store: JobStore, id: string, signal?: AbortSignal): Pr
     signal,
   });
   if (signal?.aborted) return job;
-  // the complete event is written before job.json: give the writer its last step
+  return isTerminal(job.status) ? job : settleAfterComplete(store, id);
+}
+
+/**
+ * The complete event is written before job.json: a reader that saw it gives
+ * the writer its last step (up to 2 s), so what it does next (`jobs show`,
+ * a script reading job.json) sees the job ended.
+ */
+export async function settleAfterComplete(store: JobStore, id: string): Promise<Job> {
+  let job = recoverIfLost(store, store.read(id));
   for (let i = 0; i < 100 && !isTerminal(job.status); i++) {
     await new Promise((r) => setTimeout(r, 20));
     job = recoverIfLost(store, store.read(id));
