@@ -399,7 +399,12 @@ export class Runner {
     if (why === 'cancel') {
       // job.json keeps `running` (docs/formats.md); readers show it as stopping
       a.job = { ...a.job, cancelRequestedAt: a.cancelRequestedAt ?? new Date(this.store.now()).toISOString() };
-      this.store.write(a.job);
+      try {
+        this.store.write(a.job);
+      } catch (e) {
+        // only the display suffers (no `stopping`): the stop itself goes on
+        this.diag.log('warn', 'could not record cancelRequestedAt', { job: a.job.id, error: (e as NodeJS.ErrnoException).code ?? 'error' });
+      }
     }
     const grace = a.settings.cancelGraceMs;
     const began = this.store.now();
