@@ -7,6 +7,7 @@ import { call, serve, waitJob } from './support/serve.js';
 import { parseConfig } from '../src/core/config.js';
 import { HerdError } from '../src/core/errors.js';
 import { providerAgent } from '../src/core/providers.js';
+import { Herd } from '../src/sdk/index.js';
 
 const bin = (name: string) => join(ROOT, 'fixtures', 'bin', name);
 
@@ -29,6 +30,13 @@ describe('providers over HTTP', () => {
       assert.equal((job.settings as { runtime: string }).runtime, provider);
       assert.equal(job.workspace, s.dir, "the built-in agent works in the config's directory");
     }
+    const viaSdk = await new Herd({ url: s.url, token: s.token }).submit({ provider: 'codex', model: 'gpt-5', prompt: 'notool' });
+    assert.equal(viaSdk.agent, 'codex');
+    assert.equal(viaSdk.model, 'gpt-5');
+    const local = await new Herd({ home: s.home, config: join(s.dir, 'herdctl.yaml') }).submit({ provider: 'gemini', model: 'gemini-3.8-flash', prompt: 'notool' });
+    assert.equal(local.agent, 'gemini');
+    assert.equal(local.model, 'gemini-3.8-flash');
+    for (const id of [viaSdk.id, local.id]) await waitJob(s, id, (j) => ['completed', 'failed', 'cancelled'].includes(j.status as string), 30_000);
   });
 
   it('refuses an unknown provider, and an agent whose runtime is not the provider named', async (t) => {

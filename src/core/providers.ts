@@ -3,7 +3,7 @@
 // a submission naming only a provider runs on.
 import { accessSync, constants } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import type { AgentConfig, Config } from './config.js';
+import { getAgent, type AgentConfig, type Config } from './config.js';
 import { HerdError } from './errors.js';
 import { RUNTIMES } from './runtimes/index.js';
 import { programFor } from './runtimes/shared.js';
@@ -81,4 +81,22 @@ export function providerAgent(config: Config, provider: string): AgentConfig {
     schedules: [],
     raw: { runtime: provider },
   };
+}
+
+/**
+ * The agent a submission runs on (HTTP, SDK): the named one, whose runtime must be the provider if one is
+ * named; else the provider's (providerAgent), added to the returned config so submit finds it.
+ */
+export function agentFor(config: Config, agent: string | undefined, provider: string | undefined): { config: Config; agent: string } {
+  if (provider !== undefined && !PROVIDERS.includes(provider)) throw new HerdError('usage', `"provider" must be one of ${PROVIDERS.join(', ')}`);
+  if (agent) {
+    const runtime = getAgent(config, agent).runtime;
+    if (provider !== undefined && runtime !== provider) throw new HerdError('usage', `agent "${agent}" runs runtime ${runtime}, not provider ${provider}`);
+    return { config, agent };
+  }
+  if (provider === undefined) {
+    throw new HerdError('usage', '"agent" or "provider" is required: an agent of the config (GET /v1/agents) or one of the providers (GET /health)');
+  }
+  const a = providerAgent(config, provider);
+  return { config: { ...config, agents: { ...config.agents, [a.name]: a } }, agent: a.name };
 }

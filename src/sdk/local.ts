@@ -6,6 +6,7 @@ import type { HerdEvent } from '../core/events.js';
 import { followLog } from '../core/follow.js';
 import { isTerminal, JOB_STATUSES, type Job } from '../core/job.js';
 import { checkName, Paths, resolveHome } from '../core/paths.js';
+import { agentFor } from '../core/providers.js';
 import { recoverIfLost } from '../core/recovery.js';
 import { computeStats, type Stats } from '../core/stats.js';
 import { JobStore } from '../core/store.js';
@@ -29,10 +30,11 @@ export class LocalBackend implements Backend {
   private check = (job: Job): Job => recoverIfLost(this.store, job);
 
   async submit(o: SubmitOptions): Promise<Job> {
-    if (!o.agent) throw new HerdError('usage', 'submit needs an agent: { agent: "<name>" }', 'herdctl agents list');
+    if (!o.agent && !o.provider) throw new HerdError('usage', 'submit needs an agent or a provider: { agent: "<name>" } or { provider: "codex" }', 'herdctl agents list');
     const home = this.store.paths.home;
-    const config = loadConfig(findConfigPath({ flag: this.opts.config, env: process.env, cwd: process.cwd(), home }), new Paths(home).cache);
-    return submit(this.store, config, { agent: o.agent, prompt: promptOf(o), priority: o.priority, tags: o.tags, webhookUrl: o.webhookUrl, quotaBucket: o.quotaBucket });
+    const loaded = loadConfig(findConfigPath({ flag: this.opts.config, env: process.env, cwd: process.cwd(), home }), new Paths(home).cache);
+    const { config, agent } = agentFor(loaded, o.agent, o.provider);
+    return submit(this.store, config, { agent, model: o.model, prompt: promptOf(o), priority: o.priority, tags: o.tags, webhookUrl: o.webhookUrl, quotaBucket: o.quotaBucket });
   }
 
   async get(id: string): Promise<Job> {

@@ -59,7 +59,7 @@ export class RemoteBackend implements Backend {
   }
 
   async submit(o: SubmitOptions): Promise<Job> {
-    const body: Record<string, unknown> = { agent: o.agent, task: promptOf(o), priority: o.priority, tags: o.tags, webhook_url: o.webhookUrl, quota_bucket: o.quotaBucket };
+    const body: Record<string, unknown> = { agent: o.agent, provider: o.provider, model: o.model, task: promptOf(o), priority: o.priority, tags: o.tags, webhook_url: o.webhookUrl, quota_bucket: o.quotaBucket };
     for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
     const { session_id } = await this.call<{ session_id: string }>('POST', '/jobs', body);
     return this.get(session_id);

@@ -31,6 +31,10 @@ export interface SubmitOptions {
   tags?: string[];
   webhookUrl?: string;
   quotaBucket?: string;
+  /** `claude`, `codex` or `gemini`: without `agent`, the job runs on that provider's agent (the config's agent of that name, else a built-in one in the config's directory). */
+  provider?: string;
+  /** Overrides the agent's model for this job. */
+  model?: string;
 }
 
 export interface ListOptions {

@@ -1,8 +1,8 @@
 import { jobsList } from '../actions/jobs-list.js';
 import { jobsShow } from '../actions/jobs-show.js';
 import type { Ctx } from '../actions/types.js';
-import { getAgent, type Config } from '../core/config.js';
-import { PROVIDERS, providerAgent, providerInfo } from '../core/providers.js';
+import type { Config } from '../core/config.js';
+import { agentFor, providerInfo } from '../core/providers.js';
 import { cancelJob } from '../core/control.js';
 import { displayStatus, JOB_STATUSES, type Job } from '../core/job.js';
 import { checkName } from '../core/paths.js';
@@ -101,19 +101,6 @@ export async function createJob(ctx: ApiContext, r: ApiRequest): Promise<void> {
   });
   r.jobId = job.id;
   sendJson(r.res, 201, { session_id: job.id }, { Location: `/jobs/${job.id}` });
-}
-
-/** The agent a submission runs on: the named one (whose runtime must be the provider, if one is named), else the provider's (providers.ts). */
-function agentFor(config: Config, agent: string | undefined, provider: string | undefined): { config: Config; agent: string } {
-  if (provider !== undefined && !PROVIDERS.includes(provider)) throw badRequest(`"provider" must be one of ${PROVIDERS.join(', ')}`);
-  if (agent) {
-    const runtime = getAgent(config, agent).runtime;
-    if (provider !== undefined && runtime !== provider) throw badRequest(`agent "${agent}" runs runtime ${runtime}, not provider ${provider}`);
-    return { config, agent };
-  }
-  if (provider === undefined) throw badRequest('"agent" or "provider" is required: an agent of the config (GET /v1/agents) or one of the providers (GET /health)');
-  const a = providerAgent(config, provider);
-  return { config: { ...config, agents: { ...config.agents, [a.name]: a } }, agent: a.name };
 }
 
 /** 200 when the job ended (or had already), 202 when the request is recorded and the agent is still stopping. */
