@@ -1,8 +1,8 @@
 import { Command, Flags, Errors } from '@oclif/core';
 import { HerdError, Exit } from './core/errors.js';
-import { resolveHome } from './core/paths.js';
-import { JobStore } from './core/store.js';
+import type { ChalkInstance } from 'chalk';
 import { printError, printInternalError } from './render/errors.js';
+import { palette } from './render/style.js';
 import type { ActionResult, Ctx } from './actions/types.js';
 
 /**
@@ -16,16 +16,24 @@ export abstract class BaseCommand extends Command {
     home: Flags.string({ description: 'state directory (default: $HERDCTL_HOME or ~/.herdctl)', helpGroup: 'GLOBAL' }),
   };
 
-  protected store(home: string | undefined): JobStore {
-    return new JobStore(resolveHome(home));
+  protected ctx(home: string | undefined, extra: Omit<Ctx, 'home'> = {}): Ctx {
+    return { home, ...extra };
   }
 
-  protected ctx(home: string | undefined): Ctx {
-    return { json: this.jsonEnabled(), home, log: (text) => this.log(text) };
+  /**
+   * Ends an action: without --json its view (src/render/) makes the text
+   * printed; with it, its data is what is printed; a non-zero outcome
+   * becomes the exit code.
+   */
+  protected present<T, V>(r: ActionResult<T, V>, view?: (data: T, view: V, c: ChalkInstance) => string | null): T | undefined {
+    if (view && !this.jsonEnabled() && r.data !== undefined) {
+      const text = view(r.data, r.view as V, palette());
+      if (text !== null) this.log(text);
+    }
+    return this.finish(r);
   }
 
-  /** Ends an action: its data is what --json prints; a non-zero outcome becomes the exit code. */
-  protected finish<T>(r: ActionResult<T>): T | undefined {
+  protected finish<T, V>(r: ActionResult<T, V>): T | undefined {
     if (r.exit) {
       if (this.jsonEnabled() && r.data !== undefined) this.logJson(r.data);
       this.exit(r.exit);

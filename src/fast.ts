@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { HerdError } from './core/errors.js';
 import { printError, printInternalError } from './render/errors.js';
+import type { ChalkInstance } from 'chalk';
 import type { ActionResult, Ctx } from './actions/types.js';
 
 /**
@@ -14,16 +15,30 @@ import type { ActionResult, Ctx } from './actions/types.js';
 type FlagDef = { name: string; char?: string; type: 'boolean' | 'option'; multiple?: boolean; options?: string[]; default?: unknown; exclusive?: string[] };
 type CommandDef = { flags: Record<string, FlagDef>; args: Record<string, { name: string; required?: boolean }> };
 type Parsed = { args: string[]; flags: Record<string, unknown> };
-type Action = (p: Parsed, ctx: Ctx) => Promise<ActionResult> | ActionResult;
+/** An action's result, and the view that makes its text (src/render/). */
+type Shown = { r: ActionResult<any, any>; view?: (data: any, view: any, c: ChalkInstance) => string | null }; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Action = (p: Parsed, ctx: Ctx) => Promise<Shown>;
 
 const INTEGER: Record<string, [number, number]> = { limit: [1, Infinity], 'since-seq': [0, Infinity], priority: [-999, 999], retries: [0, 100] };
 
 const ACTIONS: Record<string, Action> = {
-  'jobs:list': async (p, ctx) => (await import('./actions/jobs-list.js')).jobsList(p.flags as never, ctx),
-  'jobs:show': async (p, ctx) => (await import('./actions/jobs-show.js')).jobsShow(p.args[0], ctx),
-  'jobs:logs': async (p, ctx) => (await import('./actions/jobs-logs.js')).jobsLogs(p.args[0], p.flags, ctx),
-  'jobs:stats': async (p, ctx) => (await import('./actions/stats.js')).jobsStats(p.flags as never, ctx),
-  run: async (p, ctx) => (await import('./actions/run.js')).runAgent(p.args[0], p.flags, ctx),
+  'jobs:list': async (p, ctx) => {
+    const [{ jobsList }, { jobsListView }] = await Promise.all([import('./actions/jobs-list.js'), import('./render/jobs.js')]);
+    return { r: jobsList(p.flags as never, ctx), view: jobsListView };
+  },
+  'jobs:show': async (p, ctx) => {
+    const [{ jobsShow }, { jobsShowView }] = await Promise.all([import('./actions/jobs-show.js'), import('./render/jobs.js')]);
+    return { r: jobsShow(p.args[0], ctx), view: jobsShowView };
+  },
+  'jobs:logs': async (p, ctx) => ({ r: await (await import('./actions/jobs-logs.js')).jobsLogs(p.args[0], p.flags, ctx) }),
+  'jobs:stats': async (p, ctx) => {
+    const [{ jobsStats }, { statsView }] = await Promise.all([import('./actions/stats.js'), import('./render/stats.js')]);
+    return { r: jobsStats(p.flags as never, ctx), view: statsView };
+  },
+  run: async (p, ctx) => {
+    const [{ runAgent }, { runView }] = await Promise.all([import('./actions/run.js'), import('./render/jobs.js')]);
+    return { r: await runAgent(p.args[0], p.flags, ctx), view: runView };
+  },
 };
 
 function commandId(argv: string[]): [string, string[]] | null {
@@ -95,11 +110,16 @@ export async function tryFast(argv: string[], manifestUrl: URL): Promise<boolean
   const parsed = def && parseArgv(found[1], def);
   if (!parsed) return false;
   const json = parsed.flags.json === true;
-  const ctx: Ctx = { json, home: parsed.flags.home as string | undefined, log: (s) => process.stdout.write(s + '\n') };
+  const streams = found[0] === 'jobs:logs' || (found[0] === 'run' && parsed.flags.follow === true);
+  const ctx: Ctx = { home: parsed.flags.home as string | undefined, ...(streams ? { logs: (await import('./render/logs.js')).logPrinter(json) } : {}) };
   process.stdout.on('error', (e: NodeJS.ErrnoException) => e.code === 'EPIPE' && process.exit(0));
   try {
-    const r = await ACTIONS[found[0]](parsed, ctx);
+    const { r, view } = await ACTIONS[found[0]](parsed, ctx);
     if (json && r.data !== undefined) process.stdout.write(JSON.stringify(r.data, null, 2) + '\n');
+    else if (!json && view && r.data !== undefined) {
+      const text = view(r.data, r.view, (await import('./render/style.js')).palette());
+      if (text !== null) process.stdout.write(text + '\n');
+    }
     process.exitCode = r.exit ?? 0;
   } catch (e) {
     if (e instanceof HerdError) {

@@ -15,7 +15,7 @@ export interface JobDiff extends DiffStat {
 }
 
 /** `jobs diff <id>`: what an isolated job changed, against the commit its branch started from. */
-export function jobsDiff(id: string, flags: { stat?: boolean }, ctx: Ctx): ActionResult<JobDiff> {
+export function jobsDiff(id: string, flags: { stat?: boolean }, ctx: Ctx): ActionResult<JobDiff, { statText: string | null }> {
   const store = new JobStore(resolveHome(ctx.home));
   const job = store.read(store.resolve(id));
   if (!job.worktree || !job.branch || !job.baseCommit) {
@@ -30,8 +30,8 @@ export function jobsDiff(id: string, flags: { stat?: boolean }, ctx: Ctx): Actio
     const stat = diffStat(dir, job.baseCommit, to);
     const data: JobDiff = { id: job.id, branch: job.branch, baseCommit: job.baseCommit, worktree: job.worktree, ...stat };
     if (!flags.stat) data.patch = diffText(dir, job.baseCommit, to, false);
-    if (!ctx.json) ctx.log((flags.stat ? diffText(dir, job.baseCommit, to, true) : data.patch!).replace(/\n$/, ''));
-    return { data };
+    // git's own --stat text is what the text view shows for --stat
+    return { data, view: { statText: flags.stat ? diffText(dir, job.baseCommit, to, true) : null } };
   } catch (e) {
     if (e instanceof GitError) throw new HerdError('conflict', `cannot diff job ${job.id}: ${e.message}`, `git -C ${job.workspace} log ${job.branch}`);
     throw e;

@@ -5,8 +5,7 @@ import { checkName, resolveHome } from '../core/paths.js';
 import { recoverIfLost } from '../core/recovery.js';
 import { JobStore } from '../core/store.js';
 import { kickDeliveries } from '../core/webhook-kick.js';
-import { renderJobTable } from '../render/jobs.js';
-import { palette } from '../render/style.js';
+import type { ListRow } from '../core/store.js';
 import type { ActionResult, Ctx } from './types.js';
 
 export interface ListFlags {
@@ -16,7 +15,13 @@ export interface ListFlags {
   limit: number;
 }
 
-export function jobsList(flags: ListFlags, ctx: Ctx): ActionResult<unknown[]> {
+export interface JobsListView {
+  rows: ListRow[];
+  filtered: boolean;
+  now: number;
+}
+
+export function jobsList(flags: ListFlags, ctx: Ctx): ActionResult<unknown[], JobsListView> {
   const now = Date.now();
   let sinceMs: number | undefined;
   if (flags.since !== undefined) {
@@ -27,10 +32,9 @@ export function jobsList(flags: ListFlags, ctx: Ctx): ActionResult<unknown[]> {
   if (flags.agent) checkName(flags.agent, 'agent');
   const store = new JobStore(resolveHome(ctx.home));
   const rows = store.list({ status: flags.status as JobStatus | undefined, agent: flags.agent, sinceMs, limit: flags.limit }, (job) => recoverIfLost(store, job));
-  if (!ctx.json) {
-    if (rows.length === 0) ctx.log(flags.status || flags.agent || flags.since ? 'No jobs match these filters.' : 'No jobs yet. Start one with: herdctl run <agent>');
-    else ctx.log(renderJobTable(rows, palette(), now));
-  }
-  kickDeliveries(store.paths.home, now); // due webhooks go out from a detached worker, after our output
-  return { data: rows.map((r) => ('job' in r ? r.job : { id: r.id, agent: r.agent || null, status: 'unreadable', error: r.problem })) };
+  kickDeliveries(store.paths.home, now); // due webhooks go out from a detached worker
+  return {
+    data: rows.map((r) => ('job' in r ? r.job : { id: r.id, agent: r.agent || null, status: 'unreadable', error: r.problem })),
+    view: { rows, filtered: !!(flags.status || flags.agent || flags.since), now },
+  };
 }

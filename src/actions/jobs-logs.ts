@@ -1,13 +1,11 @@
-import { Exit } from '../core/errors.js';
-import { readLog, type LogLine, type LogProblem } from '../core/eventlog.js';
+import { Exit, HerdError } from '../core/errors.js';
+import { passesLevel, type Level } from '../core/events.js';
+import { readLog, type LogLine } from '../core/eventlog.js';
 import { followLog } from '../core/follow.js';
 import { isTerminal, type Job } from '../core/job.js';
 import { resolveHome } from '../core/paths.js';
 import { recoverIfLost } from '../core/recovery.js';
 import { JobStore } from '../core/store.js';
-import { passesLevel, renderEvent, type Level } from '../render/events.js';
-import { Out } from '../render/out.js';
-import { palette } from '../render/style.js';
 import type { ActionResult, Ctx } from './types.js';
 
 export interface LogsFlags {
@@ -24,13 +22,14 @@ export function exitCodeFor(job: Pick<Job, 'status' | 'exitReason'>): number {
   return Exit.FAILURE;
 }
 
+/** Hands the job's stored lines to ctx.logs (filtered by seq and level); with --follow, until the job ends. */
 export async function jobsLogs(idInput: string, flags: LogsFlags, ctx: Ctx): Promise<ActionResult<undefined>> {
+  const sink = ctx.logs;
+  if (!sink) throw new HerdError('internal', 'jobs logs needs somewhere to put the lines', 'report this as a bug');
   const store = new JobStore(resolveHome(ctx.home));
   const id = store.resolve(idInput);
   let job = store.read(id); // a clear error now for an unreadable job.json
   const path = store.paths.outputFile(id);
-  const c = palette();
-  const out = new Out();
   const since = flags['since-seq'] ?? 0;
   const level = flags.level as Level | undefined;
   let ended: Pick<Job, 'status' | 'exitReason'> | null = null;
@@ -38,30 +37,29 @@ export async function jobsLogs(idInput: string, flags: LogsFlags, ctx: Ctx): Pro
     if (!l.event) return;
     if (l.event.type === 'complete') ended = l.event as unknown as Pick<Job, 'status' | 'exitReason'>;
     if (l.event.seq < since || (level && !passesLevel(l.event, level))) return;
-    await out.line(ctx.json ? l.raw : renderEvent(l.event, c));
+    await sink.line(l);
   };
-  const problem = (p: LogProblem) =>
-    process.stderr.write(`herdctl: ${path} line ${p.lineNo}: ${p.kind === 'torn' ? 'torn last line' : 'corrupt line'}: ${p.detail} (skipped)\n`);
+  const problem = sink.problem.bind(sink, path);
 
   if (!flags.follow) {
-    const copyOnly = ctx.json && !since && !level;
+    const copyOnly = sink.raw && !since && !level;
     const it = readLog(path, 0, 1, problem, copyOnly);
     for (let r = it.next(); !r.done; r = it.next()) {
       if (copyOnly) {
-        if (r.value.event) await out.line(r.value.raw);
+        if (r.value.event) await sink.line(r.value);
       }
       else await emit(r.value);
     }
-    await out.flush();
+    await sink.flush();
     return {};
   }
   await followLog(path, {
     onLine: emit,
     onProblem: problem,
-    onIdle: () => out.flush(),
+    onIdle: () => sink.flush(),
     isOver: () => isTerminal((job = recoverIfLost(store, store.read(id))).status),
   });
-  await out.flush();
+  await sink.flush();
   // the complete event is the job's last word; job.json follows it a moment later: wait for that too
   if (ended && !isTerminal(job.status)) job = await (await import('../core/wait.js')).settleAfterComplete(store, id);
   return { exit: ended ? exitCodeFor(ended) : isTerminal(job.status) ? exitCodeFor(job) : Exit.OK };

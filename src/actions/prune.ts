@@ -5,7 +5,6 @@ import { resolveHome } from '../core/paths.js';
 import { pruneJobs, type PrunedJob } from '../core/prune.js';
 import { recoverIfLost } from '../core/recovery.js';
 import { JobStore } from '../core/store.js';
-import { palette, colorStatus } from '../render/style.js';
 import type { ActionResult, Ctx } from './types.js';
 
 export interface PruneFlags {
@@ -23,22 +22,11 @@ export interface PruneResult {
   jobs: PrunedJob[];
 }
 
-export function jobsPrune(flags: PruneFlags, ctx: Ctx): ActionResult<PruneResult> {
+export function jobsPrune(flags: PruneFlags, ctx: Ctx): ActionResult<PruneResult, { status?: string; keepLast?: number }> {
   const olderThanMs = parseDuration(flags['older-than']);
   if (olderThanMs === null) throw new HerdError('usage', `--older-than ${JSON.stringify(flags['older-than'])} is not a duration (30d, 12h, 2w)`, 'herdctl jobs prune --older-than 30d --dry-run');
   const store = new JobStore(resolveHome(ctx.home));
   const dryRun = !!flags['dry-run'];
   const jobs = pruneJobs(store, { olderThanMs, status: flags.status as JobStatus | undefined, keepLast: flags['keep-last'], dryRun, deleteBranch: flags['delete-branch'] }, (job) => recoverIfLost(store, job));
-  if (!ctx.json) {
-    const which = `${flags.status ? `${flags.status}, ` : ''}ended more than ${flags['older-than']} ago${flags['keep-last'] ? `, the newest ${flags['keep-last']} kept` : ''}`;
-    const count = (n: number) => `${n} job${n === 1 ? '' : 's'}`;
-    if (jobs.length === 0) ctx.log(`Nothing to prune: no finished job matches (${which}).`);
-    else if (!dryRun) ctx.log(`Deleted ${count(jobs.length)} (${which}).`);
-    else {
-      const c = palette();
-      for (const j of jobs) ctx.log(`${j.id}  ${j.agent}  ${colorStatus(c, j.status)}  ended ${j.endedAt}`);
-      ctx.log(`Would delete ${count(jobs.length)} (${which}); run again without --dry-run to delete them.`);
-    }
-  }
-  return { data: { dryRun, olderThan: flags['older-than'], deleted: dryRun ? 0 : jobs.length, jobs } };
+  return { data: { dryRun, olderThan: flags['older-than'], deleted: dryRun ? 0 : jobs.length, jobs }, view: { status: flags.status, keepLast: flags['keep-last'] } };
 }

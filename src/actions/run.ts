@@ -34,7 +34,7 @@ function usdFlag(value: string | undefined): number | undefined {
   return n;
 }
 
-export async function runAgent(agent: string, flags: RunFlags, ctx: Ctx): Promise<ActionResult<Job | undefined>> {
+export async function runAgent(agent: string, flags: RunFlags, ctx: Ctx): Promise<ActionResult<Job | undefined, { waited: boolean }>> {
   const config = loadConfigFor({ config: flags.config, home: ctx.home });
   const store = new JobStore(resolveHome(ctx.home));
   const job = submit(store, config, {
@@ -53,13 +53,9 @@ export async function runAgent(agent: string, flags: RunFlags, ctx: Ctx): Promis
     after: flags.after,
     afterAny: flags['after-any'],
   });
-  if (flags.follow) return jobsLogs(job.id, { follow: true }, ctx);
-  if (!flags.wait) {
-    if (!ctx.json) ctx.log(job.id);
-    return { data: job };
-  }
+  if (flags.follow) return { exit: (await jobsLogs(job.id, { follow: true }, ctx)).exit };
+  if (!flags.wait) return { data: job, view: { waited: false } };
   const { waitForEnd } = await import('../core/wait.js');
   const done = await waitForEnd(store, job.id);
-  if (!ctx.json) ctx.log(`${done.id} ${done.status}${done.exitReason ? ` (${done.exitReason})` : ''}${done.error ? `: ${done.error}` : ''}`);
-  return { data: done, exit: exitCodeFor(done) };
+  return { data: done, exit: exitCodeFor(done), view: { waited: true } };
 }

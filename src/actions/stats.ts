@@ -4,8 +4,6 @@ import { checkName, resolveHome } from '../core/paths.js';
 import { recoverIfLost } from '../core/recovery.js';
 import { computeStats, type Stats } from '../core/stats.js';
 import { JobStore } from '../core/store.js';
-import { renderStats } from '../render/stats.js';
-import { palette } from '../render/style.js';
 import type { ActionResult, Ctx } from './types.js';
 
 export interface StatsFlags {
@@ -13,7 +11,7 @@ export interface StatsFlags {
   since?: string;
 }
 
-export function jobsStats(flags: StatsFlags, ctx: Ctx): ActionResult<Stats> {
+export function jobsStats(flags: StatsFlags, ctx: Ctx): ActionResult<Stats, { filtered: boolean }> {
   const now = Date.now();
   let sinceMs: number | undefined;
   if (flags.since !== undefined) {
@@ -24,6 +22,5 @@ export function jobsStats(flags: StatsFlags, ctx: Ctx): ActionResult<Stats> {
   if (flags.agent) checkName(flags.agent, 'agent');
   const store = new JobStore(resolveHome(ctx.home));
   const stats = computeStats(store, { agent: flags.agent, sinceMs }, (job) => recoverIfLost(store, job), now);
-  if (!ctx.json) ctx.log(stats.created === 0 && !flags.since && !flags.agent ? 'No jobs yet. Start one with: herdctl run <agent>' : renderStats(stats, palette()));
-  return { data: stats };
+  return { data: stats, view: { filtered: !!(flags.since || flags.agent) } };
 }

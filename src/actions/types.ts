@@ -1,12 +1,32 @@
-/** What an action needs from the command line layer (oclif, or the fast path in bin/run.js). */
+import type { LogLine, LogProblem } from '../core/eventlog.js';
+import type { SchedulerEvent } from '../core/scheduler/scheduler.js';
+
+/**
+ * What an action gets from its caller (oclif, the fast path in bin/run.js, the
+ * server): the state dir, and for the streaming actions where their lines go.
+ * Actions print nothing: they return data, and the caller's view (src/render/)
+ * makes the text.
+ */
 export interface Ctx {
-  json: boolean;
   home: string | undefined;
-  log(text: string): void;
+  /** Where `jobs logs` and `run --follow` hand each stored line. */
+  logs?: LogSink;
+  /** The scheduler's events as they happen (`herdctl start`). */
+  schedulerEvents?: (e: SchedulerEvent) => void;
 }
 
-/** data: what --json prints (undefined: the action printed its own); exit: a non-zero outcome code. */
-export interface ActionResult<T = unknown> {
+export interface LogSink {
+  /** The lines are copied as stored when nothing filters them (no event parsed: fast on a 1 GB log). */
+  raw: boolean;
+  line(l: LogLine): Promise<void>;
+  problem(path: string, p: LogProblem): void;
+  /** Called when the log has no more lines for now (follow waits for more). */
+  flush(): Promise<void>;
+}
+
+/** data: what --json prints; view: what the text view needs besides (the time it was computed, the filters); exit: a non-zero outcome code. */
+export interface ActionResult<T = unknown, V = undefined> {
   data?: T;
+  view?: V;
   exit?: number;
 }

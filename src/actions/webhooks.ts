@@ -1,14 +1,11 @@
-import { formatRelative } from '../core/duration.js';
 import { Exit, HerdError } from '../core/errors.js';
 import { checkIdInput } from '../core/ids.js';
 import { isTerminal } from '../core/job.js';
 import { resolveHome } from '../core/paths.js';
 import { JobStore } from '../core/store.js';
 import { kickDeliveries } from '../core/webhook-kick.js';
-import { DELIVERY_STATES, Outbox, type Delivery, type DeliveryState } from '../core/webhook-outbox.js';
+import { DELIVERY_STATES, Outbox, type Delivery, type DeliveryRow, type DeliveryState } from '../core/webhook-outbox.js';
 import { enqueueWebhook, redeliver } from '../core/webhooks.js';
-import { renderDeliveryTable, type DeliveryRow } from '../render/webhooks.js';
-import { palette } from '../render/style.js';
 import type { ActionResult, Ctx } from './types.js';
 
 export interface WebhooksListFlags {
@@ -17,7 +14,7 @@ export interface WebhooksListFlags {
 }
 
 /** Pending (soonest attempt first), then dead, then delivered (newest first); --dead: only the dead letters. */
-export function webhooksList(flags: WebhooksListFlags, ctx: Ctx): ActionResult<DeliveryRow[]> {
+export function webhooksList(flags: WebhooksListFlags, ctx: Ctx): ActionResult<DeliveryRow[], { dead: boolean; more: number; limit: number; now: number }> {
   const home = resolveHome(ctx.home);
   const outbox = new Outbox(home);
   const now = Date.now();
@@ -36,28 +33,16 @@ export function webhooksList(flags: WebhooksListFlags, ctx: Ctx): ActionResult<D
     rows.push(...read.slice(0, room));
     more += ids.length - Math.min(room, ids.length);
   }
-  if (!ctx.json) {
-    if (rows.length === 0) ctx.log(flags.dead ? 'No dead-lettered webhooks.' : 'No webhook deliveries yet. A job run with --webhook URL (or an agent with webhook_url) gets one when it ends.');
-    else ctx.log(renderDeliveryTable(rows, palette(), now) + (more ? `\n… ${more} more (--limit ${flags.limit + more} shows all)` : ''));
-  }
-  kickDeliveries(home, now); // due ones go out from a detached worker, after our output
-  return { data: rows };
+  kickDeliveries(home, now); // due ones go out from a detached worker
+  return { data: rows, view: { dead: !!flags.dead, more, limit: flags.limit, now } };
 }
 
 /** Back to pending with attempts reset, then one attempt now; exits 1 unless that attempt delivered it. */
-export async function webhooksRedeliver(input: string, ctx: Ctx): Promise<ActionResult<Delivery>> {
+export async function webhooksRedeliver(input: string, ctx: Ctx): Promise<ActionResult<Delivery, { now: number }>> {
   const home = resolveHome(ctx.home);
   const id = resolveDelivery(home, input);
   const rec = await redeliver(home, id);
-  if (!ctx.json) ctx.log(describe(rec, Date.now()));
-  return { data: rec, exit: rec.status === 'delivered' ? undefined : Exit.FAILURE };
-}
-
-function describe(d: Delivery, now: number): string {
-  const last = d.lastError ?? `HTTP ${d.lastStatus}`;
-  if (d.status === 'delivered') return `${d.jobId} delivered (HTTP ${d.lastStatus})`;
-  if (d.status === 'dead') return `${d.jobId} not delivered: ${last}; dead-lettered${d.attempts > d.retryMax ? ` after ${d.attempts} attempts` : ' (permanent error)'}`;
-  return `${d.jobId} not delivered: ${last}; next attempt ${formatRelative(Date.parse(d.nextAttemptAt!), now)} (attempt ${d.attempts + 1} of ${d.retryMax + 1})`;
+  return { data: rec, view: { now: Date.now() }, exit: rec.status === 'delivered' ? undefined : Exit.FAILURE };
 }
 
 /** A delivery by job id or unique prefix; a finished job with a webhook but no record yet gets one. */

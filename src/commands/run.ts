@@ -2,6 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base.js';
 import { configFlag } from '../config-flag.js';
 import { runAgent } from '../actions/run.js';
+import { runView } from '../render/jobs.js';
+import { logPrinter } from '../render/logs.js';
 import { PRIORITY_MAX, PRIORITY_MIN } from '../core/queue.js';
 
 export default class Run extends BaseCommand {
@@ -36,6 +38,6 @@ export default class Run extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(Run);
-    return this.finish(await runAgent(args.agent, flags, this.ctx(flags.home)));
+    return this.present(await runAgent(args.agent, flags, this.ctx(flags.home, { logs: logPrinter(this.jsonEnabled()) })), runView);
   }
 }

@@ -1,13 +1,8 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base.js';
 import { configFlag } from '../config-flag.js';
-import { loadConfigFor } from '../actions/config.js';
-import { Diag } from '../core/diag.js';
-import { resolveHome } from '../core/paths.js';
-import { loadToken } from '../server/auth.js';
-import { startServer } from '../server/server.js';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+import { serve } from '../actions/serve.js';
+import { exposedWarning, serveView } from '../render/serve.js';
 
 export default class Serve extends BaseCommand {
   static summary = 'Serve the HTTP API (with live event streams) and the dashboard';
@@ -23,27 +18,13 @@ export default class Serve extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Serve);
-    const home = resolveHome(flags.home);
-    loadConfigFor({ config: flags.config, home }); // a bad config is reported now, not at the first submission
-    const token = loadToken(home);
-    const server = await startServer({
-      home,
-      host: flags.host,
-      port: flags.port,
-      token: token.value,
-      config: () => loadConfigFor({ config: flags.config, home }),
-      diag: new Diag(process.env.HERDCTL_LOG_FILE ?? null, process.env.HERDCTL_LOG ?? 'info'),
-    });
-    const link = `${server.url}/${flags['print-token'] ? `#token=${encodeURIComponent(token.value)}` : ''}`;
+    const { data, view } = await serve(flags, this.ctx(flags.home));
     if (this.jsonEnabled()) {
       // one line, so a supervising process can read it as soon as the server listens
-      process.stdout.write(JSON.stringify({ url: server.url, port: server.port, dashboard: link, token_source: token.source, ...(flags['print-token'] ? { token: token.value } : {}) }) + '\n');
+      process.stdout.write(JSON.stringify(data) + '\n');
     } else {
-      this.log(`herdctl serve: listening on ${server.url}  (API: docs/api.md)`);
-      this.log(`  dashboard: ${link}`);
-      this.log(`  token:     ${flags['print-token'] ? token.value : `in ${token.source}`}  (send: Authorization: Bearer <token>)`);
-      if (!LOOPBACK.has(flags.host)) this.warn(`bound to ${flags.host}, not loopback: anyone who can reach this port and has the token controls your agents`);
-      this.log('  stop with Ctrl-C');
+      this.log(serveView(data!));
+      if (view!.exposed) this.warn(exposedWarning(flags.host));
     }
     await new Promise<void>((resolve) => {
       // The listeners stay on: a lock library's signal-exit hook re-raises the signal once it sees
@@ -52,7 +33,7 @@ export default class Serve extends BaseCommand {
       const stop = () => {
         if (stopping) process.exit(1);
         stopping = true;
-        void server.close().then(resolve);
+        void view!.close().then(resolve);
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

@@ -1,6 +1,7 @@
 import { BaseCommand } from '../base.js';
 import { configFlag } from '../config-flag.js';
 import { startScheduler } from '../actions/schedules.js';
+import { schedulerPrinter } from '../render/schedules.js';
 
 export default class Start extends BaseCommand {
   static summary = 'Run the scheduler in the foreground: fire the schedules of the config';
@@ -11,6 +12,6 @@ export default class Start extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Start);
-    return this.finish(await startScheduler(flags, this.ctx(flags.home)));
+    return this.finish(await startScheduler(flags, this.ctx(flags.home, { schedulerEvents: schedulerPrinter(this.jsonEnabled()) })));
   }
 }

@@ -25,3 +25,24 @@ export function getAgent(config: Config, name: string): AgentConfig {
   const listed = known.length ? `known agents: ${known.join(', ')}` : 'it defines no agents';
   throw new HerdError('not_found', `no agent "${name}" in ${config.file} (${listed})`, 'herdctl agents list');
 }
+
+/** What `agents list` and GET /v1/agents say of an agent. */
+export interface AgentSummary {
+  name: string;
+  runtime: string;
+  workspace: string;
+  model: string | null;
+  maxConcurrent: number;
+  timeoutMs: number | null;
+  schedules: string[];
+}
+
+export const agentSummary = (a: AgentConfig): AgentSummary => ({
+  name: a.name,
+  runtime: a.runtime,
+  workspace: a.workspace,
+  model: a.model,
+  maxConcurrent: a.maxConcurrent,
+  timeoutMs: a.timeoutMs,
+  schedules: a.schedules.map((s) => s.name),
+});

@@ -132,3 +132,20 @@ export type HerdEvent = StartEvent | OutputEvent | ToolUseEvent | ToolResultEven
 export type JobEvent = HerdEvent;
 
 export const isStopping = (e: HerdEvent): e is StoppingEvent => e.type === 'output' && e.kind === 'stopping';
+
+/** docs/formats.md spells it is_error; older or hand-written logs may say isError. */
+export const toolFailed = (e: Record<string, unknown>): boolean => e.is_error === true || e.isError === true;
+
+const LEVEL_OF: Record<string, number> = { error: 3, complete: 2, start: 1, tool_use: 1, tool_result: 1, output: 0 };
+export const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type Level = (typeof LEVELS)[number];
+
+/** `jobs logs --level`: which events a level keeps. --level error: errors (and the complete event of a failed job); info: everything but stderr noise … */
+export function passesLevel(e: JobEvent, level: Level): boolean {
+  const rank = { debug: 0, info: 0, warn: 2, error: 3 }[level];
+  let l = LEVEL_OF[e.type] ?? 0;
+  if (e.type === 'complete' && e.status !== 'completed') l = 3;
+  if (e.type === 'tool_result' && toolFailed(e)) l = 2;
+  if (level === 'info' && e.stream === 'stderr') return false;
+  return l >= rank;
+}

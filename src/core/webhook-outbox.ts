@@ -26,6 +26,9 @@ export type DeliveryState = (typeof DELIVERY_STATES)[number];
  * redeliver) time, so no secret is ever stored; the retry settings are
  * snapshotted from the job's config.
  */
+/** A row of `webhooks list`: a record, or why one could not be read. */
+export type DeliveryRow = Delivery | { jobId: string; status: 'unreadable'; problem: string };
+
 export interface Delivery {
   jobId: string;
   url: string;

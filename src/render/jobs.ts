@@ -3,6 +3,8 @@ import type { JobLinks } from '../core/job-links.js';
 import { displayStatus, type Job } from '../core/job.js';
 import type { ListRow } from '../core/store.js';
 import { formatDuration, formatRelative } from '../core/duration.js';
+import type { CancelResult } from '../core/control.js';
+import type { PrunedJob } from '../core/prune.js';
 import { colorStatus } from './style.js';
 
 const dash = '-';
@@ -101,3 +103,41 @@ const indent = (s: string) =>
     .split('\n')
     .map((l) => `  ${l}`)
     .join('\n');
+
+/** `jobs list`: the table, or why it is empty. */
+export function jobsListView(_data: unknown, { rows, filtered, now }: { rows: ListRow[]; filtered: boolean; now: number }, c: ChalkInstance): string {
+  if (rows.length === 0) return filtered ? 'No jobs match these filters.' : 'No jobs yet. Start one with: herdctl run <agent>';
+  return renderJobTable(rows, c, now);
+}
+
+export const jobsShowView = (job: Job, { now, links }: { now: number; links?: JobLinks }, c: ChalkInstance): string => renderJobDetail(job, c, now, links);
+
+/** `run`: the id at once; with --wait, how the job ended. */
+export function runView(job: Job | undefined, view: { waited: boolean } | undefined): string | null {
+  if (!job || !view) return null; // --follow printed the events
+  if (!view.waited) return job.id;
+  return `${job.id} ${job.status}${job.exitReason ? ` (${job.exitReason})` : ''}${job.error ? `: ${job.error}` : ''}`;
+}
+
+export const resumeView = (job: Job): string => job.id;
+
+/** `jobs cancel`: one line per job. */
+export function cancelView(results: CancelResult[], { agent }: { agent?: string }): string {
+  if (results.length === 0) return `No pending or running jobs for agent ${agent}.`;
+  return results
+    .map((r) => {
+      if (r.result === 'already-finished') return `${r.job.id} already ${r.job.status}; nothing to cancel`;
+      if (r.result === 'cancelled') return `${r.job.id} cancelled`;
+      return `${r.job.id} cancel requested; the agent is stopping (follow it: herdctl jobs logs ${r.job.id} --follow)`;
+    })
+    .join('\n');
+}
+
+/** `jobs prune`: what went (or, with --dry-run, would go). */
+export function pruneView(r: { dryRun: boolean; olderThan: string; jobs: PrunedJob[] }, view: { status?: string; keepLast?: number }, c: ChalkInstance): string {
+  const which = `${view.status ? `${view.status}, ` : ''}ended more than ${r.olderThan} ago${view.keepLast ? `, the newest ${view.keepLast} kept` : ''}`;
+  const count = (n: number) => `${n} job${n === 1 ? '' : 's'}`;
+  if (r.jobs.length === 0) return `Nothing to prune: no finished job matches (${which}).`;
+  if (!r.dryRun) return `Deleted ${count(r.jobs.length)} (${which}).`;
+  return [...r.jobs.map((j) => `${j.id}  ${j.agent}  ${colorStatus(c, j.status)}  ended ${j.endedAt}`), `Would delete ${count(r.jobs.length)} (${which}); run again without --dry-run to delete them.`].join('\n');
+}

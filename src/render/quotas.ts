@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { formatRelative } from '../core/duration.js';
-import type { BucketStatus } from '../core/quota.js';
+import type { BucketStatus, ResetResult } from '../core/quota.js';
 
 type Cell = { text: string; color?: (s: string) => string };
 
@@ -24,3 +24,11 @@ export function renderQuotas(rows: BucketStatus[], c: ChalkInstance, now: number
   }
   return lines.join('\n');
 }
+
+export function quotasListView(rows: BucketStatus[], { configFile, now }: { configFile: string | null; now: number }, c: ChalkInstance): string {
+  if (rows.length) return renderQuotas(rows, c, now);
+  return `No quota buckets${configFile ? ` in ${configFile}` : ' (no herdctl.yaml found)'}. Add a quotas: section, e.g. quotas: { ci: { tasks_per_hour: 10, tasks_total: 500 } }`;
+}
+
+export const quotaResetView = (r: ResetResult): string =>
+  `Reset quota bucket ${r.bucket} (it had ${r.before.tasksTotal} tasks in total, ${r.before.tasksPerHour} in the last 60 minutes).`;

@@ -68,3 +68,6 @@ export function sparkline(values: number[]): { text: string; perColumn: number; 
   const text = cols.map((v) => (v === 0 ? ' ' : BLOCKS[Math.max(0, Math.ceil((v / peak) * BLOCKS.length) - 1)])).join('');
   return { text, perColumn, peak };
 }
+
+export const statsView = (s: Stats, { filtered }: { filtered: boolean }, c: ChalkInstance): string =>
+  s.created === 0 && !filtered ? 'No jobs yet. Start one with: herdctl run <agent>' : renderStats(s, c);

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { formatRelative } from '../core/duration.js';
-import type { Delivery } from '../core/webhook-outbox.js';
+import type { Delivery, DeliveryRow } from '../core/webhook-outbox.js';
 
 const COLOR: Record<string, keyof ChalkInstance> = { pending: 'yellow', delivered: 'green', dead: 'red', unreadable: 'red' };
 
@@ -11,8 +11,6 @@ function when(d: Delivery, now: number): string {
   const rel = at ? (d.status === 'pending' && Date.parse(at) <= now ? 'due now' : formatRelative(Date.parse(at), now)) : null;
   return [rel, last].filter(Boolean).join(' · ') || '-';
 }
-
-export type DeliveryRow = Delivery | { jobId: string; status: 'unreadable'; problem: string };
 
 /** The `webhooks list` table: plain aligned columns, like `jobs list`. */
 export function renderDeliveryTable(rows: DeliveryRow[], c: ChalkInstance, now: number): string {
@@ -29,3 +27,20 @@ export function renderDeliveryTable(rows: DeliveryRow[], c: ChalkInstance, now: 
   }
   return lines.join('\n');
 }
+
+/** `webhooks list`: the table (and how many more --limit hid), or why it is empty. */
+export function webhooksListView(rows: DeliveryRow[], v: { dead: boolean; more: number; limit: number; now: number }, c: ChalkInstance): string {
+  if (rows.length === 0) return v.dead ? 'No dead-lettered webhooks.' : 'No webhook deliveries yet. A job run with --webhook URL (or an agent with webhook_url) gets one when it ends.';
+  return renderDeliveryTable(rows, c, v.now) + (v.more ? `\n… ${v.more} more (--limit ${v.limit + v.more} shows all)` : '');
+}
+
+/** `webhooks redeliver`: how the attempt went. */
+export const redeliverView = (d: Delivery, { now }: { now: number }): string => describe(d, now);
+
+function describe(d: Delivery, now: number): string {
+  const last = d.lastError ?? `HTTP ${d.lastStatus}`;
+  if (d.status === 'delivered') return `${d.jobId} delivered (HTTP ${d.lastStatus})`;
+  if (d.status === 'dead') return `${d.jobId} not delivered: ${last}; dead-lettered${d.attempts > d.retryMax ? ` after ${d.attempts} attempts` : ' (permanent error)'}`;
+  return `${d.jobId} not delivered: ${last}; next attempt ${formatRelative(Date.parse(d.nextAttemptAt!), now)} (attempt ${d.attempts + 1} of ${d.retryMax + 1})`;
+}
+

@@ -1,7 +1,7 @@
 import { jobsList } from '../actions/jobs-list.js';
 import { jobsShow } from '../actions/jobs-show.js';
 import type { Ctx } from '../actions/types.js';
-import type { Config } from '../core/config.js';
+import { agentSummary, type Config } from '../core/config.js';
 import { agentFor, providerInfo } from '../core/providers.js';
 import { cancelJob } from '../core/control.js';
 import { displayStatus, JOB_STATUSES, type Job } from '../core/job.js';
@@ -26,8 +26,8 @@ export type ApiRequest = Request & { jobId?: string };
 const MAX_LIST = 10_000;
 const MAX_CANCEL_WAIT_MS = 120_000;
 
-/** The actions print nothing with json: true; they only return data. */
-const quiet = (home: string): Ctx => ({ json: true, home, log: () => {} });
+/** The actions the CLI runs, on the server's state dir: they print nothing, they return data. */
+const actx = (home: string): Ctx => ({ home });
 
 /** job.json plus what a reader shows: `displayStatus` is `stopping` for a running job being stopped after a cancel. */
 function withDisplay(j: unknown): unknown {
@@ -53,7 +53,7 @@ export function listJobs(ctx: ApiContext, r: ApiRequest): void {
   if (offset < 0) throw badRequest('offset must be a non-negative integer');
   const text = (q.get('q') ?? '').trim().toLowerCase();
   const scan = text ? SEARCH_SCAN : Math.min(offset + limit + 1, SEARCH_SCAN + limit + 1);
-  const { data } = jobsList({ status, agent: q.get('agent') || undefined, since: q.get('since') || undefined, limit: scan }, quiet(ctx.store.paths.home));
+  const { data } = jobsList({ status, agent: q.get('agent') || undefined, since: q.get('since') || undefined, limit: scan }, actx(ctx.store.paths.home));
   let rows = (data ?? []) as Record<string, unknown>[];
   if (text) rows = rows.filter((j) => matches(j, text));
   sendJson(r.res, 200, { jobs: rows.slice(offset, offset + limit).map(withDisplay), offset, more: rows.length > offset + limit });
@@ -66,7 +66,7 @@ const matches = (j: Record<string, unknown>, text: string): boolean =>
   [j.id, j.prompt, j.error, j.cancelReason, ...(Array.isArray(j.tags) ? j.tags : [])].some((v) => typeof v === 'string' && v.toLowerCase().includes(text));
 
 export function showJob(ctx: ApiContext, r: ApiRequest): void {
-  sendJson(r.res, 200, withDisplay(jobsShow(jobId(ctx, r, r.params.id), quiet(ctx.store.paths.home)).data));
+  sendJson(r.res, 200, withDisplay(jobsShow(jobId(ctx, r, r.params.id), actx(ctx.store.paths.home)).data));
 }
 
 export async function createJob(ctx: ApiContext, r: ApiRequest): Promise<void> {
@@ -151,19 +151,7 @@ function seqParam(name: string, v: string | null | undefined): number {
 
 export function agents(ctx: ApiContext, r: ApiRequest): void {
   const config = ctx.config();
-  sendJson(r.res, 200, {
-    config: config.file,
-    agents: Object.values(config.agents).map((a) => ({
-      name: a.name,
-      runtime: a.runtime,
-      workspace: a.workspace,
-      model: a.model,
-      prompt: a.prompt,
-      maxConcurrent: a.maxConcurrent,
-      timeoutMs: a.timeoutMs,
-      schedules: a.schedules.map((s) => s.name),
-    })),
-  });
+  sendJson(r.res, 200, { config: config.file, agents: Object.values(config.agents).map((a) => ({ ...agentSummary(a), prompt: a.prompt })) });
 }
 
 export function health(ctx: ApiContext, r: ApiRequest, version: string): void {
@@ -187,7 +175,7 @@ export function health(ctx: ApiContext, r: ApiRequest, version: string): void {
 export async function metrics(ctx: ApiContext, r: ApiRequest): Promise<void> {
   const q = onlyParams(r.query, ['agent', 'since']);
   const [{ jobsStats }, { seedMetrics }] = await Promise.all([import('../actions/stats.js'), import('../core/stats.js')]); // loaded when first asked for, like the webhook modules below
-  const stats = jobsStats({ agent: q.get('agent') || undefined, since: q.get('since') || undefined }, quiet(ctx.store.paths.home)).data!;
+  const stats = jobsStats({ agent: q.get('agent') || undefined, since: q.get('since') || undefined }, actx(ctx.store.paths.home)).data!;
   sendJson(r.res, 200, { ...seedMetrics(stats), ...stats });
 }
 
@@ -203,13 +191,13 @@ export async function quotaReset(ctx: ApiContext, r: ApiRequest): Promise<void> 
 export async function deadLetters(ctx: ApiContext, r: ApiRequest): Promise<void> {
   const limit = limitParam(onlyParams(r.query, ['limit']), 100);
   const { webhooksList } = await import('../actions/webhooks.js');
-  sendJson(r.res, 200, { dead_letters: webhooksList({ dead: true, limit }, quiet(ctx.store.paths.home)).data });
+  sendJson(r.res, 200, { dead_letters: webhooksList({ dead: true, limit }, actx(ctx.store.paths.home)).data });
 }
 
 /** Back to pending with its attempts reset, then one attempt now: the record says how that went (status delivered, pending or dead). */
 export async function redeliver(ctx: ApiContext, r: ApiRequest): Promise<void> {
   const { webhooksRedeliver } = await import('../actions/webhooks.js');
-  const { data } = await webhooksRedeliver(r.params.id, quiet(ctx.store.paths.home));
+  const { data } = await webhooksRedeliver(r.params.id, actx(ctx.store.paths.home));
   r.jobId = data?.jobId;
   sendJson(r.res, 200, data);
 }

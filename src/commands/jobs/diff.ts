@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
 import { jobsDiff } from '../../actions/jobs-diff.js';
+import { jobsDiffView } from '../../render/diff.js';
 
 export default class JobsDiff extends BaseCommand {
   static summary = 'Show what a job run in its own worktree changed (git diff against its base)';
@@ -12,6 +13,6 @@ export default class JobsDiff extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(JobsDiff);
-    return this.finish(jobsDiff(args.id, flags, this.ctx(flags.home)));
+    return this.present(jobsDiff(args.id, flags, this.ctx(flags.home)), jobsDiffView);
   }
 }

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
 import { jobsList } from '../../actions/jobs-list.js';
+import { jobsListView } from '../../render/jobs.js';
 import { JOB_STATUSES } from '../../core/job.js';
 
 export default class JobsList extends BaseCommand {
@@ -19,6 +20,6 @@ export default class JobsList extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(JobsList);
-    return this.finish(jobsList(flags, this.ctx(flags.home)));
+    return this.present(jobsList(flags, this.ctx(flags.home)), jobsListView);
   }
 }

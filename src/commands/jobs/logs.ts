@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
 import { jobsLogs } from '../../actions/jobs-logs.js';
-import { LEVELS } from '../../render/events.js';
+import { logPrinter } from '../../render/logs.js';
+import { LEVELS } from '../../core/events.js';
 
 export default class JobsLogs extends BaseCommand {
   static summary = "Print a job's events; --follow streams them live until the job ends";
@@ -20,6 +21,6 @@ export default class JobsLogs extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(JobsLogs);
-    return this.finish(await jobsLogs(args.id, flags, this.ctx(flags.home)));
+    return this.finish(await jobsLogs(args.id, flags, this.ctx(flags.home, { logs: logPrinter(this.jsonEnabled()) })));
   }
 }

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
 import { jobsPrune } from '../../actions/prune.js';
+import { pruneView } from '../../render/jobs.js';
 
 export default class JobsPrune extends BaseCommand {
   static summary = 'Delete finished jobs (their directories, index entries and logs) older than a given age';
@@ -20,6 +21,6 @@ export default class JobsPrune extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(JobsPrune);
-    return this.finish(jobsPrune(flags, this.ctx(flags.home)));
+    return this.present(jobsPrune(flags, this.ctx(flags.home)), pruneView);
   }
 }

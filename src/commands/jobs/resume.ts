@@ -1,7 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
 import type { Job } from '../../core/job.js';
-import { resume, RESUME_PROMPT } from '../../core/submit.js';
+import { RESUME_PROMPT } from '../../core/submit.js';
+import { jobsResume } from '../../actions/resume.js';
+import { resumeView } from '../../render/jobs.js';
 
 export default class JobsResume extends BaseCommand {
   static summary = "Start a new job that continues a finished one's agent session";
@@ -12,11 +14,8 @@ export default class JobsResume extends BaseCommand {
     model: Flags.string({ char: 'm', description: "the model for the new job (default: the parent job's)" }),
   };
 
-  async run(): Promise<Job> {
+  async run(): Promise<Job | undefined> {
     const { args, flags } = await this.parse(JobsResume);
-    const store = this.store(flags.home);
-    const job = resume(store, store.read(store.resolve(args.id)), flags.prompt, flags.model);
-    if (!this.jsonEnabled()) this.log(job.id);
-    return job;
+    return this.present(jobsResume(args.id, flags, this.ctx(flags.home)), resumeView);
   }
 }

@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
 import { jobsShow } from '../../actions/jobs-show.js';
+import { jobsShowView } from '../../render/jobs.js';
 
 export default class JobsShow extends BaseCommand {
   static summary = 'Show every field of a job, its error, usage and recap';
@@ -9,6 +10,6 @@ export default class JobsShow extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(JobsShow);
-    return this.finish(jobsShow(args.id, this.ctx(flags.home)));
+    return this.present(jobsShow(args.id, this.ctx(flags.home)), jobsShowView);
   }
 }

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
+import { statsView } from '../../render/stats.js';
 import { jobsStats } from '../../actions/stats.js';
 
 export default class JobsStats extends BaseCommand {
@@ -13,6 +14,6 @@ export default class JobsStats extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(JobsStats);
-    return this.finish(jobsStats(flags, this.ctx(flags.home)));
+    return this.present(jobsStats(flags, this.ctx(flags.home)), statsView);
   }
 }

@@ -1,4 +1,5 @@
 import { BaseCommand } from '../../base.js';
+import { quotasListView } from '../../render/quotas.js';
 import { configFlag } from '../../config-flag.js';
 import { quotasList } from '../../actions/quotas.js';
 
@@ -10,6 +11,6 @@ export default class QuotasList extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(QuotasList);
-    return this.finish(quotasList(flags, this.ctx(flags.home)));
+    return this.present(quotasList(flags, this.ctx(flags.home)), quotasListView);
   }
 }

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
+import { quotaResetView } from '../../render/quotas.js';
 import { configFlag } from '../../config-flag.js';
 import { quotasReset } from '../../actions/quotas.js';
 
@@ -11,6 +12,6 @@ export default class QuotasReset extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(QuotasReset);
-    return this.finish(quotasReset(args.bucket, flags, this.ctx(flags.home)));
+    return this.present(quotasReset(args.bucket, flags, this.ctx(flags.home)), quotaResetView);
   }
 }

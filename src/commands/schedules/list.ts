@@ -1,4 +1,5 @@
 import { BaseCommand } from '../../base.js';
+import { schedulesListView } from '../../render/schedules.js';
 import { configFlag } from '../../config-flag.js';
 import { listSchedules } from '../../actions/schedules.js';
 
@@ -9,6 +10,6 @@ export default class SchedulesList extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(SchedulesList);
-    return this.finish(listSchedules(flags, this.ctx(flags.home)));
+    return this.present(listSchedules(flags, this.ctx(flags.home)), schedulesListView);
   }
 }

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
+import { webhooksListView } from '../../render/webhooks.js';
 import { webhooksList } from '../../actions/webhooks.js';
 
 export default class WebhooksList extends BaseCommand {
@@ -17,6 +18,6 @@ export default class WebhooksList extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(WebhooksList);
-    return this.finish(webhooksList(flags, this.ctx(flags.home)));
+    return this.present(webhooksList(flags, this.ctx(flags.home)), webhooksListView);
   }
 }

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
+import { redeliverView } from '../../render/webhooks.js';
 import { webhooksRedeliver } from '../../actions/webhooks.js';
 
 export default class WebhooksRedeliver extends BaseCommand {
@@ -10,6 +11,6 @@ export default class WebhooksRedeliver extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(WebhooksRedeliver);
-    return this.finish(await webhooksRedeliver(args.id, this.ctx(flags.home)));
+    return this.present(await webhooksRedeliver(args.id, this.ctx(flags.home)), redeliverView);
   }
 }
