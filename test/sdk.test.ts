@@ -141,6 +141,18 @@ test('the thin functions: submitJob, streamEvents, cancelJob (default herd from 
   assert.equal(r.result, 'cancelled');
 });
 
+test("provider and model, the seed's submitJob({ task, provider, model }): on both backends", async (t) => {
+  const s = await serve(t);
+  for (const herd of [new Herd({ home: s.home, config: join(s.dir, 'herdctl.yaml') }), new Herd({ url: s.url, token: s.token })]) {
+    const opts = herd.mode === 'local' ? { home: s.home, config: join(s.dir, 'herdctl.yaml') } : { url: s.url, token: s.token };
+    const job = await submitJob({ agent: 'coder', provider: 'claude', model: 'claude-test-model', task: 'tools:1' }, opts);
+    assert.equal(job.model, 'claude-test-model', herd.mode);
+    assert.equal((await herd.wait(job.id, { timeoutMs: 60_000 })).status, 'completed');
+    await assert.rejects(herd.submit({ agent: 'coder', provider: 'codex', task: 'x' }), (e: unknown) => e instanceof HerdError && /runs runtime claude, not provider codex/.test(e.message), herd.mode);
+    await assert.rejects(herd.submit({ task: 'x' }), (e: unknown) => e instanceof HerdError && /agent.* or .*provider/.test(e.message), herd.mode);
+  }
+});
+
 test('importing the SDK loads no oclif (the import graph of dist/sdk/index.js)', () => {
   const seen = new Set<string>();
   const bare = new Set<string>();
