@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CliResult, runCli } from './support/cli.js';
 import { runnersGone } from './support/procs.js';
+import { readJob } from './support/jobs.js';
 
 const DENIED_50 = '{"error":"quota_denied","resource":"Tasks","used":50,"hard_limit":50}';
 
@@ -60,7 +61,7 @@ test('20 processes × 5 submissions against tasks_total 50: exactly 50 jobs, 50 
   const created = ok.map((r) => JSON.parse(r.stdout).id as string).sort();
   assert.equal(new Set(created).size, 50);
   assert.deepEqual(jobDirs(home).sort(), created, 'no denied submission left a job behind');
-  for (const id of created) assert.equal(JSON.parse(fs.readFileSync(join(home, 'jobs', id, 'job.json'), 'utf8')).quotaBucket, 'shared');
+  for (const id of created) assert.equal(readJob(home, id).quotaBucket, 'shared');
   const ledger = fs.readFileSync(join(home, 'quotas', 'shared.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).job as string);
   assert.deepEqual(ledger.sort(), created);
   const list = await cli('quotas', 'list', '--json');

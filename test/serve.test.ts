@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
 import { hasStackTrace, runCli } from './support/cli.js';
-import { storedLines } from './support/jobs.js';
+import { readJob, storedLines } from './support/jobs.js';
 import { call, readSse, serve, type Served, waitJob } from './support/serve.js';
 
 const SECRET = 'zebra-quokka-4711'; // a word only job content carries: it must never reach the server's log
@@ -73,7 +73,7 @@ describe('herdctl serve: the HTTP API', () => {
     assert.deepEqual(Object.keys(r.body), ['session_id']);
     const id = r.body.session_id as string;
     assert.equal(r.headers.get('location'), `/jobs/${id}`);
-    const onDisk = JSON.parse(readFileSync(join(s.home, 'jobs', id, 'job.json'), 'utf8'));
+    const onDisk = readJob(s.home, id);
     assert.deepEqual([onDisk.agent, onDisk.prompt, onDisk.priority, onDisk.tags], ['coder', `notool ${SECRET}`, 5, ['api', 'x']]);
     const done = await waitJob(s, id.slice(4, 26), (j) => j.status === 'completed');
     assert.equal(done.id, id);
@@ -309,7 +309,7 @@ test('HERDCTL_TOKEN and --print-token; SIGTERM closes open streams and exits 0',
   assert.equal(got.ended, true);
   assert.ok(got.events.length > 0);
   // the job itself goes on: the server was only a reader
-  const job = JSON.parse(readFileSync(join(s.home, 'jobs', r.body.session_id, 'job.json'), 'utf8'));
+  const job = readJob(s.home, r.body.session_id);
   assert.equal(job.status, 'running');
 });
 

@@ -11,7 +11,7 @@ import { JOB_STATUSES, type Job, type JobStatus } from '../src/core/job.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { ROOT, runCli } from './support/cli.js';
-import { writeJob } from './support/jobs.js';
+import { readJob, writeJob } from './support/jobs.js';
 import { tempHome } from './support/tmp.js';
 import { hostId } from '../src/core/host-id.js';
 
@@ -60,7 +60,7 @@ test('create() persists a pending job durably: job.json, queue marker, index lin
   const parentSync = log.lastIndexOf(`fsync ${join(home, 'jobs')}`);
   assert.ok(tmpSync >= 0 && rename > tmpSync && dirSync > rename && dirRename > dirSync && parentSync > dirRename, log.join('\n'));
   assert.match(job.id, ID_RE);
-  const onDisk = JSON.parse(fs.readFileSync(join(home, 'jobs', job.id, 'job.json'), 'utf8'));
+  const onDisk = readJob(home, job.id);
   assert.equal(onDisk.id, job.id);
   assert.equal(onDisk.status, 'pending');
   assert.equal(onDisk.agent, 'coder');
