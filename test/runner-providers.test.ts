@@ -126,6 +126,19 @@ for (const runtime of ['codex', 'gemini'] as const) {
       await waitGone([tool], runtime === 'gemini' ? 'the shell tool in its own process group' : 'the tool');
     });
 
+    it('kill -9 of the runner during a tool: the next command fails the job and kills the agent and the tool', async (t) => {
+      const f = providerFleet(t);
+      const id = await f.submit('a', '--prompt', 'sleep:60000');
+      const tool = await toolPid(f, id);
+      const { runnerPid, pid } = f.job(id);
+      process.kill(runnerPid, 'SIGKILL');
+      await waitGone([runnerPid], 'the killed runner');
+      const show = await f.cli(['jobs', 'show', id, '--json']);
+      assert.equal(show.code, 0, show.stderr);
+      assert.equal(JSON.parse(show.stdout).status, 'failed');
+      await waitGone([pid, tool], 'the orphaned agent and its tool (gemini: in a process group of its own)');
+    });
+
     it('timeout: failed / timeout', async (t) => {
       const f = providerFleet(t);
       const id = await f.submit('short', '--prompt', 'slow:200:100');

@@ -6,6 +6,7 @@ import type { JobEvent } from './events.js';
 import { finishJob, type Ending } from './finish.js';
 import { liveness, type ProcIdentity } from './liveness.js';
 import { isLocked, tryLockSync } from './lock.js';
+import { killMarked } from './proc-sweep.js';
 import { RecapBuilder } from './recap.js';
 import type { JobStore } from './store.js';
 import { appendLines, ensureDir, sweepTemps } from './fsx.js';
@@ -68,6 +69,7 @@ export function failJob(store: JobStore, job: Job, why: string): Job {
         /* already gone */
       }
     }
+    killMarked(job.id); // tools in process groups of their own (gemini's shell) carry the job's mark
     const recap = new RecapBuilder();
     let complete: JobEvent | null = null;
     for (const l of readLog(store.paths.outputFile(job.id))) {
