@@ -3,15 +3,14 @@
 // no horizontal overflow at phone, tablet and desktop widths (a screenshot of
 // each page at each width lands in test-artifacts/).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { assertChromium, openPage } from './support/browser.js';
 import { ROOT } from './support/cli.js';
 import { call, serve, waitJob } from './support/serve.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PAGES = ['jobs', 'stats', 'schedules', 'quotas', 'webhooks'] as const;
 const WIDTHS = [390, 768, 1440];
 const ESC = '\u001b';
@@ -28,7 +27,7 @@ const visible = (page: Page, name: string) => page.waitForSelector(`#page-${name
 const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
 test('dashboard pages: each page, hash routes, search and paging, ANSI colors, no overflow at 390/768/1440 px', { timeout: 120_000 }, async (t) => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run .ci/setup-browser (apt-get install -y chromium); the dashboard e2e test needs it`);
+  assertChromium();
   const s = await serve(t, {
     extraAgents: `  nightly:
     runtime: command
@@ -56,12 +55,7 @@ test('dashboard pages: each page, hash routes, search and paging, ANSI colors, n
     await waitJob(s, id, (j) => ['completed', 'failed', 'cancelled'].includes(j.status as string), 60_000);
   }
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  t.after(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  const { page, problems } = await openPage(t, { width: 1440, height: 900 });
   await page.goto(`${s.url}/#token=${encodeURIComponent(s.token)}`);
   await page.waitForSelector('#jobs tbody tr');
 

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { assertChromium, openPage } from './support/browser.js';
 import { ROOT } from './support/cli.js';
 import { storedLines } from './support/jobs.js';
 import { serve } from './support/serve.js';
 
-/** Debian's chromium (`.ci/setup-browser` installs it); playwright-core brings no browser of its own. */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SCREENSHOT = join(ROOT, 'test-artifacts', 'dashboard.png');
 
 const statusOf = (page: Page) => page.locator('#job-status').textContent();
@@ -19,15 +17,9 @@ async function waitStatus(page: Page, status: string, timeout = 15_000): Promise
 }
 
 test('dashboard in headless Chromium: submit through the form, watch it stream, cancel another, screenshot', { timeout: 60_000 }, async (t) => {
-  // never skipped: a machine without the browser fails here, saying how to get it
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run .ci/setup-browser (apt-get install -y chromium); the dashboard e2e test needs it`);
+  assertChromium();
   const s = await serve(t);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  t.after(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  const { page, problems } = await openPage(t, { width: 1360, height: 860 });
 
   // the token comes in the fragment (never sent to the server), is stored, and leaves the address bar
   await page.goto(`${s.url}/#token=${encodeURIComponent(s.token)}`);
