@@ -58,7 +58,15 @@ test('cancel of an agent that ignores SIGINT and SIGTERM: one note per step, `st
   const done = await waitTerminal(f, id);
   assert.equal(done.status, 'cancelled');
   assert.equal(done.exitReason, 'manual_cancel');
-  assert.equal((await cancelling).code, 0);
+  const c = await cancelling;
+  assert.equal(c.code, 0, c.stderr);
+  // `jobs cancel` printed each step as the runner took it, then the outcome
+  const lines = c.stdout.trim().split('\n');
+  assert.match(lines[0], new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${id} stopping: cancel requested \\(stuck\\); sent SIGINT to the agent; SIGTERM in 4s, then SIGKILL in 8s if it has not exited$`));
+  assert.match(lines[1], new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${id} still running after 4s; sent SIGTERM to the agent; SIGKILL in 4s if it has not exited$`));
+  assert.match(lines[2], new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${id} still running after 8s; sent SIGKILL to the agent$`));
+  assert.match(lines[3], new RegExp(`^${id} cancelled`));
+  assert.equal(lines.length, 4, c.stdout);
   const log = f.log(id);
   const notes = log.events.filter((e) => e.kind === 'stopping');
   assert.deepEqual(notes.map((e) => e.step), ['requested', 'SIGTERM', 'SIGKILL']);

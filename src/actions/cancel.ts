@@ -21,6 +21,7 @@ export async function jobsCancel(idInput: string | undefined, flags: CancelFlags
     ids = [...store.list({ agent: flags.agent, status: 'pending', limit: 10_000 }), ...store.list({ agent: flags.agent, status: 'running', limit: 10_000 })].flatMap((r) => ('job' in r ? [r.job.id] : []));
   } else throw new HerdError('usage', 'name a job id or --agent', 'herdctl jobs cancel <id>  (or: herdctl jobs cancel --agent <name>)');
   const waitMs = flags['no-wait'] ? 0 : 120_000;
-  const results = await Promise.all(ids.map((id) => cancelJob(store, id, flags.reason ?? null, waitMs)));
+  const steps = ctx.stopSteps;
+  const results = await Promise.all(ids.map((id) => cancelJob(store, id, flags.reason ?? null, waitMs, steps && ((e) => steps(id, e)))));
   return { data: results, view: { agent: flags.agent } };
 }

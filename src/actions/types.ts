@@ -1,4 +1,5 @@
 import type { LogLine, LogProblem } from '../core/eventlog.js';
+import type { StoppingEvent } from '../core/events.js';
 import type { SchedulerEvent } from '../core/scheduler/scheduler.js';
 
 /**
@@ -11,6 +12,8 @@ export interface Ctx {
   home: string | undefined;
   /** Where `jobs logs` and `run --follow` hand each stored line. */
   logs?: LogSink;
+  /** `jobs cancel`: the runner's stopping notes (SIGINT, SIGTERM, SIGKILL) as they are written. */
+  stopSteps?: (id: string, e: StoppingEvent) => void;
   /** The scheduler's events as they happen (`herdctl start`). */
   schedulerEvents?: (e: SchedulerEvent) => void;
 }

@@ -1,7 +1,9 @@
+import * as fs from 'node:fs';
 import { hostname } from 'node:os';
 import { requestCancel } from './cancel.js';
 import { diag } from './diag.js';
-import { EventWriter } from './eventlog.js';
+import { EventWriter, readLog } from './eventlog.js';
+import { isStopping, type StoppingEvent } from './events.js';
 import { finishJob } from './finish.js';
 import { isTerminal, type Job } from './job.js';
 import { RecapBuilder } from './recap.js';
@@ -17,9 +19,10 @@ export type CancelResult = { job: Job; result: 'cancelled' | 'already-finished' 
  * cancelled here; a running one gets a cancel request its runner obeys
  * (SIGINT, SIGTERM, SIGKILL after the grace). Waits for the end when asked.
  */
-export async function cancelJob(store: JobStore, id: string, reason: string | null, waitMs: number): Promise<CancelResult> {
+export async function cancelJob(store: JobStore, id: string, reason: string | null, waitMs: number, onNote?: (e: StoppingEvent) => void): Promise<CancelResult> {
   let job = recoverIfLost(store, store.read(id));
   if (isTerminal(job.status)) return { job, result: 'already-finished' };
+  const notes = onNote ? noteReader(store.paths.outputFile(id), onNote) : () => {};
   requestCancel(store, id, { reason, requestedAt: new Date().toISOString(), by: { pid: process.pid, host: hostname() } });
   diag().log('info', 'cancel requested', { job: id, agent: job.agent, status: job.status });
   if (job.status === 'pending') {
@@ -40,8 +43,28 @@ export async function cancelJob(store: JobStore, id: string, reason: string | nu
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
+    notes();
     job = recoverIfLost(store, store.read(id));
-    if (isTerminal(job.status)) return { job, result: job.status === 'cancelled' ? 'cancelled' : 'already-finished' };
+    if (isTerminal(job.status)) {
+      notes();
+      return { job, result: job.status === 'cancelled' ? 'cancelled' : 'already-finished' };
+    }
   }
   return { job, result: 'requested' };
+}
+
+/** Hands the runner's `stopping` notes written after now to `onNote`, a read of the new whole lines per call. */
+function noteReader(path: string, onNote: (e: StoppingEvent) => void): () => void {
+  let offset = 0;
+  try {
+    offset = fs.statSync(path).size;
+  } catch {
+    /* no output yet: from the start */
+  }
+  return () => {
+    for (const line of readLog(path, offset)) {
+      offset = line.end;
+      if (line.event && isStopping(line.event)) onNote(line.event);
+    }
+  };
 }

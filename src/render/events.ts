@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import { toolFailed, type JobEvent } from '../core/events.js';
+import { toolFailed, type JobEvent, type StoppingEvent } from '../core/events.js';
 
 const short = (v: unknown, max = 400): string => {
   const s = typeof v === 'string' ? v : JSON.stringify(v);
@@ -32,4 +32,15 @@ export function renderEvent(e: JobEvent, c: ChalkInstance): string {
     default:
       return `${time} ${tag(String((e as JobEvent).type).slice(0, 7), c.dim)} ${short(e, 300)}`; // a hand-written type
   }
+}
+
+/** `jobs cancel`: one line per step of stopping the agent, as the runner notes it (its text says what was sent and what comes next). */
+export function renderStopStep(id: string, e: StoppingEvent, c: ChalkInstance): string {
+  const time = c.dim(typeof e.ts === 'string' ? e.ts.slice(11, 19) : '--:--:--');
+  return `${time} ${id} ${c.magenta(e.text)}`;
+}
+
+/** Prints each stopping step as it happens (not with --json: the results say how it ended). */
+export function stopStepPrinter(json: boolean, c: ChalkInstance): ((id: string, e: StoppingEvent) => void) | undefined {
+  return json ? undefined : (id, e) => process.stdout.write(renderStopStep(id, e, c) + '\n');
 }

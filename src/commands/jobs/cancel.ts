@@ -2,7 +2,9 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
 import { jobsCancel } from '../../actions/cancel.js';
 import type { CancelResult } from '../../core/control.js';
+import { stopStepPrinter } from '../../render/events.js';
 import { cancelView } from '../../render/jobs.js';
+import { palette } from '../../render/style.js';
 
 export default class JobsCancel extends BaseCommand {
   static summary = 'Cancel a job (or every pending/running job of an agent)';
@@ -17,6 +19,6 @@ export default class JobsCancel extends BaseCommand {
 
   async run(): Promise<CancelResult[] | undefined> {
     const { args, flags } = await this.parse(JobsCancel);
-    return this.present(await jobsCancel(args.id, flags, this.ctx(flags.home)), cancelView);
+    return this.present(await jobsCancel(args.id, flags, this.ctx(flags.home, { stopSteps: stopStepPrinter(this.jsonEnabled(), palette()) })), cancelView);
   }
 }
