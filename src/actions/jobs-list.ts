@@ -7,6 +7,7 @@ import { JobStore } from '../core/store.js';
 import { kickDeliveries } from '../core/webhook-kick.js';
 import type { ListRow } from '../core/store.js';
 import type { ActionResult, Ctx } from './types.js';
+import { clock } from '../core/clock.js';
 
 export interface ListFlags {
   status?: string;
@@ -22,7 +23,7 @@ export interface JobsListView {
 }
 
 export function jobsList(flags: ListFlags, ctx: Ctx): ActionResult<unknown[], JobsListView> {
-  const now = Date.now();
+  const now = clock.now();
   let sinceMs: number | undefined;
   if (flags.since !== undefined) {
     const t = parseSince(flags.since, now);

@@ -2,6 +2,7 @@ import { checkName, Paths, resolveHome } from '../core/paths.js';
 import { bucketStatus, resetKnownBucket, type BucketStatus, type ResetResult } from '../core/quota.js';
 import { loadConfigFor } from './config.js';
 import type { ActionResult, Ctx } from './types.js';
+import { clock } from '../core/clock.js';
 
 export interface QuotaFlags {
   config?: string;
@@ -10,7 +11,7 @@ export interface QuotaFlags {
 export function quotasList(flags: QuotaFlags, ctx: Ctx): ActionResult<BucketStatus[], { configFile: string | null; now: number }> {
   const config = loadConfigFor({ config: flags.config, home: ctx.home });
   const paths = new Paths(resolveHome(ctx.home));
-  const now = Date.now();
+  const now = clock.now();
   const rows = Object.entries(config.quotas).map(([name, limits]) => bucketStatus(paths, name, limits, now));
   return { data: rows, view: { configFile: config.file, now } };
 }

@@ -5,6 +5,7 @@ import { schedulesStatus, type SchedulesStatus } from '../core/scheduler/status.
 import { Scheduler } from '../core/scheduler/scheduler.js';
 import { JobStore } from '../core/store.js';
 import type { ActionResult, Ctx } from './types.js';
+import { clock } from '../core/clock.js';
 
 interface ConfigFlags {
   config?: string;
@@ -39,7 +40,7 @@ export async function startScheduler(flags: ConfigFlags, ctx: Ctx): Promise<Acti
 export function listSchedules(flags: ConfigFlags, ctx: Ctx): ActionResult<SchedulesStatus, { configFile: string | null; now: number }> {
   const home = resolveHome(ctx.home);
   const config = loadConfig(findConfigPath({ flag: flags.config, env: process.env, cwd: process.cwd(), home }));
-  const now = Date.now();
+  const now = clock.now();
   return { data: schedulesStatus(new JobStore(home), config, now), view: { configFile: config.file, now } };
 }
 

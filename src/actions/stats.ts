@@ -5,6 +5,7 @@ import { recoverIfLost } from '../core/recovery.js';
 import { computeStats, type Stats } from '../core/stats.js';
 import { JobStore } from '../core/store.js';
 import type { ActionResult, Ctx } from './types.js';
+import { clock } from '../core/clock.js';
 
 export interface StatsFlags {
   agent?: string;
@@ -12,7 +13,7 @@ export interface StatsFlags {
 }
 
 export function jobsStats(flags: StatsFlags, ctx: Ctx): ActionResult<Stats, { filtered: boolean }> {
-  const now = Date.now();
+  const now = clock.now();
   let sinceMs: number | undefined;
   if (flags.since !== undefined) {
     const t = parseSince(flags.since, now);

@@ -7,6 +7,7 @@ import { kickDeliveries } from '../core/webhook-kick.js';
 import { DELIVERY_STATES, Outbox, type Delivery, type DeliveryRow, type DeliveryState } from '../core/webhook-outbox.js';
 import { enqueueWebhook, redeliver } from '../core/webhooks.js';
 import type { ActionResult, Ctx } from './types.js';
+import { clock } from '../core/clock.js';
 
 export interface WebhooksListFlags {
   dead?: boolean;
@@ -17,7 +18,7 @@ export interface WebhooksListFlags {
 export function webhooksList(flags: WebhooksListFlags, ctx: Ctx): ActionResult<DeliveryRow[], { dead: boolean; more: number; limit: number; now: number }> {
   const home = resolveHome(ctx.home);
   const outbox = new Outbox(home);
-  const now = Date.now();
+  const now = clock.now();
   const states: DeliveryState[] = flags.dead ? ['dead'] : [...DELIVERY_STATES];
   const rows: DeliveryRow[] = [];
   let more = 0;
@@ -42,7 +43,7 @@ export async function webhooksRedeliver(input: string, ctx: Ctx): Promise<Action
   const home = resolveHome(ctx.home);
   const id = resolveDelivery(home, input);
   const rec = await redeliver(home, id);
-  return { data: rec, view: { now: Date.now() }, exit: rec.status === 'delivered' ? undefined : Exit.FAILURE };
+  return { data: rec, view: { now: clock.now() }, exit: rec.status === 'delivered' ? undefined : Exit.FAILURE };
 }
 
 /** A delivery by job id or unique prefix; a finished job with a webhook but no record yet gets one. */

@@ -10,6 +10,7 @@ import { RecapBuilder } from './recap.js';
 import { recoverIfLost } from './recovery.js';
 import { ensureRunner } from './runner-launch.js';
 import type { JobStore } from './store.js';
+import { clock } from './clock.js';
 
 export type CancelResult = { job: Job; result: 'cancelled' | 'already-finished' | 'requested' };
 
@@ -23,7 +24,7 @@ export async function cancelJob(store: JobStore, id: string, reason: string | nu
   let job = recoverIfLost(store, store.read(id));
   if (isTerminal(job.status)) return { job, result: 'already-finished' };
   const notes = onNote ? noteReader(store.paths.outputFile(id), onNote) : () => {};
-  requestCancel(store, id, { reason, requestedAt: new Date().toISOString(), by: { pid: process.pid, host: hostname() } });
+  requestCancel(store, id, { reason, requestedAt: clock.iso(), by: { pid: process.pid, host: hostname() } });
   diag().log('info', 'cancel requested', { job: id, agent: job.agent, status: job.status });
   if (job.status === 'pending') {
     const marker = store.queue.withdraw(job.agent, id);
@@ -40,8 +41,8 @@ export async function cancelJob(store: JobStore, id: string, reason: string | nu
     }
     ensureRunner(store.paths, job.agent); // claimed by a runner: it sees the request before it starts the agent
   }
-  const deadline = Date.now() + waitMs;
-  while (Date.now() < deadline) {
+  const deadline = clock.now() + waitMs;
+  while (clock.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
     notes();
     job = recoverIfLost(store, store.read(id));

@@ -1,4 +1,5 @@
 import { appendLines } from './fsx.js';
+import { clock } from './clock.js';
 
 /**
  * herdctl's own diagnostic log: one JSON line per event, ids, statuses and
@@ -22,7 +23,7 @@ export class Diag {
 
   log(level: Level, msg: string, fields: Fields = {}): void {
     if (RANK[level] < this.min) return;
-    const line = JSON.stringify({ ts: new Date().toISOString(), level, pid: process.pid, msg, ...fields }) + '\n';
+    const line = JSON.stringify({ ts: clock.iso(), level, pid: process.pid, msg, ...fields }) + '\n';
     try {
       if (this.file) appendLines(this.file, line);
       else process.stderr.write(line);

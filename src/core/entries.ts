@@ -2,6 +2,7 @@ import { idTime } from './ids.js';
 import { entryLine, type IndexEntry } from './index-log.js';
 import { isTerminal, TERMINAL, type Job, type JobStatus } from './job.js';
 import type { JobStore } from './store.js';
+import { clock } from './clock.js';
 
 /**
  * One index day's entries, newest first, with their true status: a terminal
@@ -32,7 +33,7 @@ export function* dayEntries(store: JobStore, day: string, sinceMs: number | unde
 }
 
 /** UTC day (YYYYMMDD) of an instant: the first index segment a window needs. */
-export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10).replace(/-/g, '');
+export const dayOf = (ms: number): string => clock.isoAt(ms).slice(0, 10).replace(/-/g, '');
 
 const ms = (iso: string | null) => (iso ? Date.parse(iso) || 0 : 0);
 

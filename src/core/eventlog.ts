@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import type { EventDraft, JobEvent } from './events.js';
 import { io, writeAll, FILE_MODE } from './fsx.js';
 import { HerdError } from './errors.js';
+import { clock } from './clock.js';
 
 const CHUNK = 1 << 20;
 
@@ -159,7 +160,7 @@ export class EventWriter {
     return this.nextSeq;
   }
 
-  append(draft: EventDraft, now = new Date()): JobEvent {
+  append(draft: EventDraft, now = clock.date()): JobEvent {
     const event = { seq: this.nextSeq++, ts: now.toISOString(), ...draft, type: draft.type } as JobEvent;
     const line = JSON.stringify(event) + '\n';
     this.buffered.push(line);
@@ -207,10 +208,10 @@ export class EventWriter {
       this.batchSeq = this.nextSeq;
       this.onLines?.(text);
       this.dirty = true;
-      this.dirtySince ??= Date.now();
+      this.dirtySince ??= clock.now();
     }
     // a flood can keep the event loop busy past the timer: sync inline once the oldest unsynced write is due
-    if (durable || (this.dirtySince !== null && Date.now() - this.dirtySince >= this.syncEveryMs)) this.sync();
+    if (durable || (this.dirtySince !== null && clock.now() - this.dirtySince >= this.syncEveryMs)) this.sync();
     else if (this.dirty && !this.syncTimer) {
       this.syncTimer = setTimeout(() => this.background(() => this.sync()), this.syncEveryMs);
       this.syncTimer.unref();

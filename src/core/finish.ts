@@ -6,6 +6,7 @@ import type { JobStore } from './store.js';
 import { kickDeliveries } from './webhook-kick.js';
 import { wakeDependants } from './waits.js';
 import { enqueueWebhook } from './webhooks.js';
+import { clock } from './clock.js';
 
 export interface Ending {
   status: 'completed' | 'failed' | 'cancelled';
@@ -33,7 +34,7 @@ export function finishJob(store: JobStore, job: Job, w: EventWriter, recap: Reca
   if (end.summary !== undefined) patch.summary = end.summary;
   if (end.usage !== undefined) patch.usage = end.usage;
   if (end.cancelReason !== undefined) patch.cancelReason = end.cancelReason;
-  const t: Transition = { to: end.status, at: new Date(store.now()).toISOString(), exitReason: end.exitReason, error: end.error, patch };
+  const t: Transition = { to: end.status, at: clock.isoAt(store.now()), exitReason: end.exitReason, error: end.error, patch };
   const preview = transition(job, t); // throws before anything is written if the move is illegal
   patch.recap = recap.build(preview);
   const delivery = enqueueWebhook(store.paths.home, preview);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import { readLog, type LogLine, type LogProblem } from './eventlog.js';
+import { clock } from './clock.js';
 
 export interface FollowOptions {
   from?: number; // byte offset
@@ -55,7 +56,7 @@ export async function followLog(path: string, opts: FollowOptions): Promise<'com
       if (await drain()) return 'complete';
       if (opts.signal?.aborted) return 'aborted';
       await opts.onIdle?.();
-      const now = Date.now();
+      const now = clock.now();
       if (now - lastCheck >= checkEvery) {
         lastCheck = now;
         if (opts.isOver()) return (await drain()) ? 'complete' : 'over';

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { isErrno } from './errors.js';
+import { clock } from './clock.js';
 
 /**
  * The file primitives herdctl's writers go through. A plain object so fault
@@ -177,7 +178,7 @@ export function listDir(path: string): string[] {
  * not running on this host — a live writer needs milliseconds, and one on
  * another host sharing the dir would have to stall for 5 s to lose its file.
  */
-export function sweepTemps(dir: string, now = Date.now()): number {
+export function sweepTemps(dir: string, now = clock.now()): number {
   let swept = 0;
   for (const name of listDir(dir)) {
     if (!name.startsWith(TMP_PREFIX)) continue;

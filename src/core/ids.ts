@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { HerdError } from './errors.js';
+import { clock } from './clock.js';
 
 const ID_RE = /^job-\d{8}-\d{6}-[0-9a-z]{8}$/;
 const PREFIX_RE = /^[0-9a-z-]+$/;
@@ -7,8 +8,8 @@ export const ID_LENGTH = 28;
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 /** job-YYYYMMDD-HHMMSS-xxxxxxxx: UTC creation second, then 8 random base-36 chars. */
-export function newJobId(now: number = Date.now()): string {
-  const iso = new Date(now).toISOString(); // 2026-12-03T07:45:12.345Z
+export function newJobId(now: number = clock.now()): string {
+  const iso = clock.isoAt(now); // 2026-12-03T07:45:12.345Z
   const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
   const bytes = randomBytes(8);
   let tail = '';

@@ -5,6 +5,7 @@ import { hostId } from './host-id.js';
 import { appendShared } from './shared-append.js';
 import { idDay, isJobId } from './ids.js';
 import type { Job } from './job.js';
+import { clock } from './clock.js';
 
 /**
  * The derived job index: index/seg-YYYYMMDD@<host id>.tsv, one segment per UTC
@@ -216,7 +217,7 @@ export class JobIndex {
     if (s === null || m > s) return true;
     if (m < s) return false;
     const coarse = m % 1_000_000_000n === 0n; // whole seconds: a 1 s filesystem (NFS, HFS+, ext3)
-    return Date.now() - Number(m / 1_000_000n) < (coarse ? 2000 : 20);
+    return clock.now() - Number(m / 1_000_000n) < (coarse ? 2000 : 20);
   }
 
   /** Call before a herdctl-made change to jobs/; pass the result to `afterOwnChange`. */

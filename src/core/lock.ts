@@ -3,6 +3,7 @@ import type * as Lockfile from 'proper-lockfile';
 import { ensureDir, io, removeTree, writeFileAtomic } from './fsx.js';
 import { dirname } from 'node:path';
 import * as fs from 'node:fs';
+import { clock } from './clock.js';
 
 // proper-lockfile (mkdir locks with an mtime heartbeat: fine on NFS, judged by
 // staleness not pids) is loaded on first use: most commands never lock.
@@ -52,7 +53,7 @@ function private0700(path: string): void {
 /** The lock dir exists and its heartbeat stopped over STALE_MS ago. */
 function isStale(path: string): boolean {
   try {
-    return fs.statSync(`${path}.lock`).mtimeMs < Date.now() - STALE_MS;
+    return fs.statSync(`${path}.lock`).mtimeMs < clock.now() - STALE_MS;
   } catch {
     return false;
   }
@@ -76,7 +77,7 @@ function withGate<T>(path: string, fn: () => T | null): T | null {
     io.mkdirSync(gate, { mode: 0o700 });
   } catch {
     try {
-      if (Date.now() - fs.statSync(gate).mtimeMs > GATE_STALE_MS) removeTree(gate);
+      if (clock.now() - fs.statSync(gate).mtimeMs > GATE_STALE_MS) removeTree(gate);
     } catch {
       /* raced */
     }
@@ -98,7 +99,7 @@ export function tryLockSync(path: string, onCompromised?: (e: Error) => void): R
 /** Whether a live (non-stale) holder has the lock. */
 export function isLocked(path: string): boolean {
   try {
-    return fs.statSync(`${path}.lock`).mtimeMs >= Date.now() - STALE_MS;
+    return fs.statSync(`${path}.lock`).mtimeMs >= clock.now() - STALE_MS;
   } catch {
     return false;
   }

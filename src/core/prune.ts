@@ -8,6 +8,7 @@ import { markerLine } from './index-log.js';
 import { TERMINAL, type Job, type JobStatus } from './job.js';
 import type { JobStore } from './store.js';
 import { releaseWorktree } from './worktree-jobs.js';
+import { clock } from './clock.js';
 
 /**
  * `jobs prune`: deletes whole job directories of finished jobs, safely while
@@ -38,7 +39,7 @@ const BATCH = 200;
 /** a segment this recent may still get lines (new jobs, clock skew between hosts): never deleted */
 const SEGMENT_KEEP_MS = 2 * 86_400_000;
 
-export function pruneJobs(store: JobStore, opts: PruneOptions, check: (job: Job) => Job, now = Date.now()): PrunedJob[] {
+export function pruneJobs(store: JobStore, opts: PruneOptions, check: (job: Job) => Job, now = clock.now()): PrunedJob[] {
   store.refreshIndex();
   sweepTrash(store);
   const cutoff = now - opts.olderThanMs;
@@ -54,7 +55,7 @@ export function pruneJobs(store: JobStore, opts: PruneOptions, check: (job: Job)
         continue;
       }
       const endedMs = e.completedMs || idTime(e.id);
-      if (endedMs < cutoff) picked.push({ id: e.id, agent: e.agent, status: e.status, endedAt: new Date(endedMs).toISOString() });
+      if (endedMs < cutoff) picked.push({ id: e.id, agent: e.agent, status: e.status, endedAt: clock.isoAt(endedMs) });
     }
   }
   const done = opts.dryRun ? picked : remove(store, picked, now, !!opts.deleteBranch);

@@ -7,6 +7,7 @@ import { HerdError } from './errors.js';
 import { appendLines, ensureDir, readIfExists, writeFileAtomic } from './fsx.js';
 import { STALE_MS, tryLockSync } from './lock.js';
 import { checkName, type Paths } from './paths.js';
+import { clock } from './clock.js';
 
 /**
  * Quota buckets: a ledger per bucket, quotas/<bucket>.jsonl, append-only
@@ -105,7 +106,7 @@ export interface BucketStatus {
 export function bucketStatus(paths: Paths, bucket: string, limits: QuotaConfig, now: number): BucketStatus {
   const u = readUsage(paths, bucket, now);
   const frees = slotFreesAt(u.window, limits.tasksPerHour) ?? (u.window.length ? u.window[0] + WINDOW_MS : null);
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const iso = (ms: number | null) => (ms === null ? null : clock.isoAt(ms));
   return {
     bucket,
     tasksPerHour: { used: u.window.length, limit: limits.tasksPerHour },
@@ -121,7 +122,7 @@ export function bucketStatus(paths: Paths, bucket: string, limits: QuotaConfig, 
  * concurrent submitters (any number of processes) never overshoot a cap.
  * Over the cap nothing is written and a `quota_denied` error is thrown.
  */
-export function withQuota<T extends { id: string }>(paths: Paths, bucket: string, limits: QuotaConfig, create: () => T, now: () => number = Date.now): T {
+export function withQuota<T extends { id: string }>(paths: Paths, bucket: string, limits: QuotaConfig, create: () => T, now: () => number = clock.now): T {
   const release = lockWait(lockPath(paths, bucket), bucket);
   try {
     const u = readUsage(paths, bucket, now());
@@ -156,7 +157,7 @@ export interface ResetResult {
 }
 
 /** `quotas reset` and POST /v1/jobs/quota/reset: a bucket of the config, or one that still has a ledger (the config may have dropped it since). */
-export function resetKnownBucket(paths: Paths, quotas: Record<string, QuotaConfig>, bucket: string, now: () => number = Date.now): ResetResult {
+export function resetKnownBucket(paths: Paths, quotas: Record<string, QuotaConfig>, bucket: string, now: () => number = clock.now): ResetResult {
   checkName(bucket, 'quota bucket');
   if (!Object.hasOwn(quotas, bucket) && !existsSync(ledgerPath(paths, bucket))) {
     const known = Object.keys(quotas);
@@ -167,7 +168,7 @@ export function resetKnownBucket(paths: Paths, quotas: Record<string, QuotaConfi
 }
 
 /** `quotas reset`: the ledger starts over from one reset line. Returns the usage it had. */
-export function resetBucket(paths: Paths, bucket: string, now: () => number = Date.now): Usage {
+export function resetBucket(paths: Paths, bucket: string, now: () => number = clock.now): Usage {
   const release = lockWait(lockPath(paths, bucket), bucket);
   try {
     const before = readUsage(paths, bucket, now());
@@ -190,7 +191,7 @@ function deniedError(bucket: string, d: Denial, now: number): HerdError {
       data,
     );
   }
-  const at = new Date(d.freesAtMs!).toISOString();
+  const at = clock.isoAt(d.freesAtMs!);
   return new HerdError(
     'quota_denied',
     `quota bucket "${bucket}" is full: ${d.used} of ${d.limit} tasks in the last 60 minutes (tasks_per_hour); no job was created. A slot frees at ${at.slice(11, 19)} UTC (${formatRelative(d.freesAtMs!, now)})`,
@@ -205,12 +206,12 @@ function deniedError(bucket: string, d: Denial, now: number): HerdError {
  * contenders out; after a crash the holder's lock goes stale and is taken.
  */
 function lockWait(path: string, bucket: string): () => void {
-  const deadline = Date.now() + LOCK_WAIT_MS;
+  const deadline = clock.now() + LOCK_WAIT_MS;
   const nap = new Int32Array(new SharedArrayBuffer(4));
   for (let delay = 2; ; delay = Math.min(delay * 1.5, 50)) {
     const release = tryLockSync(path);
     if (release) return release;
-    if (Date.now() > deadline) {
+    if (clock.now() > deadline) {
       throw new HerdError('conflict', `quota bucket "${bucket}" stayed locked for ${LOCK_WAIT_MS / 1000}s`, `ls ${path}.lock  (a lock left by a stuck process goes stale after ${STALE_MS / 1000}s)`);
     }
     Atomics.wait(nap, 0, 0, delay * (0.5 + Math.random()));

@@ -12,6 +12,7 @@ import type { JobStore } from './store.js';
 import { appendLines, ensureDir, sweepTemps } from './fsx.js';
 import { ensureRunner } from './runner-launch.js';
 import { dirname } from 'node:path';
+import { clock } from './clock.js';
 
 export const runnerOf = (job: Job): ProcIdentity | null =>
   job.runnerPid && job.host ? { pid: job.runnerPid, startTime: job.runnerStartTime, host: job.host, bootId: job.bootId } : null;
@@ -103,6 +104,6 @@ export function failJob(store: JobStore, job: Job, why: string): Job {
 function humanLog(store: JobStore, job: Job, text: string): void {
   const path = store.paths.agentLog(job.agent, job.id);
   ensureDir(dirname(path));
-  appendLines(path, `${new Date(store.now()).toISOString()} ${text}\n`);
+  appendLines(path, `${clock.isoAt(store.now())} ${text}\n`);
 }
 

@@ -3,6 +3,7 @@ import { isTerminal } from './job.js';
 import type { QueuedEntry, RivalHead } from './runner-policy.js';
 import { settingsOf, type Settings } from './settings.js';
 import type { JobStore } from './store.js';
+import { clock } from './clock.js';
 
 /**
  * What an agent's runner reads of the queues for its slot policy
@@ -32,7 +33,7 @@ export class RunnerQueue {
 
   /** Our queue, best first, each job's limit read only when the policy gets to it; jobs that may not start yet are passed over. */
   *entries(): Generator<QueuedEntry> {
-    const now = Date.now();
+    const now = clock.now();
     for (const m of this.store.queue.pending(this.agent)) {
       if (this.gate.skip(m.id, now)) continue;
       const r = this.store.tryRead(m.id);
@@ -52,7 +53,7 @@ export class RunnerQueue {
     for (const agent of this.store.queue.agents()) {
       if (agent === this.agent) continue;
       // its best job that may start now: one waiting for others or for its backoff must not hold ours back
-      const now = Date.now();
+      const now = clock.now();
       for (const m of this.store.queue.pending(agent)) {
         const r = this.store.tryRead(m.id);
         if (!r || !('job' in r) || r.job.status !== 'pending' || readiness(r.job, now, statusFrom(this.store)).kind !== 'ready') continue;

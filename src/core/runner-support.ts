@@ -11,6 +11,7 @@ import { runnerIdentity, runnerIdentityFile } from './runner-launch.js';
 import { RecapBuilder } from './recap.js';
 import { failJob, recoverIfLost } from './recovery.js';
 import type { JobStore } from './store.js';
+import { clock } from './clock.js';
 
 // What an agent's runner does around its loop: take over what a dead
 // predecessor left, settle half-made queue markers, and hold global slots.
@@ -30,7 +31,7 @@ export function recoverOwn(store: JobStore, agent: string): void {
 }
 
 export function settleLeftovers(store: JobStore, agent: string): void {
-  for (const l of store.queue.leftovers(agent, Date.now())) {
+  for (const l of store.queue.leftovers(agent, clock.now())) {
     if (l.ageMs < 30_000) continue; // a creator or canceller may still be at it
     const r = store.tryRead(l.id);
     const job = r && 'job' in r ? r.job : null;
@@ -92,10 +93,10 @@ export function acquireRunnerLock(store: JobStore, agent: string, onLost: () => 
  * its maker died in is waited out until stale — jobs are queued meanwhile.
  */
 export async function waitForRunnerLock(store: JobStore, agent: string, acquire: () => boolean): Promise<boolean> {
-  const deadline = Date.now() + STALE_MS + 5_000;
+  const deadline = clock.now() + STALE_MS + 5_000;
   while (!acquire()) {
     const who = runnerIdentity(store.paths, agent);
-    if ((who && liveness(who) !== 'dead' && isLocked(store.paths.runnerLock(agent))) || Date.now() > deadline) return false;
+    if ((who && liveness(who) !== 'dead' && isLocked(store.paths.runnerLock(agent))) || clock.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 250));
   }
   return true;

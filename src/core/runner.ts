@@ -26,6 +26,7 @@ import { acquireRunnerLock, recoverOwn, settleLeftovers, takeGlobalSlot, waitFor
 import { planFill } from './runner-policy.js';
 import { RunnerQueue } from './runner-queue.js';
 import { budgetStop, prepareWorktree, wrapUp } from './workflow.js';
+import { clock } from './clock.js';
 
 interface Active {
   job: Job;
@@ -172,7 +173,7 @@ export class Runner {
   }
 
   private maybeExit(): void {
-    const now = Date.now();
+    const now = clock.now();
     this.idleSince ??= now;
     if (now - this.idleSince < (this.opts.lingerMs ?? 1000)) return;
     // release, then look once more: a submitter publishes before it checks our lock, so nothing falls between
@@ -194,7 +195,7 @@ export class Runner {
   }
 
   private tick(): void {
-    const now = Date.now();
+    const now = clock.now();
     for (const [id, why] of this.unfinished) {
       const r = this.store.tryRead(id);
       try {
@@ -273,7 +274,7 @@ export class Runner {
       settings,
       stoppedBy: null,
       cancelReason: null,
-      lastOutput: Date.now(),
+      lastOutput: clock.now(),
       timers: [],
       releaseSlot,
       log: new HumanLog(this.store.paths.agentLog(job.agent, id), (e) => this.logLine(e)),
@@ -328,7 +329,7 @@ export class Runner {
           if (settings.timeoutMs) a.timers.push(setTimeout(() => this.stop(a, 'timeout'), settings.timeoutMs));
         },
         line: (text, stream) => {
-          a.lastOutput = Date.now();
+          a.lastOutput = clock.now();
           for (const d of a.parser.line(text, stream)) this.emit(a, d);
           const limit = a.parser.limitReached?.();
           if (limit && !a.stoppedBy) {
@@ -398,7 +399,7 @@ export class Runner {
     if (!a.proc?.pid) return;
     if (why === 'cancel') {
       // job.json keeps `running` (docs/formats.md); readers show it as stopping
-      a.job = { ...a.job, cancelRequestedAt: a.cancelRequestedAt ?? new Date(this.store.now()).toISOString() };
+      a.job = { ...a.job, cancelRequestedAt: a.cancelRequestedAt ?? clock.isoAt(this.store.now()) };
       try {
         this.store.write(a.job);
       } catch (e) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendLines } from './fsx.js';
 import { hostId } from './host-id.js';
+import { clock } from './clock.js';
 
 /**
  * Appends to a file in the (possibly shared) state dir that only this host
@@ -62,7 +63,7 @@ function localMutex(path: string): () => void {
   const lock = join(dir, `append-${hostId()}-${createHash('sha1').update(path).digest('hex').slice(0, 20)}.lock`);
   const mine = `${lock}.${process.pid}`;
   fs.writeFileSync(mine, String(process.pid), { mode: 0o600 });
-  const deadline = Date.now() + GIVE_UP_MS;
+  const deadline = clock.now() + GIVE_UP_MS;
   try {
     for (;;) {
       try {
@@ -87,7 +88,7 @@ function localMutex(path: string): () => void {
         }
         continue;
       }
-      if (Date.now() > deadline) return () => {};
+      if (clock.now() > deadline) return () => {};
       sleepMs(1);
     }
   } finally {

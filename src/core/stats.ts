@@ -4,6 +4,7 @@ import { listDir, readIfExists, writeFileAtomic } from './fsx.js';
 import { ID_LENGTH, idDay, idTime, isJobId } from './ids.js';
 import type { Job } from './job.js';
 import type { JobStore } from './store.js';
+import { clock } from './clock.js';
 
 /**
  * `jobs stats`: figures derived from what is on disk, through the index (a
@@ -134,7 +135,7 @@ function summarizeDay(store: JobStore, day: string, sinceMs: number | undefined,
   return out;
 }
 
-export function computeStats(store: JobStore, filter: StatsFilter, check: (job: Job) => Job, now = Date.now()): Stats {
+export function computeStats(store: JobStore, filter: StatsFilter, check: (job: Job) => Job, now = clock.now()): Stats {
   store.refreshIndex();
   const sinceDay = filter.sinceMs !== undefined ? dayOf(filter.sinceMs) : undefined;
   const cache = new DayCache(store.index.dir);
@@ -163,7 +164,7 @@ export function computeStats(store: JobStore, filter: StatsFilter, check: (job: 
   for (const s of byAgent.values()) addSum(total, { ...s, durations: [] });
   const webhooks = webhookCounts(store.paths.home, keeper(store, filter));
   return {
-    since: filter.sinceMs !== undefined ? new Date(filter.sinceMs).toISOString() : null,
+    since: filter.sinceMs !== undefined ? clock.isoAt(filter.sinceMs) : null,
     agent: filter.agent ?? null,
     created: total.jobs,
     completed: total.completed,
@@ -235,7 +236,7 @@ function dayRange(sinceMs: number | undefined, counts: Map<string, DayCount>, no
   if (first === null) return [];
   const out: Stats['perDay'] = [];
   for (let t = Math.floor(first / DAY_MS) * DAY_MS; t <= now; t += DAY_MS) {
-    const iso = new Date(t).toISOString().slice(0, 10);
+    const iso = clock.isoAt(t).slice(0, 10);
     const c = counts.get(iso.replace(/-/g, ''));
     out.push(c ? { ...c, day: iso } : { day: iso, created: 0, completed: 0, failed: 0, cancelled: 0, active: 0 });
   }

@@ -2,6 +2,7 @@ import type { StopStep } from './agent-process.js';
 import { stopSchedule } from './agent-process.js';
 import { formatDuration } from './duration.js';
 import type { StoppingDraft } from './events.js';
+import { clock } from './clock.js';
 
 export interface StoppingInput {
   why: 'cancel' | 'timeout' | 'heartbeat' | 'limit';
@@ -21,7 +22,7 @@ const WHY: Record<StoppingInput['why'], string> = { cancel: 'cancel requested', 
  */
 export function stoppingEvent(i: StoppingInput): StoppingDraft {
   const later = stopSchedule(i.graceMs).filter((s) => s.afterMs > i.step.afterMs);
-  const escalations = later.map((s) => ({ signal: s.signal as 'SIGTERM' | 'SIGKILL', at: new Date(i.began + s.afterMs).toISOString() }));
+  const escalations = later.map((s) => ({ signal: s.signal as 'SIGTERM' | 'SIGKILL', at: clock.isoAt(i.began + s.afterMs) }));
   const next = later.map((s) => `${s.signal} in ${formatDuration(s.afterMs - i.step.afterMs)}`).join(', then ');
   const first = i.step.signal === 'SIGINT';
   const head = first ? `stopping: ${WHY[i.why]}${i.reason ? ` (${i.reason})` : ''}` : `still running after ${formatDuration(i.step.afterMs)}`;

@@ -9,6 +9,7 @@ import { createExclusive, ensureDir, fsyncDir, io, listDir, removeTree, sweepTem
 import { tryLockSync } from './lock.js';
 import { Queue } from './queue.js';
 import { recordWaits } from './waits.js';
+import { clock } from './clock.js';
 
 export interface NewJob {
   agent: string;
@@ -60,7 +61,7 @@ export class JobStore {
 
   constructor(
     home: string,
-    readonly now: () => number = Date.now,
+    readonly now: () => number = clock.now,
   ) {
     this.paths = new Paths(home);
     this.index = new JobIndex(this.paths.index, this.paths.jobs);
@@ -95,7 +96,7 @@ export class JobStore {
         prompt: input.prompt,
         workspace: input.workspace,
         model: input.model ?? null,
-        createdAt: new Date(nowMs).toISOString(),
+        createdAt: clock.isoAt(nowMs),
         output: this.paths.outputFile(id),
         priority: input.priority ?? 0,
         tags: input.tags ?? [],
@@ -200,7 +201,7 @@ export class JobStore {
 
   /** Moves a job through the state machine and records it: job.json first, then the derived index and markers. */
   commit(job: Job, t: Omit<Transition, 'at'> & { at?: string }, events = 0): Job {
-    const next = transition(job, { ...t, at: t.at ?? new Date(this.now()).toISOString() });
+    const next = transition(job, { ...t, at: t.at ?? clock.isoAt(this.now()) });
     this.write(next);
     if (isTerminal(next.status)) {
       this.index.append(next.id, entryLine(next, events));
@@ -255,7 +256,7 @@ export class JobStore {
     this.refreshIndex();
     if (filter.status === 'pending' || filter.status === 'running') return this.listLive(filter, check);
     const rows: ListRow[] = [];
-    const sinceDay = filter.sinceMs !== undefined ? new Date(filter.sinceMs).toISOString().slice(0, 10).replace(/-/g, '') : undefined;
+    const sinceDay = filter.sinceMs !== undefined ? clock.isoAt(filter.sinceMs).slice(0, 10).replace(/-/g, '') : undefined;
     const sinceSec = filter.sinceMs !== undefined ? Math.floor(filter.sinceMs / 1000) * 1000 : undefined;
     for (const day of this.index.days(sinceDay)) {
       for (const e of this.index.readDay(day)) {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isLocked } from './lock.js';
 import { Outbox, pendingRecords } from './webhook-outbox.js';
+import { clock } from './clock.js';
 
 export type Spawner = typeof nodeSpawn;
 
@@ -23,7 +24,7 @@ export function hasPending(home: string): boolean {
  * our record is on disk, so a record is never left with no worker. Nothing
  * pending costs one readdir of webhooks/pending/; a live worker one stat.
  */
-export function kickDeliveries(home: string, _now: number = Date.now(), env: NodeJS.ProcessEnv = process.env, spawn: Spawner = nodeSpawn): boolean {
+export function kickDeliveries(home: string, _now: number = clock.now(), env: NodeJS.ProcessEnv = process.env, spawn: Spawner = nodeSpawn): boolean {
   if (!hasPending(home) || isLocked(workerLockPath(home))) return false;
   const ts = import.meta.url.endsWith('.ts');
   const main = fileURLToPath(new URL(`../webhooks-main.${ts ? 'ts' : 'js'}`, import.meta.url));

@@ -4,6 +4,7 @@ import { tryLockSync } from './lock.js';
 import { hasPending, workerLockPath } from './webhook-kick.js';
 import { Outbox, pendingRecords } from './webhook-outbox.js';
 import { deliverDue, type DeliveryReport } from './webhooks.js';
+import { clock } from './clock.js';
 
 export interface WorkerOptions {
   diag: Diag;
@@ -27,7 +28,7 @@ export async function runDeliveryWorker(home: string, opts: WorkerOptions): Prom
   const lock = workerLockPath(home);
   let release = tryLockSync(lock, () => opts.diag.log('warn', 'webhook worker lock compromised'));
   if (!release) return { ran: false };
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? clock.now;
   const outbox = new Outbox(home);
   const total: DeliveryReport = { delivered: 0, retrying: 0, dead: 0, skipped: 0 };
   const wake = new Nap();

@@ -8,6 +8,7 @@ import { tryLockSync } from './lock.js';
 import { kickDeliveries } from './webhook-kick.js';
 import { Paths } from './paths.js';
 import { dueDeliveries, Outbox, type Delivery, type WebhookPayload } from './webhook-outbox.js';
+import { clock } from './clock.js';
 
 /**
  * Webhook delivery, at least once: a terminal job with a webhookUrl gets a
@@ -72,7 +73,7 @@ function withSettings(rec: Delivery, s: WebhooksConfig): Delivery {
 export function enqueueWebhook(home: string, job: Job, diag: Diag = processDiag()): Delivery | null {
   if (!job.webhookUrl || !isTerminal(job.status)) return null;
   try {
-    const now = new Date().toISOString();
+    const now = clock.iso();
     const rec = withSettings(
       {
         jobId: job.id,
@@ -107,7 +108,7 @@ export function enqueueWebhook(home: string, job: Job, diag: Diag = processDiag(
 /** Delivers every due delivery not claimed by someone else; for the runner, the scheduler and the detached worker. */
 export async function deliverDue(home: string, opts: DeliverOptions = {}): Promise<DeliveryReport> {
   const outbox = new Outbox(home);
-  const due = dueDeliveries(outbox, Date.now());
+  const due = dueDeliveries(outbox, clock.now());
   const report: DeliveryReport = { delivered: 0, retrying: 0, dead: 0, skipped: 0 };
   let next = 0;
   const worker = async () => {
@@ -138,7 +139,7 @@ async function deliverOne(outbox: Outbox, id: string, opts: DeliverOptions): Pro
       outbox.settle(rec); // a crash came between rewriting it and moving it
       return 'skipped';
     }
-    if (rec.nextAttemptAt && Date.parse(rec.nextAttemptAt) > Date.now()) return 'skipped';
+    if (rec.nextAttemptAt && Date.parse(rec.nextAttemptAt) > clock.now()) return 'skipped';
     const done = await attempt(outbox, rec, opts, claim.lost);
     return done.status === 'pending' ? 'retrying' : done.status;
   } finally {
@@ -165,7 +166,7 @@ export async function redeliver(home: string, id: string, opts: DeliverOptions =
     const found = (['pending', 'dead', 'delivered'] as const).map((s) => outbox.read(s, id)).find((r) => r !== null);
     if (!found) throw new HerdError('not_found', `no webhook delivery for ${id}`, 'herdctl webhooks list');
     if ('problem' in found) throw new HerdError('corrupt', found.problem, `inspect it with: cat ${outbox.file('pending', id)}`);
-    const now = new Date().toISOString();
+    const now = clock.iso();
     const diag = opts.diag ?? processDiag();
     const fresh = withSettings(
       { ...found, status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, lastStatus: null, finishedAt: null },
@@ -192,15 +193,15 @@ async function attempt(outbox: Outbox, rec: Delivery, opts: DeliverOptions, lost
   const diag = opts.diag ?? processDiag();
   const n = rec.attempts + 1;
   const r = await post(rec, n);
-  const at = Date.now();
-  const next: Delivery = { ...rec, attempts: n, lastAttemptAt: new Date(at).toISOString(), lastStatus: r.httpStatus, lastError: r.error };
+  const at = clock.now();
+  const next: Delivery = { ...rec, attempts: n, lastAttemptAt: clock.isoAt(at), lastStatus: r.httpStatus, lastError: r.error };
   const fields = { job: rec.jobId, attempt: n, http: r.httpStatus, error: r.httpStatus === null ? r.error : undefined };
   if (r.ok || r.permanent || n > rec.retryMax) {
     Object.assign(next, { status: r.ok ? 'delivered' : 'dead', nextAttemptAt: null, finishedAt: next.lastAttemptAt });
     diag.log(r.ok ? 'info' : 'warn', r.ok ? 'webhook delivered' : 'webhook dead-lettered', r.ok ? fields : { ...fields, permanent: r.permanent });
   } else {
     const delay = backoff(rec.retryBaseMs, n);
-    next.nextAttemptAt = new Date(at + delay).toISOString();
+    next.nextAttemptAt = clock.isoAt(at + delay);
     diag.log('info', 'webhook attempt failed, will retry', { ...fields, retryInMs: delay });
   }
   if (lost()) {

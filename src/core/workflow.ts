@@ -11,6 +11,7 @@ import type { JobStore } from './store.js';
 import { jobFrom } from './submit.js';
 import { branchFor, commitLeftovers, createWorktree, diffStat, reopenWorktree, runGit, worktreePathFor, type Git } from './worktree.js';
 import { formatDuration } from './duration.js';
+import { clock } from './clock.js';
 
 // The runner's hooks for herdctl's own workflow features, so the runner
 // stays about running processes: a worktree made before the agent starts and
@@ -67,7 +68,7 @@ export function wrapUp(store: JobStore, job: Job, settings: Settings, ending: En
         sessionId: progressed || resumed ? job.sessionId : null,
         retryOf: job.id,
         attempt: job.attempt + 1,
-        notBefore: new Date(store.now() + delay).toISOString(),
+        notBefore: clock.isoAt(store.now() + delay),
       });
       extra.retriedBy = next.id;
       error = `${ending.error ?? 'failed'} (transient: retried as ${next.id}, attempt ${job.attempt + 1} of ${settings.retries + 1}, in ${formatDuration(delay)})`;

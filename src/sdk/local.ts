@@ -15,6 +15,7 @@ import { waitForEnd } from '../core/wait.js';
 import { Channel } from './channel.js';
 import { abortable, promptOf, timeoutError } from './common.js';
 import type { Backend, CancelOptions, CancelResult, EventsOptions, ListOptions, LocalOptions, StatsOptions, SubmitOptions, WaitOptions } from './types.js';
+import { clock } from '../core/clock.js';
 
 /**
  * The SDK on a state dir: the same core code as the CLI (submit, the store,
@@ -104,7 +105,7 @@ export class LocalBackend implements Backend {
 
 function sinceMs(since: string | undefined): number | undefined {
   if (since === undefined) return undefined;
-  const t = parseSince(since, Date.now());
+  const t = parseSince(since, clock.now());
   if (t === null) throw new HerdError('usage', `since ${JSON.stringify(since)} is neither a duration (30m, 24h, 7d) nor a date (2024-01-15)`, 'since: "24h"');
   return t;
 }

@@ -5,15 +5,16 @@ import { schedulesStatus } from '../core/scheduler/status.js';
 import { DELIVERY_STATES, Outbox, type Delivery, type DeliveryState } from '../core/webhook-outbox.js';
 import type { ApiContext, ApiRequest } from './handlers.js';
 import { badRequest, sendJson } from './http.js';
+import { clock } from '../core/clock.js';
 
 export function schedules(ctx: ApiContext, r: ApiRequest): void {
   noParams(r);
-  sendJson(r.res, 200, schedulesStatus(ctx.store, ctx.config(), Date.now()));
+  sendJson(r.res, 200, schedulesStatus(ctx.store, ctx.config(), clock.now()));
 }
 
 export function quotas(ctx: ApiContext, r: ApiRequest): void {
   noParams(r);
-  const now = Date.now();
+  const now = clock.now();
   const buckets = Object.entries(ctx.config().quotas).map(([name, limits]) => bucketStatus(ctx.store.paths, name, limits, now));
   sendJson(r.res, 200, { buckets });
 }

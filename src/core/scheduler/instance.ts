@@ -4,6 +4,7 @@ import { HerdError } from '../errors.js';
 import { readIfExists } from '../fsx.js';
 import { identify, liveness, type ProcIdentity } from '../liveness.js';
 import { acquireNamed, isLocked } from '../lock.js';
+import { clock } from '../clock.js';
 
 /**
  * One scheduler per state dir: a proper-lockfile lock (`scheduler/scheduler.lock/`,
@@ -42,13 +43,13 @@ const IDENTITY_WAIT_MS = 8000;
  */
 export async function acquireScheduler(home: string, onLost: (e: Error) => void): Promise<() => void> {
   const lock = lockPath(home);
-  const deadline = Date.now() + IDENTITY_WAIT_MS;
+  const deadline = clock.now() + IDENTITY_WAIT_MS;
   for (;;) {
-    const me: SchedulerIdentity = { ...identify(process.pid), startedAt: new Date().toISOString() };
+    const me: SchedulerIdentity = { ...identify(process.pid), startedAt: clock.iso() };
     const release = acquireNamed(lock, identityFile(home), me, (who) => liveness(who as SchedulerIdentity) === 'dead', onLost);
     if (release) return release;
     const who = readSchedulerIdentity(home);
-    if ((who && liveness(who) !== 'dead' && isLocked(lock)) || Date.now() > deadline) throw refusal(home, who);
+    if ((who && liveness(who) !== 'dead' && isLocked(lock)) || clock.now() > deadline) throw refusal(home, who);
     await sleep(50); // the holder is between its name and its lock, or just exiting
   }
 }

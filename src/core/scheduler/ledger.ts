@@ -4,6 +4,7 @@ import { isErrno } from '../errors.js';
 import { createExclusive, ensureDir, fsyncDir, io, listDir, readIfExists, sweepTemps, tryUnlink, writeAll, writeFileAtomic, FILE_MODE } from '../fsx.js';
 import type { ProcIdentity } from '../liveness.js';
 import { tickKey } from './plan.js';
+import { clock } from '../clock.js';
 
 /**
  * The scheduler's durable tick ledger: one small JSON file per tick key,
@@ -46,7 +47,7 @@ const FIRST_SEEN = 'first-seen';
 const NAME_RE = /^(\d{8}T\d{6}\.\d{3}Z)\.json$/;
 
 /** 2026-12-03T09:15:00.000Z → 20261203T091500.000Z: sorts as it reads, no ':' in file names. */
-const stamp = (tick: number): string => new Date(tick).toISOString().replace(/[-:]/g, '');
+const stamp = (tick: number): string => clock.isoAt(tick).replace(/[-:]/g, '');
 const unstamp = (s: string): number =>
   Date.parse(`${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 11)}:${s.slice(11, 13)}:${s.slice(13)}`);
 
@@ -87,7 +88,7 @@ export class TickLedger {
       if (create) {
         // not fsynced: losing it to a power cut only moves a never-fired schedule's start of catch-up
         ensureDir(dir);
-        const text = new Date(now).toISOString() + '\n';
+        const text = clock.isoAt(now) + '\n';
         if (!createExclusive(join(dir, FIRST_SEEN), text)) writeFileAtomic(join(dir, FIRST_SEEN), text); // a torn one
       }
     }
@@ -118,12 +119,12 @@ export class TickLedger {
     if (text === null) return null;
     try {
       const r = JSON.parse(text) as TickRecord;
-      if (r && typeof r === 'object' && r.tick === new Date(tick).toISOString()) return r;
+      if (r && typeof r === 'object' && r.tick === clock.isoAt(tick)) return r;
     } catch {
       /* torn */
     }
     const key = tickKey(agent, schedule, tick);
-    return { key, agent, schedule, tick: new Date(tick).toISOString(), outcome: 'fire', job: null, claimedAt: null, by: null, missed: 0, reason: null };
+    return { key, agent, schedule, tick: clock.isoAt(tick), outcome: 'fire', job: null, claimedAt: null, by: null, missed: 0, reason: null };
   }
 
   /** Claims a tick: O_EXCL, fsync, fsync dir. false when the tick was claimed already. */
@@ -171,6 +172,6 @@ function mtimeMs(path: string): number {
   try {
     return fs.statSync(path).mtimeMs;
   } catch {
-    return Date.now();
+    return clock.now();
   }
 }

@@ -17,6 +17,7 @@
  * passes through the repeated hour fire (an hourly job still runs every hour).
  */
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
+import { clock } from '../clock.js';
 
 /** Identical in shape to config's ScheduleConfig, so the planner does not depend on that module. */
 export interface PlannedSchedule {
@@ -88,7 +89,7 @@ const wallCrons = new Map<string, CronExpression>();
 function wallCron(expr: string, at: number): CronExpression {
   const cached = wallCrons.get(expr);
   if (cached) {
-    cached.reset(new Date(at));
+    cached.reset(clock.dateAt(at));
     return cached;
   }
   const cron = CronExpressionParser.parse(expr, { currentDate: at, tz: 'UTC' });
@@ -151,7 +152,7 @@ function timesBefore(cron: CronExpression, ms: number): number {
 function dayMatches(cron: CronExpression, day: number): boolean {
   const { hour, minute, second } = cron.fields;
   const first = ((hour.values[0] * 60 + minute.values[0]) * 60 + second.values[0]) * 1000;
-  return cron.includesDate(new Date(day + first));
+  return cron.includesDate(clock.dateAt(day + first));
 }
 
 /** Wall-clock ticks in [x, y): arithmetic per day, never one by one. */
@@ -249,7 +250,7 @@ export function overlapDecision(s: PlannedSchedule, previousRunActive: boolean):
 
 /** The durable exactly-once key of one tick: `<agent>/<schedule>/<ISO instant>`. */
 export function tickKey(agent: string, schedule: string, tick: number): string {
-  return `${agent}/${schedule}/${new Date(tick).toISOString()}`;
+  return `${agent}/${schedule}/${clock.isoAt(tick)}`;
 }
 
 const UNITS: [string, number][] = [['d', DAY], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];

@@ -13,6 +13,7 @@ import { ConfigWatcher } from './config-watch.js';
 import { acquireScheduler } from './instance.js';
 import { fileName, isUnfinished, KEEP, TickLedger, type TickOutcome, type TickRecord } from './ledger.js';
 import { dueTicks, lastFire, nextFire, overlapDecision, tickKey } from './plan.js';
+import { clock } from '../clock.js';
 
 /** What `herdctl start` prints: one event per fire, skip, queue, miss, error, config change. Ids and names only. */
 export type SchedulerEvent = { ts: string } & (
@@ -58,7 +59,7 @@ interface ScheduleState {
   next: number | null;
 }
 
-const iso = (t: number): string => new Date(t).toISOString();
+const iso = (t: number): string => clock.isoAt(t);
 const keyOf = (s: { agent: string; name: string }): string => `${s.agent}/${s.name}`;
 /** The instant after which ticks are due: the newest claimed tick, or a live edit's, whichever is later. */
 function since(st: ScheduleState): number | null {
@@ -100,7 +101,7 @@ export class Scheduler {
     this.release = await acquireScheduler(this.opts.home, () => this.lockLost());
     if (this.stopped) return this.release(); // a signal came while waiting for the lock
     sweepTemps(this.store.paths.jobs); // a job directory a killed predecessor was building
-    this.apply(config, Date.now(), true);
+    this.apply(config, clock.now(), true);
     this.emit({ event: 'start', pid: process.pid, host: this.me.host, config: this.opts.configPath, schedules: this.states.size });
     this.watcher = new ConfigWatcher(this.opts.configPath, () => this.checkConfig());
     this.wake();
@@ -127,7 +128,7 @@ export class Scheduler {
   }
 
   private emit(e: EventBody): void {
-    this.opts.onEvent({ ts: iso(Date.now()), ...e } as SchedulerEvent);
+    this.opts.onEvent({ ts: iso(clock.now()), ...e } as SchedulerEvent);
   }
 
   // ─── The loop ──────────────────────────────────────────────────────────────
@@ -136,10 +137,10 @@ export class Scheduler {
     this.timer = null;
     if (this.stopped) return;
     if (this.watcher?.changed()) this.reload();
-    const now = Date.now();
+    const now = clock.now();
     for (const st of this.states.values()) {
       // hundreds due at once (a catch-up after downtime): yield now and then, so a signal is heard within a second
-      if (Date.now() - now > SLICE_MS) break;
+      if (clock.now() - now > SLICE_MS) break;
       try {
         if (st.unfinished.length > 0) this.settle(st, now);
         if (st.next !== null && st.next <= now) this.due(st, now);
@@ -162,7 +163,7 @@ export class Scheduler {
       if (st.next !== null && st.next < at) at = st.next;
       if (st.unfinished.length > 0) waiting = true;
     }
-    const delay = Math.min(Math.max(at - Date.now(), 0), waiting ? QUEUE_POLL_MS : MAX_SLEEP_MS);
+    const delay = Math.min(Math.max(at - clock.now(), 0), waiting ? QUEUE_POLL_MS : MAX_SLEEP_MS);
     this.timer = setTimeout(this.wake, delay);
   }
 
@@ -220,7 +221,7 @@ export class Scheduler {
       const store = new JobStore(this.opts.home, () => Date.parse(r.claimedAt!));
       const job = submit(store, this.config, { agent: s.agent, prompt: s.prompt ?? undefined, schedule: s.name, trigger: 'schedule' });
       this.recordJob(st, r, job.id);
-      this.emit({ event: 'fire', agent: s.agent, schedule: s.name, tick: r.tick, job: job.id, missed: r.missed, lateMs: Date.now() - Date.parse(r.tick) });
+      this.emit({ event: 'fire', agent: s.agent, schedule: s.name, tick: r.tick, job: job.id, missed: r.missed, lateMs: clock.now() - Date.parse(r.tick) });
     } catch (e) {
       if (e instanceof HerdError) {
         // the config cannot make this job (no prompt, agent gone): the tick ends as an error, not retried
@@ -318,7 +319,7 @@ export class Scheduler {
   /** A found job may have died with its queue marker unpublished: publish it (its creator is dead) and make sure a runner comes. */
   private adopt(job: Job): void {
     if (job.status !== 'pending') return;
-    for (const l of this.store.queue.leftovers(job.agent, Date.now())) {
+    for (const l of this.store.queue.leftovers(job.agent, clock.now())) {
       if (l.id === job.id && l.kind === 'new') this.store.queue.publish(l.path);
     }
     ensureRunner(this.store.paths, job.agent);
@@ -343,7 +344,7 @@ export class Scheduler {
       return;
     }
     try {
-      const diff = this.apply(next, Date.now(), false);
+      const diff = this.apply(next, clock.now(), false);
       this.emit({ event: 'config', schedules: this.states.size, ...diff });
     } catch (e) {
       this.emit({ event: 'error', reason: `could not apply the edited config: ${(e as Error).message}` });

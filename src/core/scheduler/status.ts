@@ -4,6 +4,7 @@ import type { JobStore } from '../store.js';
 import { runningScheduler } from './instance.js';
 import { TickLedger, type TickRecord } from './ledger.js';
 import { describeSchedule, nextFire } from './plan.js';
+import { clock } from '../clock.js';
 
 export interface ScheduleRow {
   agent: string;
@@ -48,7 +49,7 @@ export function schedulesStatus(store: JobStore, config: Config, now: number): S
       lastJob: fired?.job ?? null,
       lastOutcome: job ? job.status + (job.exitReason && job.exitReason !== 'success' ? ` (${job.exitReason})` : '') : fired ? 'deleted' : null,
       lastTick: newest ? { tick: newest.tick, outcome: newest.outcome, job: newest.job, reason: newest.reason } : null,
-      nextFire: next === null ? null : new Date(next).toISOString(),
+      nextFire: next === null ? null : clock.isoAt(next),
     };
   });
   const who = runningScheduler(store.paths.home);
