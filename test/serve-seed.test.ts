@@ -71,7 +71,10 @@ test('POST /v1/resume {recap_id}: a new job seeded with that job\'s recap record
   assert.equal(job.resumedFromRecapId, id);
   assert.equal(job.parentJobId, id);
   assert.equal(job.trigger, 'resume');
-  assert.equal(job.sessionId, null, 'a fresh session: the recap is the context, not the old session');
+  assert.notEqual(job.sessionId, done.sessionId, 'a fresh session (the runner names it when it starts): the recap is the context, not the old session');
+  const started = await waitJob(s, r.body.session_id, TERMINAL, 30_000);
+  assert.equal(started.status, 'completed');
+  assert.notEqual(started.sessionId, done.sessionId);
   assert.match(job.prompt, /^Earlier job .* ended completed\.\nRecap: /);
   assert.match(job.prompt, /now add tests$/);
   // from_subject_id keeps resuming the session, and records no recap
