@@ -29,6 +29,14 @@ describe('providers over HTTP', () => {
       assert.equal(job.model, model);
       assert.equal((job.settings as { runtime: string }).runtime, provider);
       assert.equal(job.workspace, s.dir, "the built-in agent works in the config's directory");
+      for (const [given, want] of [[undefined, model], ['other-model', 'other-model']]) {
+        const res = await call(s, 'POST', '/v1/resume', { body: { kind: 'job', from_subject_id: job.id, ...(given ? { model: given } : {}) } });
+        assert.equal(res.status, 201, res.text);
+        const next = await waitJob(s, res.body.session_id, (j) => ['completed', 'failed', 'cancelled'].includes(j.status as string), 30_000);
+        assert.equal(next.model, want, 'a resume keeps the model unless given one');
+        assert.equal(next.status, 'completed', String(next.error));
+        assert.equal(next.sessionId, job.sessionId);
+      }
     }
     const viaSdk = await new Herd({ url: s.url, token: s.token }).submit({ provider: 'codex', model: 'gpt-5', prompt: 'notool' });
     assert.equal(viaSdk.agent, 'codex');

@@ -112,7 +112,7 @@ export async function cancel(ctx: ApiContext, r: ApiRequest): Promise<void> {
 }
 
 export async function resumeJob(ctx: ApiContext, r: ApiRequest): Promise<void> {
-  const f = new Fields(await readJsonBody(r.req), ['kind', 'from_subject_id', 'recap_id', 'prompt']);
+  const f = new Fields(await readJsonBody(r.req), ['kind', 'from_subject_id', 'recap_id', 'prompt', 'model']);
   const kind = f.string('kind');
   const from = f.string('from_subject_id');
   const recap = f.string('recap_id');
@@ -124,7 +124,9 @@ export async function resumeJob(ctx: ApiContext, r: ApiRequest): Promise<void> {
   } else if (kind !== undefined && kind !== 'job' && kind !== 'recap') throw badRequest('"kind" must be "job" or "recap"');
   const prompt = f.string('prompt');
   const parent = ctx.store.read(jobId(ctx, r, (recap ?? from)!));
-  const job = resume(ctx.store, parent, prompt?.trim() ? prompt : undefined, undefined, { fromRecap: recap !== undefined });
+  const model = f.string('model');
+  if (model !== undefined && model.trim() === '') throw badRequest('"model" is empty; leave it out to keep the parent job\'s model');
+  const job = resume(ctx.store, parent, prompt?.trim() ? prompt : undefined, model, { fromRecap: recap !== undefined });
   r.jobId = job.id;
   sendJson(r.res, 201, { session_id: job.id, parent_id: parent.id, ...(recap !== undefined ? { recap_id: parent.id } : {}) }, { Location: `/jobs/${job.id}` });
 }
