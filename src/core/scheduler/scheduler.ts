@@ -13,7 +13,7 @@ import { ConfigWatcher } from './config-watch.js';
 import { acquireScheduler } from './instance.js';
 import { fileName, isUnfinished, KEEP, TickLedger, type TickOutcome, type TickRecord } from './ledger.js';
 import { dueTicks, lastFire, nextFire, overlapDecision, tickKey } from './plan.js';
-import { clock } from '../clock.js';
+import { clock, type Timer } from '../clock.js';
 
 /** What `herdctl start` prints: one event per fire, skip, queue, miss, error, config change. Ids and names only. */
 export type SchedulerEvent = { ts: string } & (
@@ -80,7 +80,7 @@ export class Scheduler {
   private readonly me: ProcIdentity;
   private config!: Config;
   private states = new Map<string, ScheduleState>();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private watcher: ConfigWatcher | null = null;
   private release: (() => void) | null = null;
   private stopped = false;
@@ -110,7 +110,7 @@ export class Scheduler {
   stop(reason: string): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) clock.clearTimer(this.timer);
     this.watcher?.close();
     try {
       this.release?.();
@@ -164,7 +164,7 @@ export class Scheduler {
       if (st.unfinished.length > 0) waiting = true;
     }
     const delay = Math.min(Math.max(at - clock.now(), 0), waiting ? QUEUE_POLL_MS : MAX_SLEEP_MS);
-    this.timer = setTimeout(this.wake, delay);
+    this.timer = clock.setTimer(this.wake, delay); // the clock's timer: a test's fake clock runs the loop without sleeping
   }
 
   /** The ticks due for one schedule: fire the latest (catch_up), record the rest as missed. */
@@ -330,7 +330,7 @@ export class Scheduler {
   private checkConfig = (): void => {
     if (this.stopped || !this.watcher?.changed()) return;
     this.reload();
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) clock.clearTimer(this.timer);
     this.arm();
   };
 
