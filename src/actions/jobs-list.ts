@@ -1,5 +1,4 @@
-import { HerdError } from '../core/errors.js';
-import { parseSince } from '../core/duration.js';
+import { sinceFlag } from '../core/duration.js';
 import type { JobStatus } from '../core/job.js';
 import { checkName, resolveHome } from '../core/paths.js';
 import { recoverIfLost } from '../core/recovery.js';
@@ -24,12 +23,7 @@ export interface JobsListView {
 
 export function jobsList(flags: ListFlags, ctx: Ctx): ActionResult<unknown[], JobsListView> {
   const now = clock.now();
-  let sinceMs: number | undefined;
-  if (flags.since !== undefined) {
-    const t = parseSince(flags.since, now);
-    if (t === null) throw new HerdError('usage', `--since ${JSON.stringify(flags.since)} is neither a duration (30m, 24h, 7d) nor a date (2024-01-15)`, 'herdctl jobs list --since 24h');
-    sinceMs = t;
-  }
+  const sinceMs = sinceFlag(flags.since, now, '--since', 'herdctl jobs list --since 24h');
   if (flags.agent) checkName(flags.agent, 'agent');
   const store = new JobStore(resolveHome(ctx.home));
   const rows = store.list({ status: flags.status as JobStatus | undefined, agent: flags.agent, sinceMs, limit: flags.limit }, (job) => recoverIfLost(store, job));

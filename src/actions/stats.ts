@@ -1,5 +1,4 @@
-import { HerdError } from '../core/errors.js';
-import { parseSince } from '../core/duration.js';
+import { sinceFlag } from '../core/duration.js';
 import { checkName, resolveHome } from '../core/paths.js';
 import { recoverIfLost } from '../core/recovery.js';
 import { computeStats, type Stats } from '../core/stats.js';
@@ -14,12 +13,7 @@ export interface StatsFlags {
 
 export function jobsStats(flags: StatsFlags, ctx: Ctx): ActionResult<Stats, { filtered: boolean }> {
   const now = clock.now();
-  let sinceMs: number | undefined;
-  if (flags.since !== undefined) {
-    const t = parseSince(flags.since, now);
-    if (t === null) throw new HerdError('usage', `--since ${JSON.stringify(flags.since)} is neither a duration (24h, 7d) nor a date (2024-01-15)`, 'herdctl jobs stats --since 7d');
-    sinceMs = t;
-  }
+  const sinceMs = sinceFlag(flags.since, now, '--since', 'herdctl jobs stats --since 7d');
   if (flags.agent) checkName(flags.agent, 'agent');
   const store = new JobStore(resolveHome(ctx.home));
   const stats = computeStats(store, { agent: flags.agent, sinceMs }, (job) => recoverIfLost(store, job), now);

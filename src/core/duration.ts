@@ -1,3 +1,4 @@
+import { HerdError } from './errors.js';
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
 
 /** "30m", "1h30m", "7d", "500ms" → milliseconds; null when it is not a duration. */
@@ -7,6 +8,18 @@ export function parseDuration(text: string): number | null {
   let total = 0;
   for (const [, n, u] of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)) total += Number(n) * UNIT_MS[u];
   return total;
+}
+
+/**
+ * A `--since` value (or the SDK's / API's `since`), checked: epoch ms, or
+ * undefined when none was given; a usage error naming `name` and the `example`
+ * to try when it is neither a duration nor a date.
+ */
+export function sinceFlag(text: string | undefined, now: number, name: string, example: string): number | undefined {
+  if (text === undefined) return undefined;
+  const t = parseSince(text, now);
+  if (t === null) throw new HerdError('usage', `${name} ${JSON.stringify(text)} is neither a duration (30m, 24h, 7d) nor a date (2024-01-15)`, example);
+  return t;
 }
 
 /** "24h" (ago, from now) or a date "2024-01-15" / ISO-8601 instant → epoch ms; null when neither. */

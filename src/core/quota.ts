@@ -25,7 +25,7 @@ const COMPACT_AT = 2_000;
 /** Longer than a lock can stay stale, so a crashed holder is always outwaited. */
 const LOCK_WAIT_MS = STALE_MS + 10_000;
 
-export interface Usage {
+export interface BucketUsage {
   total: number;
   /** creation times (ms) of the submissions in the rolling window, oldest first */
   window: number[];
@@ -49,9 +49,9 @@ interface Denial {
 export const ledgerPath = (paths: Paths, bucket: string): string => join(paths.quotas, `${checkName(bucket, 'quota bucket')}.jsonl`);
 const lockPath = (paths: Paths, bucket: string) => join(paths.locks, `quota-${checkName(bucket, 'quota bucket')}`);
 
-export function readUsage(paths: Paths, bucket: string, now: number): Usage {
+export function readUsage(paths: Paths, bucket: string, now: number): BucketUsage {
   const text = readIfExists(ledgerPath(paths, bucket)) ?? '';
-  const u: Usage = { total: 0, window: [], resetAtMs: null, lines: 0, recent: [], torn: text !== '' && !text.endsWith('\n') };
+  const u: BucketUsage = { total: 0, window: [], resetAtMs: null, lines: 0, recent: [], torn: text !== '' && !text.endsWith('\n') };
   const from = now - WINDOW_MS;
   for (const line of text.split('\n')) {
     if (!line) continue;
@@ -80,7 +80,7 @@ export function readUsage(paths: Paths, bucket: string, now: number): Usage {
 }
 
 /** The cap a new submission would break, if any: tasks_total first (time does not free it). */
-function denial(u: Usage, limits: QuotaConfig): Denial | null {
+function denial(u: BucketUsage, limits: QuotaConfig): Denial | null {
   if (limits.tasksTotal !== null && u.total >= limits.tasksTotal) return { resource: 'tasks_total', used: u.total, limit: limits.tasksTotal, freesAtMs: null };
   if (limits.tasksPerHour !== null && u.window.length >= limits.tasksPerHour) {
     return { resource: 'tasks_per_hour', used: u.window.length, limit: limits.tasksPerHour, freesAtMs: slotFreesAt(u.window, limits.tasksPerHour) };
@@ -140,7 +140,7 @@ export function withQuota<T extends { id: string }>(paths: Paths, bucket: string
   }
 }
 
-function record(paths: Paths, bucket: string, u: Usage, entry: { job: string; at: number }): void {
+function record(paths: Paths, bucket: string, u: BucketUsage, entry: { job: string; at: number }): void {
   ensureDir(paths.quotas);
   const file = ledgerPath(paths, bucket);
   const line = JSON.stringify(entry);
@@ -168,7 +168,7 @@ export function resetKnownBucket(paths: Paths, quotas: Record<string, QuotaConfi
 }
 
 /** `quotas reset`: the ledger starts over from one reset line. Returns the usage it had. */
-export function resetBucket(paths: Paths, bucket: string, now: () => number = clock.now): Usage {
+export function resetBucket(paths: Paths, bucket: string, now: () => number = clock.now): BucketUsage {
   const release = lockWait(lockPath(paths, bucket), bucket);
   try {
     const before = readUsage(paths, bucket, now());

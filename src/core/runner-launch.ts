@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { isLocked } from './lock.js';
 import { liveness, type ProcIdentity } from './liveness.js';
 import { readIfExists } from './fsx.js';
 import type { Paths } from './paths.js';
+import { spawnDetached } from './spawn-detached.js';
 
 /** Where a runner records who it is, beside its lock: lets others judge it dead at once instead of waiting for staleness. */
 export const runnerIdentityFile = (paths: Paths, agent: string): string => `${paths.runnerLock(agent)}.json`;
@@ -41,16 +41,6 @@ export function ensureRunner(paths: Paths, agent: string, env: NodeJS.ProcessEnv
   const ours = spawned.get(key);
   if (ours && ours.exitCode === null && ours.signalCode === null && !runnerNamed(paths, agent)) return false; // ours is still starting up
   if (runnerAlive(paths, agent)) return false;
-  const ts = import.meta.url.endsWith('.ts');
-  const main = fileURLToPath(new URL(`../runner-main.${ts ? 'ts' : 'js'}`, import.meta.url));
-  const child = spawn(process.execPath, [...(ts ? ['--import', 'tsx'] : []), main, paths.home, agent], {
-    detached: true,
-    stdio: 'ignore',
-    env,
-    // from the sources (tests, bin/dev.js) `--import tsx` resolves against the cwd: the package root
-    cwd: ts ? fileURLToPath(new URL('../..', import.meta.url)) : paths.home,
-  });
-  child.unref();
-  spawned.set(key, child);
+  spawned.set(key, spawnDetached('runner-main', [paths.home, agent], paths.home, env));
   return true;
 }

@@ -10,6 +10,7 @@ import { ensureRunner } from './runner-launch.js';
 import { snapshotSettings } from './settings.js';
 import type { JobStore } from './store.js';
 import { settleWaits } from './waits.js';
+import { isHttpUrl } from './url.js';
 
 export interface SubmitInput {
   agent: string;
@@ -41,7 +42,7 @@ export function submit(store: JobStore, config: Config, input: SubmitInput): Job
   if (prompt === null) {
     throw new HerdError('usage', `agent "${agent.name}" has no default prompt`, `herdctl run ${agent.name} --prompt "what to do"`);
   }
-  if (input.webhookUrl && !/^https?:\/\/[^\s/]+/.test(input.webhookUrl)) {
+  if (input.webhookUrl && !isHttpUrl(input.webhookUrl)) {
     throw new HerdError('usage', `webhook ${JSON.stringify(input.webhookUrl)} is not an http(s) URL`, `herdctl run ${agent.name} --webhook https://example.com/hook`);
   }
   const bucket = input.quotaBucket ?? agent.quotaBucket;

@@ -1,11 +1,10 @@
-import { spawn as nodeSpawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isLocked } from './lock.js';
 import { Outbox, pendingRecords } from './webhook-outbox.js';
 import { clock } from './clock.js';
+import { spawnDetached, type Spawner } from './spawn-detached.js';
 
-export type Spawner = typeof nodeSpawn;
+export type { Spawner };
 
 /** The delivery worker's lock (a mkdir lock with a heartbeat): one worker per state dir. */
 export const workerLockPath = (home: string): string => join(new Outbox(home).dir, 'worker');
@@ -24,14 +23,10 @@ export function hasPending(home: string): boolean {
  * our record is on disk, so a record is never left with no worker. Nothing
  * pending costs one readdir of webhooks/pending/; a live worker one stat.
  */
-export function kickDeliveries(home: string, _now: number = clock.now(), env: NodeJS.ProcessEnv = process.env, spawn: Spawner = nodeSpawn): boolean {
+export function kickDeliveries(home: string, _now: number = clock.now(), env: NodeJS.ProcessEnv = process.env, spawn?: Spawner): boolean {
   if (!hasPending(home) || isLocked(workerLockPath(home))) return false;
-  const ts = import.meta.url.endsWith('.ts');
-  const main = fileURLToPath(new URL(`../webhooks-main.${ts ? 'ts' : 'js'}`, import.meta.url));
   try {
-    spawn(process.execPath, [...(ts ? ['--import', 'tsx'] : []), main, home], { detached: true, stdio: 'ignore', env, cwd: home })
-      .on('error', () => {})
-      .unref();
+    spawnDetached('webhooks-main', [home], home, env, spawn);
   } catch {
     return false; // EAGAIN and the like: the next command that looks tries again
   }

@@ -9,6 +9,7 @@ import { kickDeliveries } from './webhook-kick.js';
 import { Paths } from './paths.js';
 import { dueDeliveries, Outbox, type Delivery, type WebhookPayload } from './webhook-outbox.js';
 import { clock } from './clock.js';
+import { isHttpUrl } from './url.js';
 
 /**
  * Webhook delivery, at least once: a terminal job with a webhookUrl gets a
@@ -25,8 +26,8 @@ export interface DeliverOptions {
   diag?: Diag;
 }
 
-export type Outcome = 'delivered' | 'retrying' | 'dead' | 'skipped';
-export type DeliveryReport = Record<Outcome, number>;
+export type DeliveryOutcome = 'delivered' | 'retrying' | 'dead' | 'skipped';
+export type DeliveryReport = Record<DeliveryOutcome, number>;
 
 /** At most this many POSTs in flight from one process, so one slow receiver does not hold up the rest. */
 const PARALLEL = 8;
@@ -128,7 +129,7 @@ export async function deliverDue(home: string, opts: DeliverOptions = {}): Promi
 }
 
 /** One attempt at one delivery if it is (still) due and nobody else is at it. */
-async function deliverOne(outbox: Outbox, id: string, opts: DeliverOptions): Promise<Outcome> {
+async function deliverOne(outbox: Outbox, id: string, opts: DeliverOptions): Promise<DeliveryOutcome> {
   const claim = claimDelivery(outbox, id);
   if (!claim) return 'skipped';
   try {
@@ -220,7 +221,7 @@ export function backoff(baseMs: number, n: number, rnd: number = Math.random()):
 }
 
 async function post(rec: Delivery, n: number): Promise<Result> {
-  if (!URL.canParse(rec.url) || !/^https?:$/.test(new URL(rec.url).protocol)) {
+  if (!isHttpUrl(rec.url)) {
     return { ok: false, permanent: true, httpStatus: null, error: 'not an http(s) URL' };
   }
   const headers: Record<string, string> = {

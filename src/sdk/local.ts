@@ -1,6 +1,6 @@
 import { findConfigPath, loadConfig } from '../core/config.js';
 import { cancelJob } from '../core/control.js';
-import { parseSince } from '../core/duration.js';
+import { sinceFlag } from '../core/duration.js';
 import { HerdError } from '../core/errors.js';
 import type { HerdEvent } from '../core/events.js';
 import { followLog } from '../core/follow.js';
@@ -103,9 +103,4 @@ export class LocalBackend implements Backend {
   }
 }
 
-function sinceMs(since: string | undefined): number | undefined {
-  if (since === undefined) return undefined;
-  const t = parseSince(since, clock.now());
-  if (t === null) throw new HerdError('usage', `since ${JSON.stringify(since)} is neither a duration (30m, 24h, 7d) nor a date (2024-01-15)`, 'since: "24h"');
-  return t;
-}
+const sinceMs = (since: string | undefined): number | undefined => sinceFlag(since, clock.now(), 'since', 'since: "24h"');

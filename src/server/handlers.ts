@@ -12,6 +12,7 @@ import { resume, submit } from '../core/submit.js';
 import { badRequest, Fields, readJsonBody, sendJson } from './http.js';
 import type { Request } from './router.js';
 import type { EventStreams } from './sse.js';
+import { isHttpUrl } from '../core/url.js';
 
 export interface ApiContext {
   store: JobStore;
@@ -214,13 +215,4 @@ function limitParam(q: URLSearchParams, fallback: number): number {
   const limit = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(limit >= 1 && limit <= MAX_LIST)) throw badRequest(`limit must be an integer from 1 to ${MAX_LIST}`);
   return limit;
-}
-
-function isHttpUrl(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }

@@ -5,6 +5,7 @@ import { req } from './yaml-errors.js';
 import { RUNTIME_NAMES, RUNTIMES } from '../runtimes/index.js';
 import type { SchemaKit } from '../runtimes/types.js';
 import { CATCH_UP, OVERLAP } from './types.js';
+import { isHttpUrl } from '../url.js';
 
 // ─── Schema: every check says "expected <what>, got <value>" ──────────────────
 
@@ -113,7 +114,7 @@ function makeSchema() {
 
   const httpUrl = () =>
     z.string(expected('an http(s) URL')).superRefine((url, ctx) => {
-      if (!/^https?:$/.test(URL.canParse(url) ? new URL(url).protocol : '')) {
+      if (!isHttpUrl(url)) {
         ctx.addIssue({ code: 'custom', message: `expected an http(s) URL, got ${show(url)}` });
       }
     });
