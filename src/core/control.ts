@@ -1,12 +1,10 @@
 import * as fs from 'node:fs';
 import { hostname } from 'node:os';
-import { requestCancel } from './cancel.js';
+import { cancelWithdrawn, requestCancel } from './cancel.js';
 import { diag } from './diag.js';
-import { EventWriter, readLog } from './eventlog.js';
+import { readLog } from './eventlog.js';
 import { isStopping, type StoppingEvent } from './events.js';
-import { finishJob } from './finish.js';
 import { isTerminal, type Job } from './job.js';
-import { RecapBuilder } from './recap.js';
 import { recoverIfLost } from './recovery.js';
 import { ensureRunner } from './runner-launch.js';
 import type { JobStore } from './store.js';
@@ -29,13 +27,7 @@ export async function cancelJob(store: JobStore, id: string, reason: string | nu
   if (job.status === 'pending') {
     const marker = store.queue.withdraw(job.agent, id);
     if (marker) {
-      const w = EventWriter.open(store.paths.outputFile(id));
-      try {
-        job = finishJob(store, job, w, new RecapBuilder(), { status: 'cancelled', exitReason: 'manual_cancel', error: null, cancelReason: reason });
-      } finally {
-        w.close();
-      }
-      store.queue.drop(marker);
+      job = cancelWithdrawn(store, job, marker, reason);
       diag().log('info', 'pending job cancelled', { job: id, agent: job.agent });
       return { job, result: 'cancelled' };
     }

@@ -1,7 +1,5 @@
-import { EventWriter } from './eventlog.js';
-import { finishJob } from './finish.js';
+import { cancelWithdrawn } from './cancel.js';
 import { isTerminal, type Job, type JobStatus } from './job.js';
-import { RecapBuilder } from './recap.js';
 import type { JobStore } from './store.js';
 
 /**
@@ -82,13 +80,6 @@ export class WaitGate {
 export function cancelForDependency(store: JobStore, job: Job, reason: string): boolean {
   const marker = store.queue.withdraw(job.agent, job.id);
   if (!marker) return false;
-  const w = EventWriter.open(store.paths.outputFile(job.id));
-  try {
-    w.append({ type: 'error', message: `not started: ${reason}`, fatal: true });
-    finishJob(store, job, w, new RecapBuilder(), { status: 'cancelled', exitReason: 'manual_cancel', error: null, cancelReason: reason });
-  } finally {
-    w.close();
-  }
-  store.queue.drop(marker);
+  cancelWithdrawn(store, job, marker, reason, `not started: ${reason}`);
   return true;
 }

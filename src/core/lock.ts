@@ -157,3 +157,20 @@ function judgedDead(identityFile: string, isDead: (who: unknown) => boolean): bo
     return false;
   }
 }
+
+/**
+ * The one wait for a named lock (acquireNamed): tries `acquire` every
+ * `everyMs` until it wins, or until `holderServes()` says a live holder that
+ * named itself has it (it serves: stop trying), or `waitMs` has passed. A held
+ * lock with no readable name (its holder between its name and its lock, or
+ * exiting, or a gate left by a dead maker) is what the wait is for.
+ */
+export async function waitForNamed<R>(acquire: () => R | null | false, holderServes: () => boolean, waitMs: number, everyMs: number): Promise<R | null> {
+  const deadline = clock.now() + waitMs;
+  for (;;) {
+    const got = acquire();
+    if (got) return got;
+    if (holderServes() || clock.now() > deadline) return null;
+    await new Promise((r) => setTimeout(r, everyMs)); // real time: a lock's holder lives by the wall clock
+  }
+}

@@ -1,14 +1,10 @@
 import { join } from 'node:path';
-import { readCancelRequest } from './cancel.js';
-import { EventWriter } from './eventlog.js';
-import { finishJob } from './finish.js';
+import { cancelWithdrawn, readCancelRequest } from './cancel.js';
 import { sweepTemps, tryUnlink } from './fsx.js';
 import { isJobId } from './ids.js';
-import type { Job } from './job.js';
 import { identify, liveness, type ProcIdentity } from './liveness.js';
-import { acquireNamed, isLocked, STALE_MS } from './lock.js';
+import { acquireNamed, isLocked, STALE_MS, waitForNamed } from './lock.js';
 import { runnerIdentity, runnerIdentityFile } from './runner-launch.js';
-import { RecapBuilder } from './recap.js';
 import { failJob, recoverIfLost } from './recovery.js';
 import type { JobStore } from './store.js';
 import { clock } from './clock.js';
@@ -36,19 +32,9 @@ export function settleLeftovers(store: JobStore, agent: string): void {
     const r = store.tryRead(l.id);
     const job = r && 'job' in r ? r.job : null;
     if (l.kind === 'new' && job?.status === 'pending') store.queue.publish(l.path);
-    else if (l.kind === 'cancel' && job?.status === 'pending') cancelPending(store, job, l.path);
+    else if (l.kind === 'cancel' && job?.status === 'pending') cancelWithdrawn(store, job, l.path, readCancelRequest(store, job.id)?.reason ?? null);
     else store.queue.drop(l.path);
   }
-}
-
-function cancelPending(store: JobStore, job: Job, marker: string): void {
-  const w = EventWriter.open(store.paths.outputFile(job.id));
-  try {
-    finishJob(store, job, w, new RecapBuilder(), { status: 'cancelled', exitReason: 'manual_cancel', error: null, cancelReason: readCancelRequest(store, job.id)?.reason ?? null });
-  } finally {
-    w.close();
-  }
-  store.queue.drop(marker);
 }
 
 /**
@@ -93,11 +79,9 @@ export function acquireRunnerLock(store: JobStore, agent: string, onLost: () => 
  * its maker died in is waited out until stale — jobs are queued meanwhile.
  */
 export async function waitForRunnerLock(store: JobStore, agent: string, acquire: () => boolean): Promise<boolean> {
-  const deadline = clock.now() + STALE_MS + 5_000;
-  while (!acquire()) {
+  const serves = () => {
     const who = runnerIdentity(store.paths, agent);
-    if ((who && liveness(who) !== 'dead' && isLocked(store.paths.runnerLock(agent))) || clock.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return true;
+    return !!who && liveness(who) !== 'dead' && isLocked(store.paths.runnerLock(agent));
+  };
+  return (await waitForNamed(acquire, serves, STALE_MS + 5_000, 250)) === true;
 }

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HerdError } from '../errors.js';
 import { readIfExists } from '../fsx.js';
 import { identify, liveness, type ProcIdentity } from '../liveness.js';
-import { acquireNamed, isLocked } from '../lock.js';
+import { acquireNamed, isLocked, waitForNamed } from '../lock.js';
 import { clock } from '../clock.js';
 
 /**
@@ -43,15 +42,14 @@ const IDENTITY_WAIT_MS = 8000;
  */
 export async function acquireScheduler(home: string, onLost: (e: Error) => void): Promise<() => void> {
   const lock = lockPath(home);
-  const deadline = clock.now() + IDENTITY_WAIT_MS;
-  for (;;) {
-    const me: SchedulerIdentity = { ...identify(process.pid), startedAt: clock.iso() };
-    const release = acquireNamed(lock, identityFile(home), me, (who) => liveness(who as SchedulerIdentity) === 'dead', onLost);
-    if (release) return release;
+  const acquire = () => acquireNamed(lock, identityFile(home), { ...identify(process.pid), startedAt: clock.iso() }, (who) => liveness(who as SchedulerIdentity) === 'dead', onLost);
+  const serves = () => {
     const who = readSchedulerIdentity(home);
-    if ((who && liveness(who) !== 'dead' && isLocked(lock)) || clock.now() > deadline) throw refusal(home, who);
-    await sleep(50); // the holder is between its name and its lock, or just exiting
-  }
+    return !!who && liveness(who) !== 'dead' && isLocked(lock);
+  };
+  const release = await waitForNamed(acquire, serves, IDENTITY_WAIT_MS, 50);
+  if (!release) throw refusal(home, readSchedulerIdentity(home));
+  return release;
 }
 
 function refusal(home: string, who: SchedulerIdentity | null): HerdError {
