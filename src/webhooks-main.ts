@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Diag } from './core/diag.js';
 import { ensureDir } from './core/fsx.js';
 import { runDeliveryWorker } from './core/webhook-worker.js';
+import { Paths } from './core/paths.js';
 
 const [home] = process.argv.slice(2);
 if (!home) {
@@ -12,8 +13,9 @@ if (!home) {
   process.exit(2);
 }
 process.on('SIGHUP', () => {}); // outlive the terminal of the command that started us
-ensureDir(join(home, 'logs'));
-const diag = new Diag(join(home, 'logs', 'webhooks.log'), process.env.HERDCTL_LOG ?? 'info');
+const paths = new Paths(home);
+ensureDir(paths.logs);
+const diag = new Diag(join(paths.logs, 'webhooks.log'), process.env.HERDCTL_LOG ?? 'info');
 const out = await runDeliveryWorker(home, { diag });
 if (out.ran) diag.log('info', 'webhook worker done', { ...out.report });
 else diag.log('info', 'webhook worker not needed: another one is running');

@@ -13,6 +13,12 @@ export class Paths {
   readonly locks: string;
   readonly quotas: string;
   readonly cache: string;
+  readonly trash: string;
+  readonly waits: string;
+  readonly worktrees: string;
+  readonly webhooks: string;
+  readonly scheduler: string;
+  readonly serveToken: string;
 
   constructor(readonly home: string) {
     this.jobs = join(home, 'jobs');
@@ -23,11 +29,17 @@ export class Paths {
     this.locks = join(home, 'locks');
     this.quotas = join(home, 'quotas');
     this.cache = join(home, 'cache');
+    this.trash = join(home, 'trash'); // pruned job dirs on their way out
+    this.waits = join(home, 'waits'); // dependants waiting for a job to end
+    this.worktrees = join(home, 'worktrees');
+    this.webhooks = join(home, 'webhooks'); // the delivery outbox
+    this.scheduler = join(home, 'scheduler');
+    this.serveToken = join(home, 'serve.token');
   }
 
   /** Directories outside jobs/ where files are replaced atomically (a writer killed mid-replace leaves its temp file). */
   replacedFileDirs(): string[] {
-    return [this.locks, this.quotas, this.cache, join(this.home, 'scheduler'), join(this.home, 'webhooks', 'pending')];
+    return [this.locks, this.quotas, this.cache, this.scheduler, join(this.webhooks, 'pending')];
   }
 
   job(id: string): string {
@@ -51,6 +63,25 @@ export class Paths {
   }
   runnerLock(agent: string): string {
     return join(this.locks, `runner-${checkName(agent, 'agent')}`);
+  }
+  runnerLog(agent: string): string {
+    return join(this.logs, `runner-${checkName(agent, 'agent')}.log`);
+  }
+  /** A claim: the job's marker once a runner took it from the queue. */
+  activeMarker(id: string): string {
+    return join(this.active, this.job(id).slice(this.jobs.length + 1));
+  }
+  slotLock(i: number): string {
+    return join(this.locks, `slot-${i}`);
+  }
+  get indexLock(): string {
+    return join(this.locks, 'index');
+  }
+  quotaLedger(bucket: string): string {
+    return join(this.quotas, `${checkName(bucket, 'quota bucket')}.jsonl`);
+  }
+  quotaLock(bucket: string): string {
+    return join(this.locks, `quota-${checkName(bucket, 'quota bucket')}`);
   }
 }
 

@@ -63,7 +63,7 @@ export function pruneJobs(store: JobStore, opts: PruneOptions, check: (job: Job)
   return done;
 }
 
-const trashDir = (store: JobStore) => join(store.paths.home, 'trash');
+const trashDir = (store: JobStore) => store.paths.trash;
 
 function remove(store: JobStore, jobs: PrunedJob[], now: number, deleteBranch: boolean): PrunedJob[] {
   const trash = trashDir(store);

@@ -64,7 +64,7 @@ export class Queue {
   /** Moves the marker to active/<id>; false when someone else took it first. */
   claim(agent: string, m: Marker): boolean {
     ensureDir(this.paths.active);
-    return this.move(join(this.paths.agentQueue(agent), m.name), join(this.paths.active, m.id));
+    return this.move(join(this.paths.agentQueue(agent), m.name), this.paths.activeMarker(m.id));
   }
 
   /** Takes a pending job out of the queue for cancelling; returns the path to remove once it is cancelled, or null when it is no longer queued. */
@@ -79,7 +79,7 @@ export class Queue {
   requeue(job: Job): void {
     const dir = this.paths.agentQueue(job.agent);
     ensureDir(dir);
-    this.move(join(this.paths.active, job.id), join(dir, this.key(job)));
+    this.move(this.paths.activeMarker(job.id), join(dir, this.key(job)));
   }
 
   /** Leftovers of crashed creators/cancellers in one agent's queue: [name, age ms]. */

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { QuotaConfig } from './config.js';
 import { diag } from './diag.js';
 import { formatRelative } from './duration.js';
@@ -46,8 +45,8 @@ interface Denial {
   freesAtMs: number | null;
 }
 
-export const ledgerPath = (paths: Paths, bucket: string): string => join(paths.quotas, `${checkName(bucket, 'quota bucket')}.jsonl`);
-const lockPath = (paths: Paths, bucket: string) => join(paths.locks, `quota-${checkName(bucket, 'quota bucket')}`);
+export const ledgerPath = (paths: Paths, bucket: string): string => paths.quotaLedger(bucket);
+const lockPath = (paths: Paths, bucket: string) => paths.quotaLock(bucket);
 
 export function readUsage(paths: Paths, bucket: string, now: number): BucketUsage {
   const text = readIfExists(ledgerPath(paths, bucket)) ?? '';

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { cancelWithdrawn, readCancelRequest } from './cancel.js';
 import { sweepTemps, tryUnlink } from './fsx.js';
 import { isJobId } from './ids.js';
@@ -19,7 +18,7 @@ export function recoverOwn(store: JobStore, agent: string): void {
     if (!r || !('job' in r) || r.job.agent !== agent) continue;
     if (r.job.status === 'running') failJob(store, r.job, `runner pid ${r.job.runnerPid} on ${r.job.host} was lost (it died without finishing the job)`);
     else if (r.job.status === 'pending') store.queue.requeue(r.job);
-    else tryUnlink(join(store.paths.active, id));
+    else tryUnlink(store.paths.activeMarker(id));
   }
   settleLeftovers(store, agent);
   // job dirs are swept as their jobs are looked at; these, by whichever runner starts next
@@ -54,7 +53,7 @@ export function takeGlobalSlot(store: JobStore, max: number, job: string): (() =
     return true;
   };
   for (let i = 0; i < max; i++) {
-    const path = join(store.paths.locks, `slot-${i}`);
+    const path = store.paths.slotLock(i);
     const release = acquireNamed(path, `${path}.json`, me, isDead);
     if (release) return release;
   }

@@ -1,6 +1,5 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { join } from 'node:path';
 import { EventWriter } from './eventlog.js';
 import type { EventDraft, JobEvent } from './events.js';
 import { finishJob, type Ending } from './finish.js';
@@ -89,7 +88,7 @@ export class Runner {
     this.queued = new RunnerQueue(this.store, opts.agent);
     this.spawn = opts.spawn ?? nodeSpawn;
     ensureDir(this.store.paths.logs);
-    this.diag = new Diag(join(this.store.paths.logs, `runner-${opts.agent}.log`), process.env.HERDCTL_LOG ?? 'info');
+    this.diag = new Diag(this.store.paths.runnerLog(opts.agent), process.env.HERDCTL_LOG ?? 'info');
   }
 
   private logLine(e: JobEvent): string {
@@ -152,7 +151,7 @@ export class Runner {
     const plan = planFill({ queued: this.queued.entries(), running: this.active.size, rivals: () => this.queued.rivals() });
     for (const id of plan.drop) {
       const m = this.store.queue.pending(this.agent).find((q) => q.id === id);
-      if (m && this.store.queue.claim(this.agent, m)) tryUnlink(join(this.store.paths.active, id));
+      if (m && this.store.queue.claim(this.agent, m)) tryUnlink(this.store.paths.activeMarker(id));
     }
     if (plan.yieldTo) ensureRunner(this.store.paths, plan.yieldTo); // its runner takes the slot; the lock dir's change wakes us after
     const markers = new Map(this.store.queue.pending(this.agent).map((m) => [m.id, m]));
@@ -254,7 +253,7 @@ export class Runner {
   private launch(id: string, releaseSlot: () => void): void {
     const r = this.store.tryRead(id);
     if (!r || !('job' in r) || r.job.status !== 'pending') {
-      tryUnlink(join(this.store.paths.active, id));
+      tryUnlink(this.store.paths.activeMarker(id));
       releaseSlot();
       return;
     }

@@ -5,6 +5,7 @@ import { ID_LENGTH, idDay, idTime, isJobId } from './ids.js';
 import type { Job } from './job.js';
 import type { JobStore } from './store.js';
 import { clock } from './clock.js';
+import { Paths } from './paths.js';
 
 /**
  * `jobs stats`: figures derived from what is on disk, through the index (a
@@ -266,7 +267,7 @@ function keeper(store: JobStore, filter: StatsFilter): ((id: string) => boolean)
  */
 export function webhookCounts(home: string, keep: (id: string) => boolean = () => true): { delivered: number; dead: number } {
   const count = (dir: string) =>
-    listDir(join(home, 'webhooks', dir)).filter((name) => {
+    listDir(join(new Paths(home).webhooks, dir)).filter((name) => {
       const id = name.slice(0, ID_LENGTH);
       return isJobId(id) && keep(id);
     }).length;

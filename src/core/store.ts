@@ -205,7 +205,7 @@ export class JobStore {
     this.write(next);
     if (isTerminal(next.status)) {
       this.index.append(next.id, entryLine(next, events));
-      tryUnlink(join(this.paths.active, next.id));
+      tryUnlink(this.paths.activeMarker(next.id));
     }
     return next;
   }
@@ -213,7 +213,7 @@ export class JobStore {
   /** Marks a claimed job running-owned: active/<id> lets any command find running jobs without a scan. */
   markActive(id: string): void {
     ensureDir(this.paths.active);
-    createExclusive(join(this.paths.active, id));
+    createExclusive(this.paths.activeMarker(id));
   }
 
   activeIds(): string[] {
@@ -316,12 +316,12 @@ export class JobStore {
   /** Rebuilds what the index misses when jobs/ changed behind herdctl's back (copied in, deleted by hand, index deleted). */
   refreshIndex(): void {
     if (!this.index.isStale()) return;
-    let release = tryLockSync(join(this.paths.locks, 'index'));
+    let release = tryLockSync(this.paths.indexLock);
     // another process is rebuilding: wait for it (up to 5 s), then its work is ours too
     for (let i = 0; !release && i < 100; i++) {
       sleepSync(50);
       if (!this.index.isStale()) return;
-      release = tryLockSync(join(this.paths.locks, 'index'));
+      release = tryLockSync(this.paths.indexLock);
     }
     if (!release) return;
     try {

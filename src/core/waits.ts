@@ -14,7 +14,7 @@ import type { JobStore } from './store.js';
  * wake-up, which the next look at the dependant (or its runner's start) makes
  * up for.
  */
-const root = (paths: Paths): string => join(paths.home, 'waits');
+const root = (paths: Paths): string => paths.waits;
 const dirOf = (paths: Paths, job: string): string => join(root(paths), paths.job(job).slice(paths.jobs.length + 1));
 
 export function recordWaits(paths: Paths, dependant: string, after: readonly string[]): void {

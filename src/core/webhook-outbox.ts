@@ -4,6 +4,7 @@ import { isErrno } from './errors.js';
 import { ensureDir, fsyncDir, io, listDir, readIfExists, tryUnlink, writeFileAtomic } from './fsx.js';
 import { isJobId } from './ids.js';
 import type { ExitReason, JobStatus } from './job.js';
+import { Paths } from './paths.js';
 
 /** What the receiver gets (README § Webhooks), as JSON. */
 export interface WebhookPayload {
@@ -58,7 +59,7 @@ export interface Delivery {
 export class Outbox {
   readonly dir: string;
   constructor(home: string) {
-    this.dir = join(home, 'webhooks');
+    this.dir = new Paths(home).webhooks;
   }
 
   stateDir(state: DeliveryState): string {

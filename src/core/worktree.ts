@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { HerdError } from './errors.js';
 import { isJobId } from './ids.js';
 import { ensureDir, listDir, removeTree } from './fsx.js';
+import { Paths } from './paths.js';
 
 /**
  * A git worktree per job (`isolation: worktree`): the agent works in
@@ -36,7 +37,7 @@ export const runGit: Git = (args, cwd) => {
 };
 
 export const branchFor = (jobId: string): string => `herdctl/${jobId}`;
-export const worktreesDir = (home: string): string => join(home, 'worktrees');
+export const worktreesDir = (home: string): string => new Paths(home).worktrees;
 export function worktreePathFor(home: string, jobId: string): string {
   if (!isJobId(jobId)) throw new HerdError('invalid_id', `invalid job id ${JSON.stringify(jobId.slice(0, 60))}`, 'herdctl jobs list');
   return join(worktreesDir(home), jobId);

@@ -1,9 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
-import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { HerdError } from '../core/errors.js';
 import { createExclusive, ensureDir, readIfExists } from '../core/fsx.js';
+import { Paths } from '../core/paths.js';
 
 export const TOKEN_FILE = 'serve.token';
 const MIN_LENGTH = 16;
@@ -26,7 +26,7 @@ export function loadToken(home: string, env: NodeJS.ProcessEnv = process.env): T
     return { value: fromEnv, source: '$HERDCTL_TOKEN' };
   }
   ensureDir(home);
-  const file = join(home, TOKEN_FILE);
+  const file = new Paths(home).serveToken;
   createExclusive(file, randomBytes(32).toString('base64url') + '\n');
   const mode = fs.statSync(file).mode & 0o777;
   if (mode & 0o077) throw new HerdError('usage', `${file} is readable by others (mode ${mode.toString(8)})`, `chmod 600 ${file}`);

@@ -4,6 +4,7 @@ import { readIfExists } from '../fsx.js';
 import { identify, liveness, type ProcIdentity } from '../liveness.js';
 import { acquireNamed, isLocked, waitForNamed } from '../lock.js';
 import { clock } from '../clock.js';
+import { Paths } from '../paths.js';
 
 /**
  * One scheduler per state dir: a proper-lockfile lock (`scheduler/scheduler.lock/`,
@@ -15,8 +16,8 @@ export interface SchedulerIdentity extends ProcIdentity {
   startedAt: string;
 }
 
-const lockPath = (home: string): string => join(home, 'scheduler', 'scheduler');
-const identityFile = (home: string): string => join(home, 'scheduler', 'scheduler.json');
+const lockPath = (home: string): string => join(new Paths(home).scheduler, 'scheduler');
+const identityFile = (home: string): string => join(new Paths(home).scheduler, 'scheduler.json');
 
 export function readSchedulerIdentity(home: string): SchedulerIdentity | null {
   try {

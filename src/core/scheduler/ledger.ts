@@ -5,6 +5,7 @@ import { createExclusive, ensureDir, fsyncDir, io, listDir, readIfExists, sweepT
 import type { ProcIdentity } from '../liveness.js';
 import { tickKey } from './plan.js';
 import { clock } from '../clock.js';
+import { Paths } from '../paths.js';
 
 /**
  * The scheduler's durable tick ledger: one small JSON file per tick key,
@@ -62,7 +63,7 @@ export class TickLedger {
   readonly root: string;
 
   constructor(home: string) {
-    this.root = join(home, 'scheduler', 'ticks');
+    this.root = join(new Paths(home).scheduler, 'ticks');
   }
 
   dir(agent: string, schedule: string): string {
