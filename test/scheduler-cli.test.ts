@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -129,35 +129,4 @@ test('schedules list: expression, timezone, last fire, next fire, last outcome; 
   const after = JSON.parse((await runCli(['schedules', 'list', '--json', '--config', config], { home })).stdout);
   assert.equal(after.scheduler, null);
   assert.ok(['pending', 'running', 'completed'].includes(after.schedules[0].lastOutcome), after.schedules[0].lastOutcome);
-});
-
-test('catch_up: once fires one catch-up job for the ticks missed while down, none fires nothing', async (t) => {
-  // a daily tick ten minutes ago, and a state dir that has known the schedules for two days: two ticks were missed
-  const tick = new Date(Date.now() - 10 * 60_000);
-  const cron = `${tick.getUTCMinutes()} ${tick.getUTCHours()} * * *`;
-  const { home, config } = setup(t, `      once: { cron: "${cron}" }\n      none: { cron: "${cron}", catch_up: none }\n`);
-  for (const n of ['once', 'none']) {
-    const dir = join(home, 'scheduler', 'ticks', 'tick', n);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'first-seen'), new Date(Date.now() - 2 * 86_400_000).toISOString() + '\n');
-  }
-  for (let run = 0; run < 2; run++) {
-    const s = startScheduler(home, config);
-    await s.line(/ start /);
-    if (run === 0) {
-      assert.match(await s.line(/ fire +tick\/once /), /catch-up, tick .*, 1 missed/);
-      await s.line(/ missed tick\/none 2 ticks up to /);
-    }
-    await sleep(500);
-    s.child.kill('SIGTERM');
-    await s.exited;
-    if (run === 1) assert.ok(!s.out.some((l) => / (fire|missed) /.test(l)), s.out.join('\n'));
-  }
-  const jobs = jobsOnDisk(home);
-  assert.deepEqual(jobs.map((j) => j.schedule), ['once']);
-  const once = tickRecords(home, 'tick', 'once');
-  assert.equal(once.length, 1);
-  assert.equal(Date.parse(once[0].tick as string), Math.floor(tick.getTime() / 60_000) * 60_000);
-  assert.deepEqual(tickRecords(home, 'tick', 'none').map((r) => [r.outcome, r.missed]), [['missed', 2]]);
-  assert.ok(existsSync(join(home, 'scheduler', 'ticks', 'tick', 'none', 'first-seen')));
 });

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useClock } from '../src/core/clock.js';
 import { isTerminal } from '../src/core/job.js';
 import { Scheduler, type SchedulerEvent } from '../src/core/scheduler/scheduler.js';
 import { JobStore } from '../src/core/store.js';
+import { jobsOnDisk } from './support/jobs.js';
 import { FakeClock } from './support/fake-clock.js';
 import { schedulerDir, tickRecords } from './support/scheduler.js';
 import { waitFor } from './support/wait.js';
@@ -84,4 +85,43 @@ test('overlap under a fake clock: skip records a skipped tick; queue holds one t
   assert.match(skip.reason as string, /^previous run job-\S+ is still (pending|running)$/);
   assert.equal(skip.job, null);
   await waitFor('every run ended', () => [...jobs('skipper'), ...jobs('queuer')].every((id) => isTerminal(status(id))), 30_000);
+});
+
+test('catch_up under a fake clock: once fires one catch-up job for the ticks missed while down, none fires nothing; a restart fires nothing more', async (t) => {
+  const clock = new FakeClock(Date.now());
+  // a daily tick ten minutes ago, and a state dir that has known the schedules for two days: two ticks were missed
+  const tick = new Date(clock.now() - 10 * 60_000);
+  const cron = `${tick.getUTCMinutes()} ${tick.getUTCHours()} * * *`;
+  const { home, config } = schedulerDir(t, `agents:\n  tick:\n    runtime: command\n    command: ["true"]\n    schedules:\n      once: { cron: "${cron}" }\n      none: { cron: "${cron}", catch_up: none }\n`);
+  for (const n of ['once', 'none']) {
+    const dir = join(home, 'scheduler', 'ticks', 'tick', n);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'first-seen'), new Date(clock.now() - 2 * 86_400_000).toISOString() + '\n');
+  }
+  const undo = useClock(clock);
+  try {
+    for (let run = 0; run < 2; run++) {
+      const events: SchedulerEvent[] = [];
+      const scheduler = new Scheduler({ home, configPath: config, onEvent: (e) => events.push(e) });
+      await scheduler.start(); // due ticks are looked at as it starts
+      clock.advance(5_000); // and once more, a loop later
+      scheduler.stop('test');
+      await scheduler.done;
+      const fires = events.filter((e) => e.event === 'fire' || e.event === 'missed');
+      if (run === 0) {
+        assert.deepEqual(fires.map((e) => [e.event, 'schedule' in e ? e.schedule : '', 'missed' in e ? e.missed : 0]), [['fire', 'once', 1], ['missed', 'none', 2]]);
+        assert.ok(fires[0].event === 'fire' && fires[0].lateMs >= 1000, 'a catch-up fire');
+      } else assert.deepEqual(fires, [], 'the restart fires nothing more');
+    }
+  } finally {
+    undo();
+  }
+  const jobs = jobsOnDisk(home);
+  assert.deepEqual(jobs.map((j) => j.schedule), ['once']);
+  const once = tickRecords(home, 'tick', 'once');
+  assert.equal(once.length, 1);
+  assert.equal(Date.parse(once[0].tick as string), Math.floor(tick.getTime() / 60_000) * 60_000);
+  assert.deepEqual(tickRecords(home, 'tick', 'none').map((r) => [r.outcome, r.missed]), [['missed', 2]]);
+  assert.ok(existsSync(join(home, 'scheduler', 'ticks', 'tick', 'none', 'first-seen')));
+  await waitFor('the catch-up job ran', () => isTerminal(new JobStore(home).read(jobs[0].id as string).status), 30_000);
 });
