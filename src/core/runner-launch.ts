@@ -3,7 +3,7 @@ import { isLocked } from './lock.js';
 import { liveness, type ProcIdentity } from './liveness.js';
 import { readIfExists } from './fsx.js';
 import type { Paths } from './paths.js';
-import { spawnDetached } from './spawn-detached.js';
+import { sourcesRootOr, spawnDetached } from './spawn-detached.js';
 
 /** Where a runner records who it is, beside its lock: lets others judge it dead at once instead of waiting for staleness. */
 export const runnerIdentityFile = (paths: Paths, agent: string): string => `${paths.runnerLock(agent)}.json`;
@@ -41,6 +41,6 @@ export function ensureRunner(paths: Paths, agent: string, env: NodeJS.ProcessEnv
   const ours = spawned.get(key);
   if (ours && ours.exitCode === null && ours.signalCode === null && !runnerNamed(paths, agent)) return false; // ours is still starting up
   if (runnerAlive(paths, agent)) return false;
-  spawned.set(key, spawnDetached('runner-main', [paths.home, agent], paths.home, env));
+  spawned.set(key, spawnDetached('runner-main', [paths.home, agent], sourcesRootOr(paths.home), env));
   return true;
 }

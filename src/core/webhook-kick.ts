@@ -26,7 +26,7 @@ export function hasPending(home: string): boolean {
 export function kickDeliveries(home: string, _now: number = clock.now(), env: NodeJS.ProcessEnv = process.env, spawn?: Spawner): boolean {
   if (!hasPending(home) || isLocked(workerLockPath(home))) return false;
   try {
-    spawnDetached('webhooks-main', [home], home, env, spawn);
+    spawnDetached('webhooks-main', [home], home, env, spawn); // in home, as before the shared helper (from the sources tsx does not resolve there: in-process tests run without a worker)
   } catch {
     return false; // EAGAIN and the like: the next command that looks tries again
   }
