@@ -128,8 +128,7 @@ export class JobIndex {
         // terminal is final: a later pending line (a re-index racing the job's end) never undoes it
         if (prev && e.status === 'pending' && TERMINAL_STATUSES.has(prev.status)) continue;
         if (prev && !e.agent) e.agent = prev.agent;
-        mine.delete(e.id); // re-inserted: the map keeps the order of each id's last line
-        mine.set(e.id, e);
+        mine.set(e.id, e); // an id keeps the place of its first line: creation order
       }
       for (const [id, e] of mine) {
         const prev = byId.get(id);
