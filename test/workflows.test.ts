@@ -136,6 +136,20 @@ describe('retries of transient failures', () => {
     assert.equal(f.jobIds().length, before + 1, 'a 400 is never retried');
   });
 
+  it('an attempt that got somewhere is resumed in its session by the retry', async (t) => {
+    const f = fleet(t, ({ ws }) => `agents:\n${claudeAgent('coder', ws, '    retries: 1\n    retry_backoff: 100ms\n')}${JOBS}`);
+    const r = await f.cli(['run', 'coder', '--prompt', 'tool err500', '--wait']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const [first, second] = chain(f, firstAttempt(f));
+    assert.equal(first.status, 'failed');
+    assert.ok(f.log(first.id).events.some((e) => e.type === 'tool_use'), 'the first attempt ran a tool before the 500');
+    assert.equal(second.status, 'completed', second.error);
+    assert.equal(second.sessionId, first.sessionId);
+    const start = f.log(second.id).events.find((e) => e.type === 'start')!;
+    assert.equal(start.resumedSession, first.sessionId);
+    assert.match(second.prompt, /^The previous attempt \(job-\S+\) failed with a transient error: API error 500/);
+  });
+
   it('a command agent exiting 75 (EX_TEMPFAIL) is retried until it succeeds; run --retries overrides the agent', async (t) => {
     const f = fleet(t, ({ ws, dir }) => {
       const script = `n=$(cat ${JSON.stringify(join(dir, 'count'))} 2>/dev/null || echo 0); echo $((n+1)) > ${JSON.stringify(join(dir, 'count'))}; [ $n -ge 1 ] || exit 75; echo ok`;

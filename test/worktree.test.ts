@@ -15,6 +15,8 @@ import {
   reopenWorktree,
   worktreePathFor,
 } from '../src/core/worktree.js';
+import { JobStore } from '../src/core/store.js';
+import { orphanJobWorktrees } from '../src/core/worktree-jobs.js';
 import { checkoutDigest, git, makeUserRepo } from './support/git.js';
 import { tempDir } from './support/tmp.js';
 
@@ -114,5 +116,23 @@ describe('worktree per job (real git repositories)', () => {
     assert.ok(!existsSync(a.worktree));
     assert.doesNotMatch(git(repo, 'worktree', 'list'), new RegExp(ID_A));
     assert.match(git(repo, 'worktree', 'list'), new RegExp(ID_B));
+  });
+
+  it('orphanJobWorktrees: a worktree whose job is gone is removed, one a pending job (a resume) still uses is kept', (t) => {
+    const dir = tempDir(t);
+    const repo = makeUserRepo(join(dir, 'repo'));
+    const home = join(dir, 'home');
+    const store = new JobStore(home);
+    const live = store.create({ agent: 'a', prompt: 'p', workspace: repo });
+    const goneId = 'job-20200101-000000-gggggggg';
+    const gone = createWorktree(repo, worktreePathFor(home, goneId), branchFor(goneId), null);
+    const usedId = 'job-20200101-000001-uuuuuuuu';
+    const used = createWorktree(repo, worktreePathFor(home, usedId), branchFor(usedId), null);
+    store.write({ ...live, worktree: used.worktree, branch: used.branch, baseCommit: used.baseCommit }); // a resume of a pruned job
+    assert.deepEqual(orphanJobWorktrees(store, false), [gone.worktree]);
+    assert.ok(existsSync(gone.worktree), 'listing removes nothing');
+    assert.deepEqual(orphanJobWorktrees(store, true), [gone.worktree]);
+    assert.ok(!existsSync(gone.worktree) && existsSync(used.worktree));
+    assert.equal(git(repo, 'rev-parse', '--verify', gone.branch).trim().length, 40, 'the branch stays');
   });
 });
