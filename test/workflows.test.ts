@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { claudeAgent, commandAgent } from './support/agents.js';
+import { claudeAgent, commandAgent, fakeAgent } from './support/agents.js';
 import { fleet, waitStatus, waitTerminal, type Fleet } from './support/fleet.js';
 import { checkoutDigest, git, makeUserRepo } from './support/git.js';
 import type { Json } from './support/jobs.js';
@@ -101,6 +101,22 @@ describe('isolation: worktree', () => {
     assert.equal(jb.status, 'failed');
     assert.match(jb.error, /could not create the job's git worktree: workspace .* is not in a git repository.*not a git repository/i);
     assert.ok(!f.log(bad).events.some((e) => e.type === 'start'), 'the agent never ran');
+  });
+  it('works for codex and gemini too: each runs in its own worktree, the checkout untouched', async (t) => {
+    let repo = '';
+    const f = fleet(t, ({ dir }) => {
+      repo = makeUserRepo(join(dir, 'repo'));
+      return `agents:\n${fakeAgent('codex', 'cx', repo, '    isolation: worktree\n')}${fakeAgent('gemini', 'gm', repo, '    isolation: worktree\n')}${JOBS}`;
+    });
+    const before = checkoutDigest(repo);
+    const ids = [await f.submit('cx', '--prompt', 'hello'), await f.submit('gm', '--prompt', 'hello')];
+    for (const id of ids) {
+      const j = await waitTerminal(f, id);
+      assert.equal(j.status, 'completed', j.error);
+      assert.equal(j.branch, `herdctl/${id}`);
+      assert.equal(f.log(id).events.find((e) => e.type === 'start')!.cwd, join(f.home, 'worktrees', id));
+    }
+    assert.equal(checkoutDigest(repo), before);
   });
 });
 
