@@ -3,20 +3,20 @@ import * as fs from 'node:fs';
 import { EventWriter } from './eventlog.js';
 import type { EventDraft, JobEvent } from './events.js';
 import { finishJob, type Ending } from './finish.js';
+import { endingOf, planStart, type Active, type StopReason } from './runner-job.js';
 import { ensureDir, sweepTemps, tryUnlink } from './fsx.js';
-import { isTerminal, type Job } from './job.js';
+import { isTerminal } from './job.js';
 import { bootId, identify, thisHost } from './liveness.js';
 import { RecapBuilder } from './recap.js';
 import { failJob } from './recovery.js';
 import { ensureRunner } from './runner-launch.js';
 import { getRuntime } from './runtimes/index.js';
-import { finalUsage, prepareLaunch } from './agent-launch.js';
+import { finalUsage } from './agent-launch.js';
 import { killMarked } from './proc-sweep.js';
-import type { OutputParser, Runtime } from './runtimes/types.js';
 import { JobStore } from './store.js';
 import { Diag } from './diag.js';
 import { readCancelRequest } from './cancel.js';
-import { agentEnv, type Settings, settingsOf } from './settings.js';
+import { settingsOf } from './settings.js';
 import { deliverDue } from './webhooks.js';
 import { HumanLog } from './human-log.js';
 import { AgentProcess, type ProcessExit } from './agent-process.js';
@@ -24,29 +24,8 @@ import { stoppingEvent } from './stopping.js';
 import { acquireRunnerLock, recoverOwn, settleLeftovers, takeGlobalSlot, waitForRunnerLock } from './runner-support.js';
 import { planFill } from './runner-policy.js';
 import { RunnerQueue } from './runner-queue.js';
-import { budgetStop, prepareWorktree, wrapUp } from './workflow.js';
+import { budgetStop, wrapUp } from './workflow.js';
 import { clock } from './clock.js';
-
-interface Active {
-  job: Job;
-  proc: AgentProcess | null;
-  writer: EventWriter;
-  parser: OutputParser;
-  runtime: Runtime;
-  recap: RecapBuilder;
-  settings: Settings;
-  stoppedBy: 'cancel' | 'timeout' | 'heartbeat' | 'limit' | null;
-  limitReason?: string;
-  model?: string | null;
-  cancelReason: string | null;
-  cancelRequestedAt?: string | null;
-  lastOutput: number;
-  timers: NodeJS.Timeout[];
-  releaseSlot: () => void;
-  log: HumanLog;
-  watcher?: fs.FSWatcher;
-  writeError?: string;
-}
 
 export interface RunnerOptions {
   home: string;
@@ -290,34 +269,18 @@ export class Runner {
       a.cancelReason = cancel.reason;
       return this.end(a, { status: 'cancelled', exitReason: 'manual_cancel', error: null, cancelReason: cancel.reason });
     }
-    if (!fs.existsSync(job.workspace)) {
-      this.emit(a, { type: 'error', message: `workspace ${job.workspace} does not exist`, fatal: true });
-      return this.end(a, { status: 'failed', exitReason: 'error', error: `workspace ${job.workspace} does not exist` });
+    const plan = planStart(this.store, this.opts.home, job, settings, runtime);
+    a.job = job = { ...job, ...plan.patch };
+    if (!plan.ok) {
+      this.emit(a, { type: 'error', message: plan.error, fatal: true });
+      return this.end(a, { status: 'failed', exitReason: 'error', error: plan.error });
     }
-    let prepared;
-    let isolated;
-    try {
-      isolated = prepareWorktree(this.opts.home, job, settings);
-      if (isolated) a.job = job = { ...job, ...isolated.patch };
-    } catch (e) {
-      const msg = `could not create the job's git worktree: ${(e as Error).message}`;
-      this.emit(a, { type: 'error', message: msg, fatal: true });
-      return this.end(a, { status: 'failed', exitReason: 'error', error: msg });
-    }
-    try {
-      // the agent runs in its worktree; a budget goes to runtimes that enforce it themselves
-      const raw = settings.maxBudgetUsd !== null ? { ...settings.raw, max_budget_usd: settings.maxBudgetUsd } : settings.raw;
-      prepared = prepareLaunch(this.store, isolated ? { ...job, workspace: isolated.cwd } : job, { ...settings, raw }, runtime, agentEnv(job));
-    } catch (e) {
-      const msg = (e as Error).message;
-      this.emit(a, { type: 'error', message: msg, fatal: true });
-      return this.end(a, { status: 'failed', exitReason: 'error', error: msg });
-    }
+    const { prepared, patch } = plan;
     const { spec, sessionId, resume } = prepared;
     a.parser = runtime.parser(prepared.parserContext);
     a.model = typeof prepared.parserContext.agent?.model === 'string' ? prepared.parserContext.agent.model : null;
     const me = identify(process.pid);
-    job = this.store.commit(job, { to: 'running', patch: { ...isolated?.patch, sessionId, runnerPid: me.pid, runnerStartTime: me.startTime, host: thisHost(), bootId: bootId() } });
+    job = this.store.commit(job, { to: 'running', patch: { ...patch, sessionId, runnerPid: me.pid, runnerStartTime: me.startTime, host: thisHost(), bootId: bootId() } });
     a.job = job;
     try {
       a.proc = AgentProcess.start(this.spawn, spec, {
@@ -353,15 +316,7 @@ export class Runner {
   private settle(a: Active, exit: ProcessExit): void {
     killMarked(a.job.id); // tools in process groups of their own (gemini's shell) outlive the agent's group
     for (const d of a.parser.flush?.() ?? []) this.emit(a, d);
-    const stoppedBy = a.stoppedBy === 'heartbeat' || a.stoppedBy === 'limit' ? null : a.stoppedBy;
-    const outcome = a.runtime.outcome(a.parser, { code: exit.code, signal: exit.signal, stoppedBy });
-    const usage = finalUsage(a.parser, a.runtime, a.model ?? null, a.settings.pricing);
-    const ending: Ending = { ...outcome, exitCode: exit.code, signal: exit.signal, usage, cancelReason: a.cancelReason };
-    if (a.writeError) Object.assign(ending, { status: 'failed', exitReason: 'error', error: a.writeError, transient: false });
-    else if (a.stoppedBy === 'limit') Object.assign(ending, { status: 'failed', exitReason: 'error', error: a.limitReason, transient: false });
-    else if (a.stoppedBy === 'heartbeat') {
-      Object.assign(ending, { status: 'failed', exitReason: 'error', error: `no output for ${Math.round(a.settings.heartbeatTimeoutMs! / 1000)}s (heartbeat_timeout): stopped by herdctl`, transient: false });
-    }
+    const ending = endingOf(a, exit);
     const sid = a.parser.sessionId();
     if (sid) a.job = { ...a.job, sessionId: sid };
     this.end(a, ending);
@@ -391,7 +346,7 @@ export class Runner {
   }
 
   /** By escalation (agent-process.ts); `why` decides the outcome. */
-  private stop(a: Active, why: 'cancel' | 'timeout' | 'heartbeat' | 'limit'): void {
+  private stop(a: Active, why: StopReason): void {
     if (a.stoppedBy) return;
     a.stoppedBy = why;
     this.diag.log('info', 'stopping job', { job: a.job.id, why });

@@ -1,0 +1,79 @@
+// One job in a runner's hands: its state while the agent runs, what must be
+// ready before the agent starts, and how the agent's exit becomes the job's
+// ending. The runner (runner.ts) owns the loop and the events; these are the
+// decisions, kept apart so they read (and test) without the loop.
+import type * as fs from 'node:fs';
+import { existsSync } from 'node:fs';
+import { finalUsage, prepareLaunch, type Prepared } from './agent-launch.js';
+import type { AgentProcess, ProcessExit } from './agent-process.js';
+import type { EventWriter } from './eventlog.js';
+import type { Ending } from './finish.js';
+import type { HumanLog } from './human-log.js';
+import type { Job } from './job.js';
+import type { RecapBuilder } from './recap.js';
+import type { OutputParser, Runtime } from './runtimes/types.js';
+import { agentEnv, type Settings } from './settings.js';
+import type { JobStore } from './store.js';
+import { prepareWorktree } from './workflow.js';
+
+export type StopReason = 'cancel' | 'timeout' | 'heartbeat' | 'limit';
+
+export interface Active {
+  job: Job;
+  proc: AgentProcess | null;
+  writer: EventWriter;
+  parser: OutputParser;
+  runtime: Runtime;
+  recap: RecapBuilder;
+  settings: Settings;
+  stoppedBy: StopReason | null;
+  limitReason?: string;
+  model?: string | null;
+  cancelReason: string | null;
+  cancelRequestedAt?: string | null;
+  lastOutput: number;
+  timers: NodeJS.Timeout[];
+  releaseSlot: () => void;
+  log: HumanLog;
+  watcher?: fs.FSWatcher;
+  writeError?: string;
+}
+
+export type StartPlan = { ok: true; prepared: Prepared; patch: Partial<Job> } | { ok: false; error: string; patch: Partial<Job> };
+
+/**
+ * Everything a job needs before its agent may start: its workspace, its git
+ * worktree (isolation: worktree) and the launch spec. A failure here fails
+ * the job before the agent runs, with the cause.
+ */
+export function planStart(store: JobStore, home: string, job: Job, settings: Settings, runtime: Runtime): StartPlan {
+  if (!existsSync(job.workspace)) return { ok: false, error: `workspace ${job.workspace} does not exist`, patch: {} };
+  let isolated;
+  try {
+    isolated = prepareWorktree(home, job, settings);
+  } catch (e) {
+    return { ok: false, error: `could not create the job's git worktree: ${(e as Error).message}`, patch: {} };
+  }
+  const patch = isolated?.patch ?? {};
+  try {
+    // the agent runs in its worktree; a budget goes to runtimes that enforce it themselves
+    const raw = settings.maxBudgetUsd !== null ? { ...settings.raw, max_budget_usd: settings.maxBudgetUsd } : settings.raw;
+    const prepared = prepareLaunch(store, { ...job, ...patch, ...(isolated ? { workspace: isolated.cwd } : {}) }, { ...settings, raw }, runtime, agentEnv(job));
+    return { ok: true, prepared, patch };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message, patch }; // the worktree made is recorded, so prune removes it
+  }
+}
+
+/** The agent exited and its output is read: the job's ending. A stop by herdctl (limit, heartbeat) or a lost event log overrides what the runtime says. */
+export function endingOf(a: Active, exit: ProcessExit): Ending {
+  const stoppedBy = a.stoppedBy === 'heartbeat' || a.stoppedBy === 'limit' ? null : a.stoppedBy;
+  const outcome = a.runtime.outcome(a.parser, { code: exit.code, signal: exit.signal, stoppedBy });
+  const usage = finalUsage(a.parser, a.runtime, a.model ?? null, a.settings.pricing);
+  const ending: Ending = { ...outcome, exitCode: exit.code, signal: exit.signal, usage, cancelReason: a.cancelReason };
+  const stopped = (error: string | undefined) => Object.assign(ending, { status: 'failed', exitReason: 'error', error, transient: false });
+  if (a.writeError) stopped(a.writeError);
+  else if (a.stoppedBy === 'limit') stopped(a.limitReason);
+  else if (a.stoppedBy === 'heartbeat') stopped(`no output for ${Math.round(a.settings.heartbeatTimeoutMs! / 1000)}s (heartbeat_timeout): stopped by herdctl`);
+  return ending;
+}
