@@ -41,19 +41,13 @@ export default tseslint.config(
     // actions return data and print nothing: their text is a view in render/, chosen by the caller
     files: ['src/actions/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/render/*', '**/commands/*'], message: 'actions return data; the command (or the fast path) passes it to a view in render/' }] },
-      ],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/render/*', '**/commands/*'], message: 'actions return data; the command (or the fast path) passes it to a view in render/' }] }],
     },
   },
   {
     files: ['src/server/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/render/*', '**/commands/*'], message: 'the server sends data: it calls core and actions, never the CLI\'s text' }] },
-      ],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/render/*', '**/commands/*'], message: "the server sends data: it calls core and actions, never the CLI's text" }] }],
     },
   },
   {

@@ -147,7 +147,11 @@ function makeLab(ctx, name, yaml) {
 /** Every event of an output.jsonl (whole lines only). */
 function readEvents(file) {
   const text = fs.readFileSync(file, 'utf8');
-  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').slice(0, -1).map((l) => JSON.parse(l));
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .slice(0, -1)
+    .map((l) => JSON.parse(l));
 }
 
 // ---------------------------------------------------------------- agents
@@ -313,7 +317,7 @@ async function floodTraced(ctx, lab, agent, prompt) {
     detached: true,
   });
   let code;
-  const exited = new Promise((resolve) => st.on('close', (c) => resolve((code = c ?? 'signal'))).on('error', (e) => resolve((code = e.code))));
+  const exited = new Promise((resolve) => st.on('close', (c) => resolve((code = c ?? 'signal'))).on('error', (e) => resolve((code = /** @type {NodeJS.ErrnoException} */ (e).code))));
   await follow(file, () => (code === undefined ? null : `strace ${ctx.node} runner-main.js exited (${code}) before the job ended: is ptrace allowed?`));
   await lab.ended(id);
   await Promise.race([exited, sleep(15_000)]);
@@ -342,7 +346,17 @@ async function floodTraced(ctx, lab, agent, prompt) {
   const spanMs = Date.parse(complete.ts) - Date.parse(evs[0].ts);
   const last = syncs.find((s) => s.at >= Date.parse(complete.ts));
   const asc = sorted(toAgent);
-  return { id, events: evs.length, rate: (evs.length / spanMs) * 1000, syncs: syncs.length, unsynced, maxAgent: asc.at(-1), p99Agent: pct(asc, 99), maxTs: toTs, completeMs: last ? last.done - Date.parse(complete.ts) : null };
+  return {
+    id,
+    events: evs.length,
+    rate: (evs.length / spanMs) * 1000,
+    syncs: syncs.length,
+    unsynced,
+    maxAgent: asc.at(-1),
+    p99Agent: pct(asc, 99),
+    maxTs: toTs,
+    completeMs: last ? last.done - Date.parse(complete.ts) : null,
+  };
 }
 
 async function eventsFigures(ctx) {
@@ -371,7 +385,9 @@ async function eventsFigures(ctx) {
       label: `runner events/s: ${names[i]}`,
       figure:
         `${f0(r.rate)}/s = ${(r.rate / ctx.appendRate).toFixed(2)}× raw append (${f0(r.events)} events in ${(r.spanMs / 1000).toFixed(2)} s; ${f0(r.steadyRate)}/s from the first output); ` +
-        (r.runnerCpuMs ? `runner CPU ${f0(r.runnerCpuMs)} ms (${f0((r.events / r.runnerCpuMs) * 1000)} events per runner CPU-second, busy ${f0((100 * r.runnerCpuMs) / r.spanMs)}% of the span); ` : '') +
+        (r.runnerCpuMs
+          ? `runner CPU ${f0(r.runnerCpuMs)} ms (${f0((r.events / r.runnerCpuMs) * 1000)} events per runner CPU-second, busy ${f0((100 * r.runnerCpuMs) / r.spanMs)}% of the span); `
+          : '') +
         `visible to a follower ≤ ${r.lagAgent !== null ? `${f0(r.lagAgent)} ms after the agent printed, ` : ''}${f0(r.lagTs)} ms after its ts` +
         (r.status === 'completed' ? '' : `; the job ended ${r.status}`),
       target: '≥ 50,000/s',
@@ -442,7 +458,8 @@ async function startFigures(ctx) {
   const lab = makeLab(
     ctx,
     'start',
-    ({ dir, ws }) => `agents:\n${agentYaml('start', ws, `runtime: command\ncommand: ${JSON.stringify(stampAgent(join(dir, 'trace'), join(dir, 'go')))}\nmax_concurrent: 2`)}jobs: { max_concurrent: 4, cancel_grace: 2s }\n`,
+    ({ dir, ws }) =>
+      `agents:\n${agentYaml('start', ws, `runtime: command\ncommand: ${JSON.stringify(stampAgent(join(dir, 'trace'), join(dir, 'go')))}\nmax_concurrent: 2`)}jobs: { max_concurrent: 4, cancel_grace: 2s }\n`,
   );
   const trace = join(lab.dir, 'trace');
   const one = async (prompt) => {
@@ -551,6 +568,7 @@ async function runFigures(ctx) {
     const t = Date.now();
     stateCopy(big.home, copy);
     const copyS = (Date.now() - t) / 1000;
+    /** @type {{ n: number, home: string, samples?: number[], cpu?: number[] }[]} */
     const homes = [
       { n: 0, home: lab.home },
       { n: big.jobs, home: copy },
@@ -610,7 +628,8 @@ async function nextFigure(ctx) {
   const lab = makeLab(
     ctx,
     'next',
-    ({ dir, ws }) => `agents:\n${agentYaml('next', ws, `runtime: command\ncommand: ${JSON.stringify(stampAgent(join(dir, 'trace'), join(dir, 'go')))}\nmax_concurrent: 1`)}jobs: { max_concurrent: 4 }\n`,
+    ({ dir, ws }) =>
+      `agents:\n${agentYaml('next', ws, `runtime: command\ncommand: ${JSON.stringify(stampAgent(join(dir, 'trace'), join(dir, 'go')))}\nmax_concurrent: 1`)}jobs: { max_concurrent: 4 }\n`,
   );
   const trace = join(lab.dir, 'trace');
   try {
@@ -706,10 +725,15 @@ async function stormFigure(ctx) {
     const ids = results.flatMap((r) => r.stdout.trim().split('\n'));
     const ended = () => ['a', 'b'].reduce((n, a) => n + [...readStamps(join(lab.dir, `trace-${a}`)).values()].filter((s) => s.E).length, 0);
     await waitFor(`all ${TOTAL} agents to have run`, () => ended() >= TOTAL, 600_000, 100);
-    const jobs = await waitFor(`all ${TOTAL} jobs to end`, () => {
-      const all = ids.map((id) => lab.job(id));
-      return all.every((j) => TERMINAL.has(j.status)) && all;
-    }, 60_000, 100);
+    const jobs = await waitFor(
+      `all ${TOTAL} jobs to end`,
+      () => {
+        const all = ids.map((id) => lab.job(id));
+        return all.every((j) => TERMINAL.has(j.status)) && all;
+      },
+      60_000,
+      100,
+    );
     clearInterval(sampler);
     const wallMs = Math.max(...jobs.map((j) => Date.parse(j.completedAt))) - startAt;
     const spans = {};

@@ -33,6 +33,7 @@ function cpuSeconds(pid) {
 }
 
 function startScheduler(home, config) {
+  /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env, HERDCTL_HOME: home, NO_COLOR: '1' };
   delete env.NODE_OPTIONS;
   const child = spawn(process.execPath, [join(root, 'bin/run.js'), 'start', '--config', config, '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -130,7 +131,9 @@ const dir = mkdtempSync(join(tmpdir(), 'herdctl-bench-sched-'));
 try {
   say(`idle CPU: herdctl start with 1,000 schedules, ${idleSeconds} s …`);
   const idle = await idleCpu(dir);
-  say(`  ${idle.cpuPercent.toFixed(3)}% of a core over ${idle.seconds} s (target < 1%): ${idle.cpuPercent < 1 ? 'ok' : 'OVER'}; ${idle.schedules} schedules, start-up ${idle.startupMs} ms, RSS ${idle.rssMb} MB, ${idle.fired} fired`);
+  say(
+    `  ${idle.cpuPercent.toFixed(3)}% of a core over ${idle.seconds} s (target < 1%): ${idle.cpuPercent < 1 ? 'ok' : 'OVER'}; ${idle.schedules} schedules, start-up ${idle.startupMs} ms, RSS ${idle.rssMb} MB, ${idle.fired} fired`,
+  );
   say(`fire lateness: a per-second schedule, ${ticks} ticks …`);
   const late = await lateness(dir);
   say(`  tick → job durable: p50 ${late.p50Ms} ms, p95 ${late.p95Ms} ms, max ${late.maxMs} ms (target p95 < 100 ms): ${late.p95Ms < 100 ? 'ok' : 'OVER'}`);

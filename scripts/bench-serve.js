@@ -175,7 +175,10 @@ async function benchFanout(dir, o) {
     const results = (await Promise.all(threads)).flat();
     clearInterval(sampler);
     const peak = rssMiB(server.pid, 'VmHWM');
-    const lines = fs.readFileSync(join(home, 'jobs', id, 'output.jsonl'), 'utf8').split('\n').filter(Boolean);
+    const lines = fs
+      .readFileSync(join(home, 'jobs', id, 'output.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean);
     const ok = results.filter((c) => c.inOrder && c.events === lines.length).length;
     const ts = (k) => Date.parse(JSON.parse(lines[k]).ts);
     const writeMs = ts(lines.length - 1) - ts(3);

@@ -61,7 +61,9 @@ function parseArgs(argv) {
       o.bigRuns = 1;
       o.quick = true;
     } else if (a === '--sizes') {
-      o.sizes = val().split(',').map((s) => parseSize(s));
+      o.sizes = val()
+        .split(',')
+        .map((s) => parseSize(s));
       sizesGiven = true;
     } else if (a === '--runs') {
       o.runs = Number(val());
@@ -301,6 +303,7 @@ const median = (xs) => {
   return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
 };
 
+/** @type {NodeJS.ProcessEnv} */
 const env = { ...process.env, NO_COLOR: '1' };
 delete env.HERDCTL_HOME;
 delete env.HERDCTL_CONFIG;
@@ -488,7 +491,14 @@ const RUNNER_BENCHES = [
     skip: () => null,
     run: (ctx) => {
       ctx.appendRate = rawAppendRate();
-      return [{ label: 'raw append loop (floor for events/s)', figure: `${Math.round(ctx.appendRate).toLocaleString('en-US')} lines/s (one write + O_APPEND per line, one fdatasync)`, target: 'info', pass: null }];
+      return [
+        {
+          label: 'raw append loop (floor for events/s)',
+          figure: `${Math.round(ctx.appendRate).toLocaleString('en-US')} lines/s (one write + O_APPEND per line, one fdatasync)`,
+          target: 'info',
+          pass: null,
+        },
+      ];
     },
   },
   ...RUNNER_FIGURES,
@@ -609,7 +619,14 @@ const verdict = (ok) => (ok === null || ok === undefined ? '' : ok ? 'PASS' : 'F
 
 function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : (cell ?? '').padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => (i === r.length - 1 ? cell : (cell ?? '').padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /**
@@ -639,7 +656,7 @@ async function main() {
   const loadBefore = loadavg()[0];
   const floorSamples = [];
   const floorCpu = [];
-  const perSize = states.map((m) => ({ n: m.jobs, m, cases: cliCases(m), cached: m.cached, genSeconds: m.seconds }));
+  const perSize = states.map((m) => ({ n: m.jobs, m, cases: cliCases(m), cached: m.cached, genSeconds: m.seconds, before: '', mutated: false }));
   if (perSize.length) say(`measuring at ${perSize.map((p) => fmtN(p.n)).join(', ')} jobs, interleaved (${o.runs} rounds after 1 warm-up) …`);
   const stops = [];
   try {
@@ -696,20 +713,20 @@ async function main() {
     }
     if (!ok) fails++;
     rows.push([c0.label, ...cells, target, verdict(ok)]);
-    results.push({ key, label: c0.label, target, pass: ok, bySize: cs.map((c, i) => ({ n: perSize[i].n, medianMs: c.median, ratio: c.median / floor, samples: c.samples, cpuMs: c.cpu, error: c.error })) });
+    results.push({
+      key,
+      label: c0.label,
+      target,
+      pass: ok,
+      bySize: cs.map((c, i) => ({ n: perSize[i].n, medianMs: c.median, ratio: c.median / floor, samples: c.samples, cpuMs: c.cpu, error: c.error })),
+    });
   }
   if (bigRes) {
     const ok = !bigRes.error && bigRes.herdRssKb < 150 * 1024;
     if (!ok) fails++;
     const span = perSize.length;
     const gib = (bigRes.bytes / 2 ** 30).toFixed(2);
-    rows.push([
-      `jobs logs --json, ${gib} GiB: peak RSS`,
-      `${(bigRes.herdRssKb / 1024).toFixed(1)} MB`,
-      ...Array(span - 1).fill(''),
-      '< 150 MB',
-      bigRes.error ? 'FAIL (error)' : verdict(ok),
-    ]);
+    rows.push([`jobs logs --json, ${gib} GiB: peak RSS`, `${(bigRes.herdRssKb / 1024).toFixed(1)} MB`, ...Array(span - 1).fill(''), '< 150 MB', bigRes.error ? 'FAIL (error)' : verdict(ok)]);
     rows.push([`  (cat: ${(bigRes.catRssKb / 1024).toFixed(1)} MB, node -e 0: ${(bigRes.nodeRssKb / 1024).toFixed(1)} MB)`, ...Array(span + 2).fill('')]);
     rows.push([
       `jobs logs --json, ${gib} GiB: wall`,
@@ -723,9 +740,13 @@ async function main() {
   const lines = [];
   for (const r of [...runnerRows, ...sub.rows]) if (r.pass === false) fails++;
   lines.push(`herdctl bench — node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model?.trim() ?? '?'}), medians of ${o.runs} runs after 1 warm-up`);
-  lines.push(`load average (1 min): ${loadBefore.toFixed(2)} before measuring, ${loadavg()[0].toFixed(2)} after${loadBefore > availableParallelism() * 0.5 ? ' — a busy machine: ratios are noisy, rerun when it is quiet' : ''}`);
+  lines.push(
+    `load average (1 min): ${loadBefore.toFixed(2)} before measuring, ${loadavg()[0].toFixed(2)} after${loadBefore > availableParallelism() * 0.5 ? ' — a busy machine: ratios are noisy, rerun when it is quiet' : ''}`,
+  );
   if (perSize.length) {
-    lines.push(`state: ${perSize.map((p) => `${fmtN(p.n)} ${p.cached ? '(cached)' : `(generated in ${p.genSeconds.toFixed(1)}s)`}`).join(', ')}${big ? `, big log ${big.cached ? '(cached)' : `(generated in ${big.seconds.toFixed(1)}s)`}` : ''}`);
+    lines.push(
+      `state: ${perSize.map((p) => `${fmtN(p.n)} ${p.cached ? '(cached)' : `(generated in ${p.genSeconds.toFixed(1)}s)`}`).join(', ')}${big ? `, big log ${big.cached ? '(cached)' : `(generated in ${big.seconds.toFixed(1)}s)`}` : ''}`,
+    );
     lines.push('');
     lines.push(table(rows));
   } else lines.push(`node -e 0 (floor): ${fmtMs(floor)}`);
@@ -746,13 +767,20 @@ async function main() {
     return `${fmtMs(best)} ${(best / floorBest).toFixed(2)}× | ${fmtMs(cpu)} ${(cpu / floorCpuMed).toFixed(2)}×`;
   };
   if (perSize.length) {
-    const bestRows = [['best wall | median CPU', ...perSize.map((p) => `${fmtN(p.n)} jobs`)], ['node -e 0 (floor)', ...perSize.map(() => `${fmtMs(floorBest)} | ${fmtMs(floorCpuMed)}`)]];
+    const bestRows = [
+      ['best wall | median CPU', ...perSize.map((p) => `${fmtN(p.n)} jobs`)],
+      ['node -e 0 (floor)', ...perSize.map(() => `${fmtMs(floorBest)} | ${fmtMs(floorCpuMed)}`)],
+    ];
     for (const key of keys) bestRows.push([perSize[0].cases.find((c) => c.key === key).label, ...perSize.map((p) => cell2(p.cases.find((c) => c.key === key)))]);
     lines.push('');
     lines.push(table(bestRows));
     lines.push('');
-    lines.push('× = median / median of `node -e 0` (same rounds); second table: best wall / best floor wall, median CPU (user+sys) / median floor CPU. flat in N: best run at the largest N within 15% (or 10 ms) of the smallest N.');
-    lines.push(`--since 24h is passed as ${perSize.map((p) => p.cases.find((c) => c.key === 'list-agent-since').args.at(-3)).join(', ')} (24h as of when the cached state was generated); A = triage-bot.`);
+    lines.push(
+      '× = median / median of `node -e 0` (same rounds); second table: best wall / best floor wall, median CPU (user+sys) / median floor CPU. flat in N: best run at the largest N within 15% (or 10 ms) of the smallest N.',
+    );
+    lines.push(
+      `--since 24h is passed as ${perSize.map((p) => p.cases.find((c) => c.key === 'list-agent-since').args.at(-3)).join(', ')} (24h as of when the cached state was generated); A = triage-bot.`,
+    );
   }
   if (runnerRows.length) {
     lines.push(

@@ -76,7 +76,10 @@ function rng(seed) {
     return s;
   };
   const uuid = () => {
-    const h = () => Math.floor(next() * 0x10000).toString(16).padStart(4, '0');
+    const h = () =>
+      Math.floor(next() * 0x10000)
+        .toString(16)
+        .padStart(4, '0');
     return `${h()}${h()}-${h()}-4${h().slice(1)}-a${h().slice(1)}-${h()}${h()}${h()}`;
   };
   return { next, int, pick, chance, tail, uuid };
@@ -89,9 +92,11 @@ function stampOf(ms) {
 
 // ---------------------------------------------------------------- texts
 
-const WORDS = ('the a to of and in for on with this that test file function module error fix update refactor config build type check ' +
+const WORDS = (
+  'the a to of and in for on with this that test file function module error fix update refactor config build type check ' +
   'import export return value index job agent runner queue event log output status schedule parse render table cache retry ' +
-  'timeout cancel resume session token cost usage json yaml path directory lock write read append sync atomic rename').split(' ');
+  'timeout cancel resume session token cost usage json yaml path directory lock write read append sync atomic rename'
+).split(' ');
 const FILES = ['src/index.ts', 'src/app.ts', 'src/db/schema.ts', 'src/api/routes.ts', 'README.md', 'package.json', 'test/app.test.ts', 'docs/setup.md', 'src/util/date.ts', 'CHANGELOG.md'];
 const PROMPTS = [
   'Review open TODOs and fix the easy ones',
@@ -147,7 +152,24 @@ function jobEvents(r, corpus, job, agent, target, end) {
   const sid = job.sessionId;
   const argv =
     agent.runtime === 'claude'
-      ? ['claude', '-p', job.prompt, '--output-format', 'stream-json', '--verbose', '--model', agent.model, '--permission-mode', 'acceptEdits', '--allowedTools', 'Read,Edit,Bash', '--max-turns', '50', '--session-id', sid]
+      ? [
+          'claude',
+          '-p',
+          job.prompt,
+          '--output-format',
+          'stream-json',
+          '--verbose',
+          '--model',
+          agent.model,
+          '--permission-mode',
+          'acceptEdits',
+          '--allowedTools',
+          'Read,Edit,Bash',
+          '--max-turns',
+          '50',
+          '--session-id',
+          sid,
+        ]
       : ['npm', 'test'];
   e.add(at(0), { type: 'start', runtime: agent.runtime, argv, cwd: job.workspace, pid: job.pid, runnerPid: job.runnerPid, host: job.host, resumedSession: null });
   if (agent.runtime === 'claude') {
@@ -170,18 +192,34 @@ function jobEvents(r, corpus, job, agent, target, end) {
       const toolUseId = `toolu_01${r.tail(22)}`;
       const file = r.pick(FILES);
       const input =
-        tool === 'Bash' ? { command: r.pick(['npm test', 'git status', 'git log --oneline -20', 'ls -la src', 'npx tsc --noEmit']), description: 'run it' }
-        : tool === 'Grep' ? { pattern: r.pick(WORDS), path: 'src' }
-        : tool === 'Edit' ? { file_path: `${job.workspace}/${file}`, old_string: e.text(20, 120), new_string: e.text(20, 120) }
-        : tool === 'Write' ? { file_path: `${job.workspace}/${file}`, content: e.text(100, 600) }
-        : { file_path: `${job.workspace}/${file}` };
+        tool === 'Bash'
+          ? { command: r.pick(['npm test', 'git status', 'git log --oneline -20', 'ls -la src', 'npx tsc --noEmit']), description: 'run it' }
+          : tool === 'Grep'
+            ? { pattern: r.pick(WORDS), path: 'src' }
+            : tool === 'Edit'
+              ? { file_path: `${job.workspace}/${file}`, old_string: e.text(20, 120), new_string: e.text(20, 120) }
+              : tool === 'Write'
+                ? { file_path: `${job.workspace}/${file}`, content: e.text(100, 600) }
+                : { file_path: `${job.workspace}/${file}` };
       e.add(at(e.seq), { type: 'tool_use', tool, toolUseId, input, messageId });
       const isError = r.chance(0.06);
       e.add(at(e.seq), { type: 'tool_result', toolUseId, isError, content: isError ? `Exit code 1\n${e.text(20, 200)}` : e.text(30, r.chance(0.1) ? 4000 : 500) });
     } else if (left >= 1 && r.chance(0.08)) {
-      e.add(at(e.seq), r.chance(0.5)
-        ? { type: 'error', kind: 'api_retry', fatal: false, message: `API request failed (529 overloaded_error); retry ${1 + (msg % 3)} of 10`, status: 529, attempt: 1 + (msg % 3), maxRetries: 10, retryDelayMs: 1200 }
-        : { type: 'error', kind: 'permission_denied', fatal: false, tool: 'Bash', toolUseId: `toolu_01${r.tail(22)}`, message: 'Permission to use Bash has been denied.' });
+      e.add(
+        at(e.seq),
+        r.chance(0.5)
+          ? {
+              type: 'error',
+              kind: 'api_retry',
+              fatal: false,
+              message: `API request failed (529 overloaded_error); retry ${1 + (msg % 3)} of 10`,
+              status: 529,
+              attempt: 1 + (msg % 3),
+              maxRetries: 10,
+              retryDelayMs: 1200,
+            }
+          : { type: 'error', kind: 'permission_denied', fatal: false, tool: 'Bash', toolUseId: `toolu_01${r.tail(22)}`, message: 'Permission to use Bash has been denied.' },
+      );
     } else {
       e.add(at(e.seq), { type: 'output', text: e.text(40, 400), messageId });
     }
@@ -195,7 +233,14 @@ function jobEvents(r, corpus, job, agent, target, end) {
   }
   if (agent.runtime === 'claude') {
     const ok = end.status === 'completed';
-    e.add(at(e.seq), { type: 'output', kind: 'result', subtype: ok ? 'success' : 'error_during_execution', isError: !ok, terminalReason: ok ? 'completed' : end.status === 'cancelled' ? 'aborted_streaming' : 'error', text: ok ? job.summary : end.error ?? '' });
+    e.add(at(e.seq), {
+      type: 'output',
+      kind: 'result',
+      subtype: ok ? 'success' : 'error_during_execution',
+      isError: !ok,
+      terminalReason: ok ? 'completed' : end.status === 'cancelled' ? 'aborted_streaming' : 'error',
+      text: ok ? job.summary : (end.error ?? ''),
+    });
   }
   const done = { ...job, status: end.status, exitReason: end.exitReason, error: end.error };
   job.recap = e.recap.build(done);
@@ -255,7 +300,13 @@ function ending(r, agent) {
     return {
       status: 'failed',
       exitReason: timeout ? 'timeout' : 'error',
-      error: timeout ? 'timed out after 30m' : lost ? `runner pid ${r.int(1000, 99999)} on bench-host was lost (it died without finishing the job)` : agent.runtime === 'claude' ? 'API error 500: Internal server error' : 'npm test exited with code 1',
+      error: timeout
+        ? 'timed out after 30m'
+        : lost
+          ? `runner pid ${r.int(1000, 99999)} on bench-host was lost (it died without finishing the job)`
+          : agent.runtime === 'claude'
+            ? 'API error 500: Internal server error'
+            : 'npm test exited with code 1',
       exitCode: timeout ? null : 1,
       signal: timeout ? 'SIGKILL' : null,
     };
@@ -312,7 +363,7 @@ function plan(n, seed, now) {
 const prefixOf = (id) => id.slice(4, 22);
 
 /** Writes jobs [from, to) of the plan; returns their index lines ([ms, day, line]) and tallies. */
-function writeRange(home, p, from, to, progress = () => {}) {
+function writeRange(home, p, from, to, progress = /** @type {(n: number) => void} */ (() => {})) {
   const paths = pathsOf(home);
   const queue = new Queue(new Paths(home));
   const r = rng(p.seed * 7919 + from);
@@ -364,9 +415,17 @@ function writeRange(home, p, from, to, progress = () => {}) {
       pidStartTime: r.int(1_000_000, 90_000_000),
       runnerStartTime: r.int(1_000_000, 90_000_000),
       bootId: p.bootId,
-      usage: agent.runtime === 'claude'
-        ? { inputTokens, outputTokens, cacheReadTokens: r.int(0, 200_000), cacheCreationTokens: r.int(0, 20_000), costUsd: Math.round((inputTokens * 3 + outputTokens * 15) / 1000) / 1000, turns: r.int(1, 40) }
-        : null,
+      usage:
+        agent.runtime === 'claude'
+          ? {
+              inputTokens,
+              outputTokens,
+              cacheReadTokens: r.int(0, 200_000),
+              cacheCreationTokens: r.int(0, 20_000),
+              costUsd: Math.round((inputTokens * 3 + outputTokens * 15) / 1000) / 1000,
+              turns: r.int(1, 40),
+            }
+          : null,
       summary: end.status === 'completed' ? `Done: ${r.pick(PROMPTS).toLowerCase()}.` : null,
     };
     const target = isSample ? 50 : r.int(30, 70);
@@ -386,7 +445,7 @@ function writeRange(home, p, from, to, progress = () => {}) {
 }
 
 /** N jobs in `home` (which must hold no jobs yet), split over worker threads. */
-export async function generate(home, n, { seed = 42, now = Date.now(), log = () => {}, workers = Math.max(1, Math.min(4, availableParallelism() - 1)) } = {}) {
+export async function generate(home, n, { seed = 42, now = Date.now(), log = /** @type {(line: string) => void} */ (() => {}), workers = Math.max(1, Math.min(4, availableParallelism() - 1)) } = {}) {
   const t0 = Date.now();
   const paths = pathsOf(resolve(home));
   if (fs.existsSync(paths.jobs) && fs.readdirSync(paths.jobs).length > 0) throw new Error(`${paths.jobs} is not empty; remove ${paths.home} first`);
@@ -455,7 +514,7 @@ export async function generate(home, n, { seed = 42, now = Date.now(), log = () 
 }
 
 /** One completed job with a huge output.jsonl, streamed: memory stays at one chunk. */
-export function generateBigLog(home, totalBytes = 1 << 30, { seed = 7, now = Date.now(), log = () => {} } = {}) {
+export function generateBigLog(home, totalBytes = 1 << 30, { seed = 7, now = Date.now(), log = /** @type {(line: string) => void} */ (() => {}) } = {}) {
   const t0 = Date.now();
   const paths = pathsOf(resolve(home));
   mkdirp(paths.home);
@@ -505,7 +564,16 @@ export function generateBigLog(home, totalBytes = 1 << 30, { seed = 7, now = Dat
       pendingBytes = 0;
     }
   };
-  add({ type: 'start', runtime: 'claude', argv: ['claude', '-p', job.prompt, '--output-format', 'stream-json', '--verbose'], cwd: job.workspace, pid: 4242, runnerPid: 4241, host: 'bench-host', resumedSession: null });
+  add({
+    type: 'start',
+    runtime: 'claude',
+    argv: ['claude', '-p', job.prompt, '--output-format', 'stream-json', '--verbose'],
+    cwd: job.workspace,
+    pid: 4242,
+    runnerPid: 4241,
+    host: 'bench-host',
+    resumedSession: null,
+  });
   let lastLog = Date.now();
   while (written + pendingBytes < totalBytes - 2048) {
     const k = e.seq % 4;

@@ -61,6 +61,12 @@ export abstract class BaseCommand extends Command {
 }
 
 /** oclif's parse errors span lines ("Parsing --limit\n\tExpected …"): one line reads better after "herdctl:". */
-const oneLine = (m: string) => m.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 3).join(' — ');
+const oneLine = (m: string) =>
+  m
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(0, 3)
+    .join(' — ');
 
 const isEpipe = (e: unknown) => (e as NodeJS.ErrnoException)?.code === 'EPIPE';

@@ -52,7 +52,11 @@ function commandId(argv: string[]): [string, string[]] | null {
 export function parseArgv(tokens: string[], def: CommandDef): Parsed | null {
   const flags: Record<string, unknown> = {};
   const args: string[] = [];
-  const byChar = new Map(Object.values(def.flags).filter((f) => f.char).map((f) => [f.char!, f]));
+  const byChar = new Map(
+    Object.values(def.flags)
+      .filter((f) => f.char)
+      .map((f) => [f.char!, f]),
+  );
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     let f: FlagDef | undefined;

@@ -52,7 +52,7 @@ function richJob(home: string) {
     exitReason: 'success',
     sessionId: 'sess-0f3c9a',
     parentJobId: 'job-20260101-000000-parent00',
-    prompt: 'Write today\'s standup\nwith two lines',
+    prompt: "Write today's standup\nwith two lines",
     workspace: '/home/u/code/bragdoc',
     startedAt: new Date(created + 5_000).toISOString(),
     completedAt: new Date(created + 95_000).toISOString(),
@@ -74,11 +74,7 @@ function richJob(home: string) {
 
 test('a state dir that does not exist: friendly empty list, exit 0, nothing created', async (t) => {
   const home = tempHome(t);
-  const [human, json, show] = await Promise.all([
-    runCli(['jobs', 'list'], { home }),
-    runCli(['jobs', 'list', '--json'], { home }),
-    runCli(['jobs', 'show', 'job-20260115-093000-k3x9a2bq'], { home }),
-  ]);
+  const [human, json, show] = await Promise.all([runCli(['jobs', 'list'], { home }), runCli(['jobs', 'list', '--json'], { home }), runCli(['jobs', 'show', 'job-20260115-093000-k3x9a2bq'], { home })]);
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, /no jobs/i);
   assert.equal(human.stderr, '');
@@ -120,9 +116,18 @@ test('jobs list of hand-written jobs: newest first, filters, --json', async (t) 
   for (const r of [table, all, failed, agentA, since, sinceDate, limited, none, combo, running]) assert.equal(r.code, 0, r.stderr);
   const rows = table.stdout.trimEnd().split('\n');
   assert.match(rows[0], /^ID\s+AGENT\s+STATUS/);
-  assert.deepEqual(rows.slice(1).map((l) => l.split(/\s+/)[0]), newest);
-  assert.match(rows.find((l) => l.startsWith(ids[3]))!, /failed\s+timeout/);
-  assert.match(rows.find((l) => l.startsWith(ids[2]))!, /nightly/);
+  assert.deepEqual(
+    rows.slice(1).map((l) => l.split(/\s+/)[0]),
+    newest,
+  );
+  assert.match(
+    rows.find((l) => l.startsWith(ids[3]))!,
+    /failed\s+timeout/,
+  );
+  assert.match(
+    rows.find((l) => l.startsWith(ids[2]))!,
+    /nightly/,
+  );
   // eslint-disable-next-line no-control-regex -- an escape sequence is what must be absent
   assert.doesNotMatch(table.stdout, /\x1b\[/, 'colors in a pipe');
   assert.deepEqual(listed(all), newest);
@@ -146,10 +151,40 @@ test('jobs show: every field, readable; --json gives the object; prefixes resolv
     runCli(['jobs', 'show', id.slice(4, 22), '--json'], { home }),
   ]);
   assert.equal(human.code, 0, human.stderr);
-  for (const v of [id, 'bragdoc-coder', 'completed', 'success', 'schedule', 'daily-standup', 'sess-0f3c9a', 'job-20260101-000000-parent00',
-    "Write today's standup", 'with two lines', '/home/u/code/bragdoc', job.createdAt, job.startedAt, job.completedAt, '1m30s',
-    'a non-fatal hiccup', 'not needed any more', '4242', '4241', 'build-box-7', '1200', '340', '0.0123', 'Standup written to STANDUP.md',
-    'Wrote the standup', 'touched STANDUP.md', '7', 'team-a', 'daily', 'nightly-bucket', 'https://hooks.example.com/herd', join(home, 'jobs', id, 'output.jsonl')] as string[]) {
+  for (const v of [
+    id,
+    'bragdoc-coder',
+    'completed',
+    'success',
+    'schedule',
+    'daily-standup',
+    'sess-0f3c9a',
+    'job-20260101-000000-parent00',
+    "Write today's standup",
+    'with two lines',
+    '/home/u/code/bragdoc',
+    job.createdAt,
+    job.startedAt,
+    job.completedAt,
+    '1m30s',
+    'a non-fatal hiccup',
+    'not needed any more',
+    '4242',
+    '4241',
+    'build-box-7',
+    '1200',
+    '340',
+    '0.0123',
+    'Standup written to STANDUP.md',
+    'Wrote the standup',
+    'touched STANDUP.md',
+    '7',
+    'team-a',
+    'daily',
+    'nightly-bucket',
+    'https://hooks.example.com/herd',
+    join(home, 'jobs', id, 'output.jsonl'),
+  ] as string[]) {
     assert.ok(human.stdout.includes(v), `jobs show lacks ${JSON.stringify(v)}:\n${human.stdout}`);
   }
   assert.equal(json.code, 0, json.stderr);
@@ -166,7 +201,9 @@ test('jobs logs --json prints the stored lines byte for byte (minus a torn last 
     '{ "type" : "output", "seq" : 1, "ts":"2026-01-15T09:30:01Z", "text": "caf\\u00e9 \\/ naïve 😀 \\"q\\"" }',
     '{"seq":2,"ts":"2026-01-15T09:30:02Z","type":"tool_use","tool":"Edit","input":{"a":[1,2.50,{"b":null}]},"extra":true}',
     '{"seq":3,"ts":"2026-01-15T09:30:03Z","type":"complete","status":"completed","exitReason":"success"}',
-  ].map((l) => l + '\n').join('');
+  ]
+    .map((l) => l + '\n')
+    .join('');
   const { id, dir } = writeJob(home, { events: stored + '{"seq":4,"ts":"2026-01-15T0' });
   const r = await runCli(['jobs', 'logs', id, '--json'], { home });
   assert.equal(r.code, 0, r.stderr);
@@ -183,7 +220,12 @@ test('jobs logs renders each event type; --level error; --since-seq', async (t) 
   const { id } = richJob(home);
   const failed = writeJob(home, {
     status: 'failed',
-    events: seqEvents([{ type: 'start', argv: ['x'] }, { type: 'output', text: 'hi' }, { type: 'error', message: 'boom', fatal: true }, { type: 'complete', status: 'failed', exitReason: 'error', exitCode: 2 }]),
+    events: seqEvents([
+      { type: 'start', argv: ['x'] },
+      { type: 'output', text: 'hi' },
+      { type: 'error', message: 'boom', fatal: true },
+      { type: 'complete', status: 'failed', exitReason: 'error', exitCode: 2 },
+    ]),
   });
   const [human, errOnly, failedErr, fromSeq] = await Promise.all([
     runCli(['jobs', 'logs', id], { home }),
@@ -208,7 +250,13 @@ test('jobs logs renders each event type; --level error; --since-seq', async (t) 
   assert.equal(errOnly.code, 0);
   assert.deepEqual(errOnly.stdout.trimEnd().split('\n').length, 1);
   assert.match(errOnly.stdout, /rate limited/);
-  assert.deepEqual(failedErr.stdout.trimEnd().split('\n').map((l) => /boom|failed/.test(l)), [true, true]);
+  assert.deepEqual(
+    failedErr.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => /boom|failed/.test(l)),
+    [true, true],
+  );
   assert.equal(fromSeq.stdout.trimEnd().split('\n').length, 3);
   assert.match(fromSeq.stdout, /rate limited[\s\S]*All fixed[\s\S]*completed/);
 });
@@ -216,7 +264,10 @@ test('jobs logs renders each event type; --level error; --since-seq', async (t) 
 test('a tool_result with "is_error" (docs/formats.md field name) renders as an error and passes --level warn', async (t) => {
   const home = tempHome(t);
   const { id } = writeJob(home, {
-    events: seqEvents([{ type: 'tool_use', tool: 'Bash', id: 'tu_1', input: { command: 'false' } }, { type: 'tool_result', id: 'tu_1', is_error: true, content: 'command failed' }]),
+    events: seqEvents([
+      { type: 'tool_use', tool: 'Bash', id: 'tu_1', input: { command: 'false' } },
+      { type: 'tool_result', id: 'tu_1', is_error: true, content: 'command failed' },
+    ]),
   });
   const [human, warn] = await Promise.all([runCli(['jobs', 'logs', id], { home }), runCli(['jobs', 'logs', id, '--level', 'warn'], { home })]);
   assert.match(human.stdout.trimEnd().split('\n')[1], /error.*command failed/);
@@ -247,7 +298,13 @@ test('jobs logs --follow on a finished job exits with its outcome', async (t) =>
   });
   const json = await runCli(['jobs', 'logs', cases[1][0], '--follow', '--json'], { home });
   assert.equal(json.code, 1);
-  assert.deepEqual(json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).seq), [0, 1, 2]);
+  assert.deepEqual(
+    json.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).seq),
+    [0, 1, 2],
+  );
 });
 
 test('bad job.json (empty, truncated, non-JSON, unknown schema): list marks it unreadable, show/logs exit 8 naming the file', async (t) => {
@@ -298,7 +355,13 @@ test('output.jsonl problems: missing file prints nothing; CRLF, corrupt middle a
   assert.match(h.stderr, /line 3: corrupt line/);
   assert.match(h.stderr, /line 5: torn last line/);
   assert.ok(!hasStackTrace(h.stderr));
-  assert.deepEqual(j.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).seq), [0, 1, 3]);
+  assert.deepEqual(
+    j.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).seq),
+    [0, 1, 3],
+  );
 });
 
 test('usage errors exit 2 with a reason and a suggestion, never a stack trace', async (t) => {
@@ -353,7 +416,13 @@ test('jobs logs --follow --json on a running job: history, then live lines once 
   fs.writeFileSync(join(dir, 'job.json'), JSON.stringify({ ...job, status: 'failed', exitReason: 'timeout', completedAt: new Date().toISOString() }));
   const r = await following;
   assert.equal(r.code, 124, r.stderr);
-  assert.deepEqual(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).seq), Array.from({ length: 302 }, (_, i) => i));
+  assert.deepEqual(
+    r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).seq),
+    Array.from({ length: 302 }, (_, i) => i),
+  );
 });
 
 test('an output.jsonl that cannot be read: an error naming it, no stack trace', async (t) => {

@@ -160,10 +160,7 @@ test('schedules: macros expand, 6 fields and intervals pass', () => {
   assert.equal(byName['a/m'].timezone, 'America/New_York');
   assert.equal(byName['a/w'].cron, '0 0 * * 0');
   assert.equal(byName['a/s'].cron, '0 30 9 * * *');
-  assert.deepEqual(
-    { ...byName['a/i'] },
-    { agent: 'a', name: 'i', cron: null, everyMs: 90_000, timezone: 'UTC', prompt: 'ping', catchUp: 'none', overlap: 'queue', enabled: false },
-  );
+  assert.deepEqual({ ...byName['a/i'] }, { agent: 'a', name: 'i', cron: null, everyMs: 90_000, timezone: 'UTC', prompt: 'ping', catchUp: 'none', overlap: 'queue', enabled: false });
   assert.equal(byName['b/h'].cron, '0 * * * *');
 });
 
@@ -240,7 +237,10 @@ pricing:
       'herdctl.yaml:12:8: pricing.m.input: expected USD per million input tokens, got "cheap"',
     ],
   );
-  const ok = parseConfig('agents:\n  x: { runtime: codex, sandbox: workspace-write, max_turns: 3, codex_config: { model_reasoning_effort: high } }\n  g: { runtime: gemini, approval_mode: auto_edit }\n', 'herdctl.yaml');
+  const ok = parseConfig(
+    'agents:\n  x: { runtime: codex, sandbox: workspace-write, max_turns: 3, codex_config: { model_reasoning_effort: high } }\n  g: { runtime: gemini, approval_mode: auto_edit }\n',
+    'herdctl.yaml',
+  );
   assert.equal(ok.agents.x.runtime, 'codex');
   assert.equal(ok.agents.x.raw.sandbox, 'workspace-write');
   assert.equal(ok.agents.g.raw.approval_mode, 'auto_edit');
@@ -258,9 +258,7 @@ test('cron: 7 fields and garbage are rejected with the reason', () => {
   assert.deepEqual(problems(schedule('{ cron: "0 0 9 * * 1-5 2025" }')), [
     'herdctl.yaml:4:12: agents.a.schedules.s.cron: invalid cron "0 0 9 * * 1-5 2025": has 7 fields, expected 5 (minute hour day month weekday) or 6 (seconds first)',
   ]);
-  assert.deepEqual(problems(schedule('{ cron: "61 * * * *" }')), [
-    'herdctl.yaml:4:12: agents.a.schedules.s.cron: invalid cron "61 * * * *": Constraint error, got value 61 expected range 0-59',
-  ]);
+  assert.deepEqual(problems(schedule('{ cron: "61 * * * *" }')), ['herdctl.yaml:4:12: agents.a.schedules.s.cron: invalid cron "61 * * * *": Constraint error, got value 61 expected range 0-59']);
   assert.match(problems(schedule('{ cron: "every day" }'))[0], /^herdctl\.yaml:4:12: agents\.a\.schedules\.s\.cron: invalid cron "every day": has 2 fields/);
   assert.match(problems(schedule('{ cron: "a b c d e" }'))[0], /^herdctl\.yaml:4:12: agents\.a\.schedules\.s\.cron: invalid cron "a b c d e": /);
   assert.match(problems(schedule('{ cron: "@reboot" }'))[0], /invalid cron "@reboot": unknown macro; use one of @yearly, .*@hourly$/);
@@ -272,9 +270,7 @@ test('schedules: unknown time zone, both or neither trigger, too short an interv
   ]);
   assert.deepEqual(problems(schedule('{ cron: "0 9 * * *", every: 1h }')), ['herdctl.yaml:4:7: agents.a.schedules.s: has both cron and every; keep one']);
   assert.deepEqual(problems(schedule('{ prompt: hi }')), ['herdctl.yaml:4:7: agents.a.schedules.s: needs cron or every']);
-  assert.deepEqual(problems(schedule('{ every: 500ms }')), [
-    'herdctl.yaml:4:12: agents.a.schedules.s.every: expected a duration of at least 1s, got "500ms"',
-  ]);
+  assert.deepEqual(problems(schedule('{ every: 500ms }')), ['herdctl.yaml:4:12: agents.a.schedules.s.every: expected a duration of at least 1s, got "500ms"']);
 });
 
 test('agent, schedule and bucket names must be safe directory names', () => {
@@ -298,9 +294,7 @@ test('quota_bucket must name a bucket in quotas', () => {
   assert.deepEqual(problems('quotas: { team: { tasks_total: 3 } }\nagents:\n  a: { quota_bucket: teem }\n'), [
     'herdctl.yaml:3:8: agents.a.quota_bucket: no quota bucket "teem" (quotas defines: team)',
   ]);
-  assert.deepEqual(problems('agents:\n  a: { quota_bucket: team }\n'), [
-    'herdctl.yaml:2:8: agents.a.quota_bucket: no quota bucket "team" (quotas defines no buckets)',
-  ]);
+  assert.deepEqual(problems('agents:\n  a: { quota_bucket: team }\n'), ['herdctl.yaml:2:8: agents.a.quota_bucket: no quota bucket "team" (quotas defines no buckets)']);
 });
 
 test('the top level must be a mapping, and so must agents', () => {

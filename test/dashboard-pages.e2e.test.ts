@@ -69,7 +69,10 @@ test('dashboard pages: each page, hash routes, search and paging, ANSI colors, n
 
   // search: prompt text, tag, and nothing
   await page.fill('#filter-q', 'needle-in');
-  await page.waitForFunction((id) => { const rows = document.querySelectorAll('#jobs tbody tr'); return rows.length === 1 && (rows[0] as HTMLElement).dataset.id === id; }, findId);
+  await page.waitForFunction((id) => {
+    const rows = document.querySelectorAll('#jobs tbody tr');
+    return rows.length === 1 && (rows[0] as HTMLElement).dataset.id === id;
+  }, findId);
   await page.fill('#filter-q', 'NEEDLE-TAG');
   await page.waitForFunction(() => document.querySelectorAll('#jobs tbody tr').length === 1);
   await page.fill('#filter-q', 'no such text anywhere');

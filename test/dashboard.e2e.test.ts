@@ -41,14 +41,21 @@ test('dashboard in headless Chromium: submit through the form, watch it stream, 
   await page.waitForSelector('#recap:not([hidden])');
   const first = (await page.locator('#job-title').textContent())!;
   const seqs = await page.$$eval('#events li', (lis) => lis.map((li) => Number((li as HTMLElement).dataset.seq)));
-  assert.deepEqual(seqs, storedLines(s.home, first).map((l) => JSON.parse(l).seq), 'every stored event shown once, in order');
+  assert.deepEqual(
+    seqs,
+    storedLines(s.home, first).map((l) => JSON.parse(l).seq),
+    'every stored event shown once, in order',
+  );
   assert.match((await page.locator('#events li[data-type="tool_use"]').first().textContent())!, /Read/);
   assert.match((await page.locator('#recap').textContent())!, /Tools: Read/);
 
   // cancel another: a long tool run, stopped from the job view
   await page.fill('#submit-task', 'sleep:30000');
   await page.click('#submit-button');
-  await page.waitForFunction((id) => { const t = document.getElementById('job-title')?.textContent; return t && t !== id; }, first);
+  await page.waitForFunction((id) => {
+    const t = document.getElementById('job-title')?.textContent;
+    return t && t !== id;
+  }, first);
   const second = (await page.locator('#job-title').textContent())!;
   await waitStatus(page, 'running');
   await page.waitForSelector('#events li[data-type="tool_use"]');
@@ -73,7 +80,13 @@ test('dashboard in headless Chromium: submit through the form, watch it stream, 
   await waitStatus(page, 'completed');
   await page.fill('#resume-prompt', 'notool now summarise');
   await page.click('#resume-button');
-  await page.waitForFunction((ids) => { const t = document.getElementById('job-title')?.textContent; return t && !ids.includes(t); }, [first, second]);
+  await page.waitForFunction(
+    (ids) => {
+      const t = document.getElementById('job-title')?.textContent;
+      return t && !ids.includes(t);
+    },
+    [first, second],
+  );
   await page.waitForSelector('#events li[data-type="complete"]', { timeout: 20_000 });
   assert.match((await page.locator('#job-meta').textContent())!, new RegExp(`resumes ${first.slice(4)}`));
 

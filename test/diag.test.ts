@@ -11,7 +11,13 @@ const CANARY = 'CANARY7f3q';
 /** Every line a JSON object of scalars (ids, statuses, counts), none holding the canary. */
 function checkLog(path: string): Record<string, unknown>[] {
   const text = fs.readFileSync(path, 'utf8');
-  assert.ok(!text.includes(CANARY), `${path} leaks job content:\n${text.split('\n').filter((l) => l.includes(CANARY)).join('\n')}`);
+  assert.ok(
+    !text.includes(CANARY),
+    `${path} leaks job content:\n${text
+      .split('\n')
+      .filter((l) => l.includes(CANARY))
+      .join('\n')}`,
+  );
   return text
     .trim()
     .split('\n')
@@ -66,7 +72,14 @@ quotas:
   const cancel = await cli('jobs', 'cancel', slowId, '--reason', `${CANARY}-reason`, '--json');
   assert.equal(cancel.code, 0, cancel.stderr);
   assert.equal((await cli('run', 'coder', '--prompt', `${CANARY}-prompt`)).code, 7);
-  for (const args of [['jobs', 'list'], ['jobs', 'show', id], ['jobs', 'logs', id], ['jobs', 'stats'], ['quotas', 'list']]) assert.equal((await cli(...args)).code, 0, args.join(' '));
+  for (const args of [
+    ['jobs', 'list'],
+    ['jobs', 'show', id],
+    ['jobs', 'logs', id],
+    ['jobs', 'stats'],
+    ['quotas', 'list'],
+  ])
+    assert.equal((await cli(...args)).code, 0, args.join(' '));
   assert.equal((await cli('jobs', 'prune', '--older-than', '0s')).code, 0);
 
   const lines = checkLog(diagFile);
@@ -75,7 +88,10 @@ quotas:
   assert.ok(lines.some((l) => l.msg === 'quota denied' && l.bucket === 'few' && l.used === 2 && l.limit === 2));
   for (const agent of ['coder', 'shell']) {
     const runner = checkLog(join(home, 'logs', `runner-${agent}.log`));
-    assert.ok(runner.some((l) => l.msg === 'job ended'), `runner-${agent}.log: ${JSON.stringify(runner)}`);
+    assert.ok(
+      runner.some((l) => l.msg === 'job ended'),
+      `runner-${agent}.log: ${JSON.stringify(runner)}`,
+    );
   }
 });
 

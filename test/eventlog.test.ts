@@ -38,7 +38,10 @@ test('EventWriter: gap-free seqs, one "\\n"-terminated line per event, flushed e
   assert.ok(text.endsWith('\n'));
   const raw = text.split('\n');
   assert.equal(raw.pop(), '');
-  assert.deepEqual(raw.map((l) => JSON.parse(l).seq), range(1000));
+  assert.deepEqual(
+    raw.map((l) => JSON.parse(l).seq),
+    range(1000),
+  );
   for (const l of raw) assert.match(JSON.parse(l).ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   assert.equal(fs.statSync(path).mode & 0o777, 0o600);
 
@@ -68,7 +71,11 @@ test('EventWriter: reopening a log with a torn last line truncates the fragment 
     w.append({ type: 'output', text: 'after' });
     w.close();
     const { lines: got, problems } = readAll(path);
-    assert.deepEqual(problems.filter((p) => p.kind === 'torn'), [], `${name}: a torn fragment is left`);
+    assert.deepEqual(
+      problems.filter((p) => p.kind === 'torn'),
+      [],
+      `${name}: a torn fragment is left`,
+    );
     assert.equal(got.at(-1)?.event?.seq, next, name);
     assert.equal(got.at(-1)?.event?.text, 'after', name);
   }
@@ -79,7 +86,10 @@ test('readLog: torn last line reported, not returned', (t) => {
   const whole = lines(ev(0), ev(1));
   fs.writeFileSync(path, whole + '{"seq":2,"ts":"20');
   const { lines: got, result, problems } = readAll(path);
-  assert.deepEqual(got.map((l) => l.event?.seq), [0, 1]);
+  assert.deepEqual(
+    got.map((l) => l.event?.seq),
+    [0, 1],
+  );
   assert.deepEqual(result, { end: Buffer.byteLength(whole), tornAt: Buffer.byteLength(whole) });
   assert.equal(problems.length, 1);
   assert.equal(problems[0].kind, 'torn');
@@ -90,9 +100,22 @@ test('readLog: a corrupt middle line is reported with its line number, the rest 
   const path = join(tempDir(t), 'o.jsonl');
   fs.writeFileSync(path, lines(ev(0), ev(1), '{"seq":2, oops', 'not json at all', ev(4), '[1,2]', ev(6)));
   const { lines: got, problems } = readAll(path);
-  assert.deepEqual(got.filter((l) => l.event).map((l) => l.event!.seq), [0, 1, 4, 6]);
-  assert.deepEqual(got.filter((l) => !l.event).map((l) => l.lineNo), [3, 4, 6]);
-  assert.deepEqual(problems.map((p) => [p.kind, p.lineNo]), [['corrupt', 3], ['corrupt', 4], ['corrupt', 6]]);
+  assert.deepEqual(
+    got.filter((l) => l.event).map((l) => l.event!.seq),
+    [0, 1, 4, 6],
+  );
+  assert.deepEqual(
+    got.filter((l) => !l.event).map((l) => l.lineNo),
+    [3, 4, 6],
+  );
+  assert.deepEqual(
+    problems.map((p) => [p.kind, p.lineNo]),
+    [
+      ['corrupt', 3],
+      ['corrupt', 4],
+      ['corrupt', 6],
+    ],
+  );
 });
 
 test('readLog: CRLF lines, a 10 MB line, a UTF-8 char across the 1 MiB read boundary', (t) => {
@@ -100,7 +123,10 @@ test('readLog: CRLF lines, a 10 MB line, a UTF-8 char across the 1 MiB read boun
   const crlf = join(dir, 'crlf.jsonl');
   fs.writeFileSync(crlf, `${ev(0)}\r\n${ev(1)}\r\n`);
   const c = readAll(crlf);
-  assert.deepEqual(c.lines.map((l) => l.event?.seq), [0, 1]);
+  assert.deepEqual(
+    c.lines.map((l) => l.event?.seq),
+    [0, 1],
+  );
   assert.equal(c.lines[0].raw, ev(0));
   assert.deepEqual(c.problems, []);
 
@@ -108,7 +134,10 @@ test('readLog: CRLF lines, a 10 MB line, a UTF-8 char across the 1 MiB read boun
   const huge = 'é'.repeat(5 * 1024 * 1024); // 10 MB of UTF-8
   fs.writeFileSync(big, lines(ev(0), ev(1, { text: huge }), ev(2)));
   const b = readAll(big);
-  assert.deepEqual(b.lines.map((l) => l.event?.seq), [0, 1, 2]);
+  assert.deepEqual(
+    b.lines.map((l) => l.event?.seq),
+    [0, 1, 2],
+  );
   assert.equal(b.lines[1].event?.text, huge);
   assert.deepEqual(b.problems, []);
 
@@ -196,7 +225,14 @@ test('followLog: ends "over" when job.json turns terminal without a complete eve
   const seen: number[] = [];
   const problems: number[] = [];
   const isOver = () => isTerminal(store.read(job.id).status);
-  const opts = { onLine: (l: LogLine) => void (l.event && seen.push(l.event.seq)), onProblem: (p: LogProblem) => void problems.push(p.lineNo), isOver, pollMs: 20, checkEveryMs: 20, signal: AbortSignal.timeout(10_000) };
+  const opts = {
+    onLine: (l: LogLine) => void (l.event && seen.push(l.event.seq)),
+    onProblem: (p: LogProblem) => void problems.push(p.lineNo),
+    isOver,
+    pollMs: 20,
+    checkEveryMs: 20,
+    signal: AbortSignal.timeout(10_000),
+  };
   const live = followLog(path, opts);
   await sleep(150);
   w.append({ type: 'output', text: 'late' });

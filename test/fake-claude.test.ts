@@ -283,7 +283,10 @@ describe('fake claude: signals', () => {
     agent.signal('SIGTERM');
     const { exit, outcome } = await finish(agent);
     assert.equal(exit.code, 143);
-    assert.equal(agent.events.find((e) => e.kind === 'result'), undefined);
+    assert.equal(
+      agent.events.find((e) => e.kind === 'result'),
+      undefined,
+    );
     assert.equal(agent.events.find((e) => e.type === 'tool_result')?.content, 'Exit code 137');
     assert.equal(outcome.error, 'claude exited with code 143 (SIGTERM) without a result');
     assert.ok(await gone(toolPid), 'the tool child is gone');

@@ -109,7 +109,12 @@ describe('fake gemini', () => {
   }
 
   it('err400 / err500 / maxturns exit with the real codes', async () => {
-    for (const [prompt, code] of [['err400', 144], ['err500', 244], ['tools:3 maxturns', 53]] as const) assert.equal((await start(geminiRuntime, prompt).ended).code, code, prompt);
+    for (const [prompt, code] of [
+      ['err400', 144],
+      ['err500', 244],
+      ['tools:3 maxturns', 53],
+    ] as const)
+      assert.equal((await start(geminiRuntime, prompt).ended).code, code, prompt);
   });
 
   it('the launcher ignores SIGINT and SIGTERM to its own pid; the run goes on to its result', async () => {
@@ -124,7 +129,7 @@ describe('fake gemini', () => {
   it('SIGINT to the group during a tool: exit 0 without a result line; the tool, in its own group, outlives it', async () => {
     const r = start(geminiRuntime, 'sleep:30000');
     const tool = await waitFor('the tool', () => toolPid(r));
-    assert.equal(groupMembers(r.child.pid!).includes(tool), false, 'the tool is not in the CLI\'s group');
+    assert.equal(groupMembers(r.child.pid!).includes(tool), false, "the tool is not in the CLI's group");
     process.kill(-r.child.pid!, 'SIGINT');
     assert.equal((await r.ended).code, 0);
     assert.doesNotMatch(r.lines.at(-1)!, /"type":"result"/);

@@ -7,7 +7,10 @@ import { commandAgent } from './support/agents.js';
 import { fleet, waitStatus, waitTerminal } from './support/fleet.js';
 
 test('max_concurrent 0 (agent and global): six jobs of one agent all run at once', async (t) => {
-  const f = fleet(t, ({ ws, dir }) => `agents:\n${commandAgent('w', ws, ['sh', '-c', `while [ ! -e ${join(dir, 'go')} ]; do sleep 0.05; done; echo done`], '    max_concurrent: 0\n')}jobs: { max_concurrent: 0 }\n`);
+  const f = fleet(
+    t,
+    ({ ws, dir }) => `agents:\n${commandAgent('w', ws, ['sh', '-c', `while [ ! -e ${join(dir, 'go')} ]; do sleep 0.05; done; echo done`], '    max_concurrent: 0\n')}jobs: { max_concurrent: 0 }\n`,
+  );
   const ids = await Promise.all(Array.from({ length: 6 }, () => f.submit('w')));
   for (const id of ids) await waitStatus(f, id, ['running'], 60_000);
   assert.ok(!existsSync(join(f.dir, 'go')));
@@ -17,7 +20,10 @@ test('max_concurrent 0 (agent and global): six jobs of one agent all run at once
 });
 
 test('the heartbeat is off by default: a job silent for longer than a short heartbeat would allow completes', async (t) => {
-  const f = fleet(t, ({ ws }) => `agents:\n${commandAgent('quiet', ws, ['sh', '-c', 'sleep 3; echo finally'])}${commandAgent('zero', ws, ['sh', '-c', 'sleep 3; echo finally'], '    heartbeat_timeout: 0\n')}`);
+  const f = fleet(
+    t,
+    ({ ws }) => `agents:\n${commandAgent('quiet', ws, ['sh', '-c', 'sleep 3; echo finally'])}${commandAgent('zero', ws, ['sh', '-c', 'sleep 3; echo finally'], '    heartbeat_timeout: 0\n')}`,
+  );
   const [a, b] = [await f.submit('quiet'), await f.submit('zero')];
   for (const id of [a, b]) {
     const job = await waitTerminal(f, id, 60_000);

@@ -14,10 +14,17 @@ const SRC = join(ROOT, 'src', 'commands');
 const manifest = JSON.parse(fs.readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, Record<string, unknown>> };
 
 function commandFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? commandFiles(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? commandFiles(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : []));
 }
 
-const idOf = (file: string) => relative(SRC, file).replace(/\.ts$/, '').split(sep).filter((p, i, a) => !(p === 'index' && i === a.length - 1)).join(':');
+const idOf = (file: string) =>
+  relative(SRC, file)
+    .replace(/\.ts$/, '')
+    .split(sep)
+    .filter((p, i, a) => !(p === 'index' && i === a.length - 1))
+    .join(':');
 
 const FLAG_KEYS = ['char', 'type', 'options', 'multiple', 'required', 'default', 'allowNo', 'exclusive', 'dependsOn', 'description', 'summary', 'helpGroup', 'hidden', 'aliases', 'charAliases'];
 const ARG_KEYS = ['description', 'required', 'options', 'default', 'hidden'];
@@ -64,9 +71,12 @@ test('oclif.manifest.json matches the command classes in src/commands (ids, flag
 });
 
 test('every command in src/commands is built into dist/commands, and nothing else is', () => {
-  const want = commandFiles(SRC).map((f) => relative(SRC, f).replace(/\.ts$/, '.js')).sort();
+  const want = commandFiles(SRC)
+    .map((f) => relative(SRC, f).replace(/\.ts$/, '.js'))
+    .sort();
   const dist = join(ROOT, 'dist', 'commands');
-  const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.js') ? [relative(dist, join(d, e.name))] : []));
+  const walk = (d: string): string[] =>
+    fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.js') ? [relative(dist, join(d, e.name))] : []));
   assert.deepEqual(walk(dist).sort(), want);
   for (const [id, c] of Object.entries(manifest.commands)) {
     assert.ok(fs.existsSync(join(ROOT, ...(c.relativePath as string[]))), `${id}: ${(c.relativePath as string[]).join('/')} is not built`);

@@ -56,7 +56,10 @@ test('jobs prune: dry run, --status, --keep-last; directories, index entries and
   const planned = JSON.parse(dry.stdout);
   assert.deepEqual([planned.dryRun, planned.deleted, planned.olderThan], [true, 0, '30d']);
   assert.deepEqual(planned.jobs.map((j: { id: string }) => j.id).sort(), [jobs[0], jobs[1], jobs[2], jobs[6]].map((j) => j.id).sort());
-  assert.ok(jobs.every((j) => exists(home, j.id)), 'a dry run deletes nothing');
+  assert.ok(
+    jobs.every((j) => exists(home, j.id)),
+    'a dry run deletes nothing',
+  );
   const dryHuman = await cli('--older-than', '30d', '--dry-run');
   assert.match(dryHuman.stdout, /\nWould delete 4 jobs \(ended more than 30d ago\); run again without --dry-run to delete them\.\n$/);
 
@@ -69,7 +72,12 @@ test('jobs prune: dry run, --status, --keep-last; directories, index entries and
   // the newest two finished jobs (10 and 35 days old) are kept
   const kept = await cli('--older-than', '30d', '--keep-last', '2', '--json');
   assert.equal(kept.code, 0, kept.stderr);
-  assert.deepEqual(JSON.parse(kept.stdout).jobs.map((j: { id: string }) => j.id).sort(), [jobs[0].id, jobs[6].id].sort());
+  assert.deepEqual(
+    JSON.parse(kept.stdout)
+      .jobs.map((j: { id: string }) => j.id)
+      .sort(),
+    [jobs[0].id, jobs[6].id].sort(),
+  );
 
   for (const i of [2, 3, 4, 5]) assert.ok(exists(home, jobs[i].id), `job ${i} stays`);
   for (const i of [0, 1, 6]) {
@@ -82,7 +90,12 @@ test('jobs prune: dry run, --status, --keep-last; directories, index entries and
 
   const list = await runCli(['jobs', 'list', '--json', '--limit', '100'], { home });
   assert.equal(list.code, 0, list.stderr);
-  assert.deepEqual(JSON.parse(list.stdout).map((j: { id: string }) => j.id).sort(), [2, 3, 4, 5].map((i) => jobs[i].id).sort());
+  assert.deepEqual(
+    JSON.parse(list.stdout)
+      .map((j: { id: string }) => j.id)
+      .sort(),
+    [2, 3, 4, 5].map((i) => jobs[i].id).sort(),
+  );
   const stats = JSON.parse((await runCli(['jobs', 'stats', '--json'], { home })).stdout);
   assert.deepEqual([stats.created, stats.queued, stats.running], [4, 1, 1]);
 
@@ -92,7 +105,10 @@ test('jobs prune: dry run, --status, --keep-last; directories, index entries and
 
 test('jobs prune: concurrent prunes delete each job once, while listings keep working', async (t) => {
   const home = tempHome(t);
-  const jobs = build(home, Array.from({ length: 150 }, (_, i): Spec => ({ agent: i % 2 ? 'a' : 'b', daysAgo: 3 + (i % 3), status: 'completed' })));
+  const jobs = build(
+    home,
+    Array.from({ length: 150 }, (_, i): Spec => ({ agent: i % 2 ? 'a' : 'b', daysAgo: 3 + (i % 3), status: 'completed' })),
+  );
   fs.mkdirSync(join(home, 'trash', 'job-x-left-by-a-crash'), { recursive: true });
   let listing = true;
   const lists = (async () => {

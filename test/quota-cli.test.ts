@@ -62,7 +62,11 @@ test('20 processes × 5 submissions against tasks_total 50: exactly 50 jobs, 50 
   assert.equal(new Set(created).size, 50);
   assert.deepEqual(jobDirs(home).sort(), created, 'no denied submission left a job behind');
   for (const id of created) assert.equal(readJob(home, id).quotaBucket, 'shared');
-  const ledger = fs.readFileSync(join(home, 'quotas', 'shared.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).job as string);
+  const ledger = fs
+    .readFileSync(join(home, 'quotas', 'shared.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).job as string);
   assert.deepEqual(ledger.sort(), created);
   const list = await cli('quotas', 'list', '--json');
   assert.equal(list.code, 0, list.stderr);
@@ -75,7 +79,10 @@ test('the agent default bucket, the human denial, unknown buckets, quotas list a
   const denied = await cli('run', 'capped');
   assert.equal(denied.code, 7);
   assert.equal(denied.stdout, '');
-  assert.match(denied.stderr, /^herdctl: quota bucket "small" is full: 2 of 2 tasks in the last 60 minutes \(tasks_per_hour\); no job was created\. A slot frees at \d\d:\d\d:\d\d UTC \(in (59m|1h)\)\n  try: herdctl quotas list\n$/);
+  assert.match(
+    denied.stderr,
+    /^herdctl: quota bucket "small" is full: 2 of 2 tasks in the last 60 minutes \(tasks_per_hour\); no job was created\. A slot frees at \d\d:\d\d:\d\d UTC \(in (59m|1h)\)\n  try: herdctl quotas list\n$/,
+  );
   assert.equal(jobDirs(home).length, 2);
 
   const unknown = await cli('run', 'ok', '--quota-bucket', 'nope');

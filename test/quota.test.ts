@@ -60,7 +60,11 @@ test('withQuota: creates and records below the caps; at a cap nothing is created
   assert.equal(made.length, 3);
   assert.equal(fs.statSync(ledgerPath(paths, 'ci')).mode & 0o777, 0o600);
   assert.deepEqual(
-    fs.readFileSync(ledgerPath(paths, 'ci'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)),
+    fs
+      .readFileSync(ledgerPath(paths, 'ci'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
     made.map((id, i) => ({ job: id, at: T0 + i })),
   );
   assert.throws(
@@ -81,7 +85,13 @@ test('withQuota: creates and records below the caps; at a cap nothing is created
 
 test('withQuota: a create that throws records nothing', (t) => {
   const paths = new Paths(tempHome(t));
-  assert.throws(() => withQuota(paths, 'ci', { tasksPerHour: null, tasksTotal: 5 }, () => { throw new Error('disk full'); }), /disk full/);
+  assert.throws(
+    () =>
+      withQuota(paths, 'ci', { tasksPerHour: null, tasksTotal: 5 }, () => {
+        throw new Error('disk full');
+      }),
+    /disk full/,
+  );
   assert.equal(readUsage(paths, 'ci', T0).total, 0);
 });
 
@@ -109,7 +119,11 @@ test('a long ledger is compacted: old lines fold into one carried line, totals u
   const recent = [{ job: fakeJob().id, at: T0 - 5 * MIN }];
   const paths = ledger(tempHome(t), [{ reset: T0 - 6 * 86_400_000 }, ...old, ...recent]);
   withQuota(paths, 'ci', { tasksPerHour: 10, tasksTotal: 5000 }, fakeJob, () => T0);
-  const lines = fs.readFileSync(ledgerPath(paths, 'ci'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = fs
+    .readFileSync(ledgerPath(paths, 'ci'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 4);
   assert.deepEqual(lines.slice(0, 3), [{ reset: T0 - 6 * 86_400_000 }, { carried: 2500, at: T0 }, recent[0]]);
   const u = readUsage(paths, 'ci', T0);
@@ -134,5 +148,8 @@ test('resetBucket starts the total and the window over, and reports what it had'
 
 test('a bucket name that is not a safe path part is refused before any path is built', (t) => {
   const paths = new Paths(tempHome(t));
-  assert.throws(() => withQuota(paths, '../x', { tasksPerHour: null, tasksTotal: null }, fakeJob), (e: unknown) => e instanceof HerdError && e.code === 'usage');
+  assert.throws(
+    () => withQuota(paths, '../x', { tasksPerHour: null, tasksTotal: null }, fakeJob),
+    (e: unknown) => e instanceof HerdError && e.code === 'usage',
+  );
 });

@@ -33,8 +33,15 @@ describe('retry policy', () => {
       [30_000, 20, MAX_BACKOFF_MS],
     ];
     for (const [base, attempt, mid] of cases) {
-      assert.equal(backoffMs(base, attempt, () => 0.5), mid, `base ${base} attempt ${attempt}`);
-      assert.equal(backoffMs(base, attempt, () => 0), Math.round(mid * 0.8));
+      assert.equal(
+        backoffMs(base, attempt, () => 0.5),
+        mid,
+        `base ${base} attempt ${attempt}`,
+      );
+      assert.equal(
+        backoffMs(base, attempt, () => 0),
+        Math.round(mid * 0.8),
+      );
       assert.ok(backoffMs(base, attempt, () => 0.999999) <= mid * 1.2);
     }
   });
@@ -80,7 +87,18 @@ function claudeApiFailure(status: number, type: string, text: string): string[] 
       api_error_type: type,
       message: { id: 'x', model: '<synthetic>', role: 'assistant', content: [{ type: 'text', text }] },
     }),
-    JSON.stringify({ type: 'result', subtype: 'success', is_error: true, num_turns: 1, total_cost_usd: 0, session_id: sid, terminal_reason: 'api_error', api_error_status: status, api_error_type: type, result: text }),
+    JSON.stringify({
+      type: 'result',
+      subtype: 'success',
+      is_error: true,
+      num_turns: 1,
+      total_cost_usd: 0,
+      session_id: sid,
+      terminal_reason: 'api_error',
+      api_error_status: status,
+      api_error_type: type,
+      result: text,
+    }),
   ];
 }
 
@@ -96,11 +114,7 @@ describe('runtimes class their failures', () => {
     ['claude 529 overloaded', claudeApiFailure(529, 'overloaded_error', 'API Error: 529 Overloaded'), true],
     ['claude 429 rate limit', claudeApiFailure(429, 'rate_limit_error', 'API Error: Rate limit reached'), true],
     ['claude 400', claudeApiFailure(400, 'invalid_request_error', 'Prompt is too long'), false],
-    [
-      'claude max turns',
-      [JSON.stringify({ type: 'result', subtype: 'error_max_turns', is_error: true, num_turns: 1, errors: ['Reached maximum number of turns (1)'], session_id: 's' })],
-      false,
-    ],
+    ['claude max turns', [JSON.stringify({ type: 'result', subtype: 'error_max_turns', is_error: true, num_turns: 1, errors: ['Reached maximum number of turns (1)'], session_id: 's' })], false],
     ['claude killed mid-call after an overloaded message', claudeApiFailure(529, 'overloaded_error', 'Overloaded').slice(0, 3), true],
     ['claude killed without a word', [], false],
   ];

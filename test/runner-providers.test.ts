@@ -54,7 +54,7 @@ for (const runtime of ['codex', 'gemini'] as const) {
       assert.match(show.stdout, /Model\s+gpt-5\.5|Model\s+gemini-3\.8-flash/);
     });
 
-    it('resume keeps the session (and the model); usage is the resumed job\'s own share', async (t) => {
+    it("resume keeps the session (and the model); usage is the resumed job's own share", async (t) => {
       const f = providerFleet(t);
       const first = await f.cli(['run', 'a', '--prompt', 'tool', '--model', 'm-1', '--wait']);
       assert.equal(first.code, 0, first.stderr);

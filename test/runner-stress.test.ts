@@ -26,7 +26,10 @@ describe('runner stress', () => {
   it('cancel racing natural completion, 200 times: one terminal status, one complete event, completed stays completed', { timeout: 150_000 }, async (t) => {
     const LANES = 4;
     const ROUNDS = 200;
-    const f = fleet(t, ({ ws }) => `agents:\n${commandAgent('fast', ws, ['sh', '-c', 'echo hi; sleep 0.1; echo bye'], `    max_concurrent: ${LANES}\n`)}jobs: { max_concurrent: ${LANES}, cancel_grace: 2s }\n`);
+    const f = fleet(
+      t,
+      ({ ws }) => `agents:\n${commandAgent('fast', ws, ['sh', '-c', 'echo hi; sleep 0.1; echo bye'], `    max_concurrent: ${LANES}\n`)}jobs: { max_concurrent: ${LANES}, cancel_grace: 2s }\n`,
+    );
     // Submit and cancel are the very functions `herdctl run` and `herdctl jobs cancel` run (dist/), called
     // from this process so the cancel's moment can be chosen to the millisecond after the job is on disk;
     // the runner is the real detached one. Every 4th round cancels through the CLI instead.
@@ -196,7 +199,9 @@ describe('runner stress', () => {
 
     const ended = (agent: string) => {
       try {
-        return readFileSync(join(f.dir, `trace-${agent}`), 'utf8').split('\n').filter((l) => l.startsWith('E ')).length;
+        return readFileSync(join(f.dir, `trace-${agent}`), 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('E ')).length;
       } catch {
         return 0;
       }
@@ -230,7 +235,9 @@ describe('runner stress', () => {
     for (const agent of ['a', 'b']) {
       const open = new Map<string, bigint>();
       const runs = new Map<string, number>();
-      for (const line of readFileSync(join(f.dir, `trace-${agent}`), 'utf8').trim().split('\n')) {
+      for (const line of readFileSync(join(f.dir, `trace-${agent}`), 'utf8')
+        .trim()
+        .split('\n')) {
         const [kind, ns, prompt] = line.split(' ');
         if (kind === 'S') {
           open.set(prompt, BigInt(ns));
@@ -238,7 +245,10 @@ describe('runner stress', () => {
         } else intervals[agent].push({ start: open.get(prompt)!, end: BigInt(ns) });
       }
       assert.equal(runs.size, TOTAL / 2, `agent ${agent} ran every one of its jobs`);
-      assert.ok([...runs.values()].every((n) => n === 1), `agent ${agent}: no job ran twice`);
+      assert.ok(
+        [...runs.values()].every((n) => n === 1),
+        `agent ${agent}: no job ran twice`,
+      );
     }
     const peakA = peakOverlap(intervals.a);
     const peakB = peakOverlap(intervals.b);

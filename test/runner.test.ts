@@ -67,7 +67,10 @@ describe('runner: running jobs', { concurrency: 3 }, () => {
     assert.ok(Math.abs(job.usage.costUsd - 3 * 0.000888) < 1e-9, `costUsd ${job.usage.costUsd}`);
     assert.equal(job.summary, 'The directory contains `README.md` and `src/`.');
     assert.equal(job.recap.headline, job.summary);
-    assert.ok(job.recap.bullets.some((b: string) => /Bash/.test(b)), 'the recap names the tool used');
+    assert.ok(
+      job.recap.bullets.some((b: string) => /Bash/.test(b)),
+      'the recap names the tool used',
+    );
 
     const log = f.log(id);
     const complete = assertFinishedLog(log);
@@ -215,7 +218,7 @@ describe('runner: running jobs', { concurrency: 3 }, () => {
     for (const r of [ok, bad]) {
       const printed = r.stdout.split('\n').filter(Boolean);
       const id = f.jobIds().find((i) => f.log(i).raw.split('\n').filter(Boolean).join('\n') === printed.join('\n'));
-      assert.ok(id, 'run --follow --json printed exactly one job\'s output.jsonl, line for line: none missed, none doubled');
+      assert.ok(id, "run --follow --json printed exactly one job's output.jsonl, line for line: none missed, none doubled");
       assertFinishedLog(parseLog(r.stdout));
     }
     assert.equal(parseLog(ok.stdout).events.filter((e) => e.kind === undefined && /^Step \d of 5\.$/.test(e.text ?? '')).length, 5);
@@ -227,10 +230,7 @@ describe('runner: running jobs', { concurrency: 3 }, () => {
   it('timeout: a slow job is stopped and fails with exitReason timeout (exit 124)', async (t) => {
     const f = coderFleet(t, () => '', '    max_concurrent: 2\n    timeout: 1s\n');
     const t0 = Date.now();
-    const [wait, follow] = await Promise.all([
-      f.cli(['run', 'coder', '--prompt', 'slow:100:100', '--wait']),
-      f.cli(['run', 'coder', '--prompt', 'sleep:60000', '--follow']),
-    ]);
+    const [wait, follow] = await Promise.all([f.cli(['run', 'coder', '--prompt', 'slow:100:100', '--wait']), f.cli(['run', 'coder', '--prompt', 'sleep:60000', '--follow'])]);
     assert.equal(wait.code, 124, wait.stdout + wait.stderr);
     assert.equal(follow.code, 124, follow.stderr);
     assert.ok(Date.now() - t0 < 30_000, 'stopped long before the job would have ended');
@@ -339,7 +339,10 @@ describe('runner: cancel', { concurrency: 3 }, () => {
     assert.equal(complete.signal, null);
     assert.equal(complete.exitCode, 0);
     assert.ok(log.events.some((e) => e.kind === 'result' && e.terminalReason === 'aborted_tools'));
-    assert.ok(job.recap?.bullets?.some((b: string) => /cancel/i.test(b)), 'the recap says how it ended');
+    assert.ok(
+      job.recap?.bullets?.some((b: string) => /cancel/i.test(b)),
+      'the recap says how it ended',
+    );
     const w = await waiting;
     assert.equal(w.code, 130, `run --wait of a cancelled job exits 130: ${w.stdout}${w.stderr}`);
     assert.match(w.stdout, /cancelled/);
@@ -405,7 +408,10 @@ describe('runner: cancel', { concurrency: 3 }, () => {
     assert.equal(job.cancelReason, 'not needed');
     assert.equal(job.startedAt, null);
     assert.equal(job.pid, null);
-    assert.ok(job.recap?.bullets?.some((b: string) => /cancelled/.test(b)), 'a recap for the pending cancel too');
+    assert.ok(
+      job.recap?.bullets?.some((b: string) => /cancelled/.test(b)),
+      'a recap for the pending cancel too',
+    );
     // let the slot free: the cancelled job must still not start
     assert.equal((await f.cli(['jobs', 'cancel', first])).code, 0);
     await waitTerminal(f, first);
@@ -504,7 +510,7 @@ describe('runner: resume', { concurrency: 2 }, () => {
     }
   });
 
-  it('resume of a job without a session carries the parent\'s recap in the prompt', async (t) => {
+  it("resume of a job without a session carries the parent's recap in the prompt", async (t) => {
     const f = fleet(t, ({ ws }) => `agents:\n${commandAgent('sh', ws, ['sh', '-c', 'printf "%s\\n" "$HERDCTL_PROMPT" > last-prompt; echo "built 3 widgets"'])}${JOBS()}`);
     const r = await f.cli(['run', 'sh', '--prompt', 'build widgets', '--wait']);
     assert.equal(r.code, 0, r.stderr);
@@ -632,11 +638,7 @@ describe('runner: crash recovery', { concurrency: 2 }, () => {
     process.kill(runnerPid, 'SIGKILL');
     await waitGone([runnerPid], 'the killed runner');
     await sleep(300);
-    assert.deepEqual(
-      members.filter((p) => alive(p)).sort(),
-      [...members].sort(),
-      'the agent and its tool outlive their runner (orphans)',
-    );
+    assert.deepEqual(members.filter((p) => alive(p)).sort(), [...members].sort(), 'the agent and its tool outlive their runner (orphans)');
     const show = await f.cli(['jobs', 'show', id.slice(0, 22), '--json']);
     assert.equal(show.code, 0, show.stderr);
     const shown = JSON.parse(show.stdout);

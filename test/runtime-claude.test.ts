@@ -170,10 +170,7 @@ describe('claude parser on the real transcripts', () => {
   it('bypass: nothing on stdout; the stderr refusal is the error', () => {
     const t = replay('bypass');
     assert.deepEqual(t.events, [{ type: 'output', stream: 'stderr', text: '--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons' }]);
-    assert.equal(
-      outcomeOf(t).error,
-      'claude exited with code 1 without a result: --dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons',
-    );
+    assert.equal(outcomeOf(t).error, 'claude exited with code 1 without a result: --dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons');
     assert.equal(t.parser.sessionId(), null);
   });
 });
@@ -305,13 +302,24 @@ describe('claude launch', () => {
     );
     assert.deepEqual(spec, {
       argv: [
-        '/opt/claude', '-p', 'Review open TODOs', '--output-format', 'stream-json', '--verbose',
-        '--model', 'claude-sonnet-4-6',
-        '--permission-mode', 'acceptEdits',
-        '--allowedTools', 'Read,Edit,Bash(git diff:*)',
-        '--max-turns', '50',
-        '--append-system-prompt', '- be brief',
-        '--session-id', 'new-session',
+        '/opt/claude',
+        '-p',
+        'Review open TODOs',
+        '--output-format',
+        'stream-json',
+        '--verbose',
+        '--model',
+        'claude-sonnet-4-6',
+        '--permission-mode',
+        'acceptEdits',
+        '--allowedTools',
+        'Read,Edit,Bash(git diff:*)',
+        '--max-turns',
+        '50',
+        '--append-system-prompt',
+        '- be brief',
+        '--session-id',
+        'new-session',
       ],
       cwd: '/w',
       env: { FOO: 'bar' },
@@ -349,7 +357,10 @@ describe('claude launch', () => {
 
   it('reports malformed settings as config errors', () => {
     for (const agent of [{ max_turns: 0 }, { max_turns: '5' }, { allowed_tools: [1] }, { env: { A: 1 } }, { model: 3 }]) {
-      assert.throws(() => claudeRuntime.launch(input({ agent })), (e: unknown) => e instanceof HerdError && e.code === 'config');
+      assert.throws(
+        () => claudeRuntime.launch(input({ agent })),
+        (e: unknown) => e instanceof HerdError && e.code === 'config',
+      );
     }
   });
 });

@@ -31,7 +31,23 @@ describe('codex parser on the real transcripts', () => {
     });
   }
 
-  for (const name of ['basic', 'stdin', 'stdin_open', 'resume', 'resumelast', 'skipgit', 'cmdfail', 'sandbox_write', 'sandbox_write55', 'workspace_write', 'escalate', 'approval', 'model55', 'unknownmodel', 'ephemeral']) {
+  for (const name of [
+    'basic',
+    'stdin',
+    'stdin_open',
+    'resume',
+    'resumelast',
+    'skipgit',
+    'cmdfail',
+    'sandbox_write',
+    'sandbox_write55',
+    'workspace_write',
+    'escalate',
+    'approval',
+    'model55',
+    'unknownmodel',
+    'ephemeral',
+  ]) {
     it(`${name}: completed with the last agent message as summary`, () => {
       const o = outcomeOf(replay(name));
       assert.equal(o.status, 'completed');
@@ -45,13 +61,16 @@ describe('codex parser on the real transcripts', () => {
     assert.deepEqual(kinds(t.events.filter((e) => e.stream !== 'stderr')), ['output:init', 'output:turn_started', 'output:thinking', 'output', 'tool_use', 'tool_result', 'output', 'output:result']);
     const use = t.events.find((e) => e.type === 'tool_use')!;
     assert.deepEqual(use, { type: 'tool_use', tool: 'command_execution', id: 'item_2', input: { command: '/bin/bash -lc ls' } });
-    assert.deepEqual(t.events.find((e) => e.type === 'tool_result'), { type: 'tool_result', id: 'item_2', is_error: false, content: 'README.md\npackage.json\nsrc\n', exitCode: 0 });
+    assert.deepEqual(
+      t.events.find((e) => e.type === 'tool_result'),
+      { type: 'tool_result', id: 'item_2', is_error: false, content: 'README.md\npackage.json\nsrc\n', exitCode: 0 },
+    );
     assert.equal(t.parser.sessionId(), BASIC);
     assert.deepEqual(t.parser.usage(), { inputTokens: 1752, outputTokens: 84, cacheReadTokens: 2048, cacheCreationTokens: 0, costUsd: null, turns: null });
     assert.equal(outcomeOf(t).summary, FINAL);
   });
 
-  it('resume: the same thread; usage is this run\'s share of the cumulative totals', () => {
+  it("resume: the same thread; usage is this run's share of the cumulative totals", () => {
     const basic = replay('basic');
     const t = replay('resume', { priorTotals: basic.parser.sessionTotals!() });
     assert.equal(t.parser.sessionId(), BASIC);
@@ -156,7 +175,16 @@ describe('codex parser on other shapes', () => {
   });
 
   it('never throws on garbage; unknown types pass through as raw', () => {
-    const { parser, events } = parse('', '{', 'null', '[1]', '{"type":"item.completed"}', '{"type":"item.completed","item":{"type":"mystery"}}', '{"type":"turn.completed","usage":"x"}', '{"type":"brand_new"}');
+    const { parser, events } = parse(
+      '',
+      '{',
+      'null',
+      '[1]',
+      '{"type":"item.completed"}',
+      '{"type":"item.completed","item":{"type":"mystery"}}',
+      '{"type":"turn.completed","usage":"x"}',
+      '{"type":"brand_new"}',
+    );
     for (const e of events) assert.ok((EVENT_TYPES as readonly string[]).includes(e.type));
     assert.deepEqual(events.at(-1), { type: 'output', kind: 'raw', raw: { type: 'brand_new' } });
     assert.equal(codexRuntime.outcome(parser, { code: 0, signal: null, stoppedBy: null }).status, 'completed');
@@ -190,7 +218,10 @@ describe('codex launch', () => {
 
   it('reports bad settings as config errors', () => {
     for (const agent of [{ sandbox: 'open' }, { max_turns: 0 }, { codex_config: 'x' }, { model: 1 }]) {
-      assert.throws(() => codexRuntime.launch(input({ agent })), (e: unknown) => e instanceof HerdError && e.code === 'config');
+      assert.throws(
+        () => codexRuntime.launch(input({ agent })),
+        (e: unknown) => e instanceof HerdError && e.code === 'config',
+      );
     }
     rmSync(dir, { recursive: true, force: true });
   });

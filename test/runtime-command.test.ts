@@ -39,7 +39,10 @@ describe('command runtime', () => {
 
   it('reports a missing or malformed command as a config error', () => {
     for (const agent of [{}, { command: [] }, { command: 'npm test' }, { command: ['npm', 1] }, { command: ['x'], env: ['A=1'] }]) {
-      assert.throws(() => commandRuntime.launch(input(agent)), (e: unknown) => e instanceof HerdError && e.code === 'config');
+      assert.throws(
+        () => commandRuntime.launch(input(agent)),
+        (e: unknown) => e instanceof HerdError && e.code === 'config',
+      );
     }
   });
 
@@ -80,11 +83,17 @@ describe('command runtime', () => {
       workspace: tmpdir(),
     });
     const { events, exit: e, parser } = await run(spec);
-    assert.deepEqual(events.filter((ev) => !ev.stream), [
-      { type: 'output', text: 'got: two words' },
-      { type: 'output', text: 'two words' },
-    ]);
-    assert.deepEqual(events.find((ev) => ev.stream), { type: 'output', stream: 'stderr', text: 'warn' });
+    assert.deepEqual(
+      events.filter((ev) => !ev.stream),
+      [
+        { type: 'output', text: 'got: two words' },
+        { type: 'output', text: 'two words' },
+      ],
+    );
+    assert.deepEqual(
+      events.find((ev) => ev.stream),
+      { type: 'output', stream: 'stderr', text: 'warn' },
+    );
     assert.deepEqual(commandRuntime.outcome(parser, e), { status: 'failed', exitReason: 'error', error: 'exited with code 4: warn', summary: 'two words', transient: false });
   });
 });

@@ -45,10 +45,13 @@ describe('gemini parser on the real transcripts', () => {
     assert.deepEqual(t.events[4], { type: 'tool_result', id, is_error: false, content: 'README.md\npackage.json\nsrc' });
     assert.equal(t.parser.sessionId(), BASIC);
     assert.deepEqual(t.parser.usage(), { inputTokens: 2088, outputTokens: 64, cacheReadTokens: 512, cacheCreationTokens: 0, costUsd: null, turns: null });
-    assert.deepEqual(t.parser.modelTokens!().map((m) => [m.model, m.inputTokens, m.outputTokens, m.cacheReadTokens]), [
-      ['gemini-3.5-flash-lite', 200, 10, 0],
-      ['gemini-3.8-flash', 1888, 54, 512],
-    ]);
+    assert.deepEqual(
+      t.parser.modelTokens!().map((m) => [m.model, m.inputTokens, m.outputTokens, m.cacheReadTokens]),
+      [
+        ['gemini-3.5-flash-lite', 200, 10, 0],
+        ['gemini-3.8-flash', 1888, 54, 512],
+      ],
+    );
     assert.deepEqual(outcomeOf(t), { status: 'completed', exitReason: 'success', error: null, summary: FINAL });
   });
 
@@ -67,7 +70,10 @@ describe('gemini parser on the real transcripts', () => {
   });
 
   it('write_autoedit: a tool_result without output', () => {
-    assert.deepEqual(replay('write_autoedit').events.find((e) => e.type === 'tool_result'), { type: 'tool_result', id: 'write_file__write_file_1796424011547_0', is_error: false, content: '' });
+    assert.deepEqual(
+      replay('write_autoedit').events.find((e) => e.type === 'tool_result'),
+      { type: 'tool_result', id: 'write_file__write_file_1796424011547_0', is_error: false, content: '' },
+    );
     assert.deepEqual(geminiRuntime.recapFiles('write_file', { file_path: 'created-by-agent.txt' }), ['created-by-agent.txt']);
   });
 
@@ -124,8 +130,15 @@ describe('gemini parser on the real transcripts', () => {
 describe('gemini parser on other shapes', () => {
   it('error lines are non-fatal; unknown types raw; garbage never throws; a non-delta assistant message is text', () => {
     const parser = geminiRuntime.parser();
-    const events = ['{"type":"error","severity":"warning","message":"Loop detected"}', '{"type":"mystery","x":1}', '{', 'null', '{"type":"message","role":"assistant","content":"whole"}', '{"type":"result"}', '{"type":"tool_result","error":7}']
-      .flatMap((l) => parser.line(l, 'stdout'));
+    const events = [
+      '{"type":"error","severity":"warning","message":"Loop detected"}',
+      '{"type":"mystery","x":1}',
+      '{',
+      'null',
+      '{"type":"message","role":"assistant","content":"whole"}',
+      '{"type":"result"}',
+      '{"type":"tool_result","error":7}',
+    ].flatMap((l) => parser.line(l, 'stdout'));
     assert.deepEqual(events[0], { type: 'error', kind: 'warning', fatal: false, message: 'Loop detected' });
     assert.deepEqual(events[1], { type: 'output', kind: 'raw', raw: { type: 'mystery', x: 1 } });
     for (const e of events) assert.ok((EVENT_TYPES as readonly string[]).includes(e.type));
@@ -138,7 +151,15 @@ describe('gemini parser on other shapes', () => {
 });
 
 describe('gemini launch', () => {
-  const input = (over: Partial<LaunchInput> = {}): LaunchInput => ({ prompt: '- a list', workspace: '/w', sessionId: 'S1', resumeSessionId: null, agent: { gemini_bin: 'gm' }, jobDir: '/h/jobs/j', ...over });
+  const input = (over: Partial<LaunchInput> = {}): LaunchInput => ({
+    prompt: '- a list',
+    workspace: '/w',
+    sessionId: 'S1',
+    resumeSessionId: null,
+    agent: { gemini_bin: 'gm' },
+    jobDir: '/h/jobs/j',
+    ...over,
+  });
 
   it('stream-json with the prompt on stdin, a minted session id, trust, and a settings file with retention off', () => {
     const spec = geminiRuntime.launch(input({ agent: { gemini_bin: 'gm', model: 'gemini-3.8-flash', approval_mode: 'yolo', max_turns: 7, env: { K: 'v' } } }));
@@ -157,7 +178,10 @@ describe('gemini launch', () => {
 
   it('reports bad settings as config errors', () => {
     for (const agent of [{ approval_mode: 'always' }, { max_turns: -1 }, { env: [] }]) {
-      assert.throws(() => geminiRuntime.launch(input({ agent })), (e: unknown) => e instanceof HerdError && e.code === 'config');
+      assert.throws(
+        () => geminiRuntime.launch(input({ agent })),
+        (e: unknown) => e instanceof HerdError && e.code === 'config',
+      );
     }
   });
 });

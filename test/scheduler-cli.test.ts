@@ -41,7 +41,11 @@ test('kill -9 mid-run, restart, again and again: every tick has at most one job,
     const records = tickRecords(home, 'tick', n);
     const withJob = records.filter((r) => r.job !== null);
     assert.ok(withJob.length >= 5, `${n}: only ${withJob.length} fires`);
-    assert.deepEqual(records.filter((r) => r.job === null && ['fire', 'queued'].includes(r.outcome as string)), [], `${n}: a claimed tick was left without its job`);
+    assert.deepEqual(
+      records.filter((r) => r.job === null && ['fire', 'queued'].includes(r.outcome as string)),
+      [],
+      `${n}: a claimed tick was left without its job`,
+    );
     const ids = withJob.map((r) => r.job);
     assert.equal(new Set(ids).size, ids.length, `${n}: one job recorded for two ticks`);
     const mine = jobs.filter((j) => j.schedule === n);
@@ -71,7 +75,10 @@ test('two schedulers at once: one refuses naming the other; SIGTERM stops it wit
   assert.match(winner.out.at(-1)!, / stop +\(SIGTERM\)/);
   // nothing half-written, and the state dir is free again
   const sched = join(home, 'scheduler');
-  assert.deepEqual(readdirSync(sched).filter((n) => n.startsWith('.tmp-') || n.startsWith('scheduler')), []);
+  assert.deepEqual(
+    readdirSync(sched).filter((n) => n.startsWith('.tmp-') || n.startsWith('scheduler')),
+    [],
+  );
   const again = startScheduler(home, config);
   await again.line(/ start /);
   again.child.kill('SIGINT');

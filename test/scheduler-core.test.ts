@@ -41,4 +41,3 @@ test('ledger: a torn tick file still claims its tick and reads as a fire without
   const [r] = ledger.load('a', 's', Date.now()).records;
   assert.deepEqual([r.tick, r.outcome, r.job, r.claimedAt], [iso(tick), 'fire', null, null]);
 });
-

@@ -92,7 +92,10 @@ test('catch_up under a fake clock: once fires one catch-up job for the ticks mis
   // a daily tick ten minutes ago, and a state dir that has known the schedules for two days: two ticks were missed
   const tick = new Date(clock.now() - 10 * 60_000);
   const cron = `${tick.getUTCMinutes()} ${tick.getUTCHours()} * * *`;
-  const { home, config } = schedulerDir(t, `agents:\n  tick:\n    runtime: command\n    command: ["true"]\n    schedules:\n      once: { cron: "${cron}" }\n      none: { cron: "${cron}", catch_up: none }\n`);
+  const { home, config } = schedulerDir(
+    t,
+    `agents:\n  tick:\n    runtime: command\n    command: ["true"]\n    schedules:\n      once: { cron: "${cron}" }\n      none: { cron: "${cron}", catch_up: none }\n`,
+  );
   for (const n of ['once', 'none']) {
     const dir = join(home, 'scheduler', 'ticks', 'tick', n);
     mkdirSync(dir, { recursive: true });
@@ -109,7 +112,13 @@ test('catch_up under a fake clock: once fires one catch-up job for the ticks mis
       await scheduler.done;
       const fires = events.filter((e) => e.event === 'fire' || e.event === 'missed');
       if (run === 0) {
-        assert.deepEqual(fires.map((e) => [e.event, 'schedule' in e ? e.schedule : '', 'missed' in e ? e.missed : 0]), [['fire', 'once', 1], ['missed', 'none', 2]]);
+        assert.deepEqual(
+          fires.map((e) => [e.event, 'schedule' in e ? e.schedule : '', 'missed' in e ? e.missed : 0]),
+          [
+            ['fire', 'once', 1],
+            ['missed', 'none', 2],
+          ],
+        );
         assert.ok(fires[0].event === 'fire' && fires[0].lateMs >= 1000, 'a catch-up fire');
       } else assert.deepEqual(fires, [], 'the restart fires nothing more');
     }
@@ -117,11 +126,17 @@ test('catch_up under a fake clock: once fires one catch-up job for the ticks mis
     undo();
   }
   const jobs = jobsOnDisk(home);
-  assert.deepEqual(jobs.map((j) => j.schedule), ['once']);
+  assert.deepEqual(
+    jobs.map((j) => j.schedule),
+    ['once'],
+  );
   const once = tickRecords(home, 'tick', 'once');
   assert.equal(once.length, 1);
   assert.equal(Date.parse(once[0].tick as string), Math.floor(tick.getTime() / 60_000) * 60_000);
-  assert.deepEqual(tickRecords(home, 'tick', 'none').map((r) => [r.outcome, r.missed]), [['missed', 2]]);
+  assert.deepEqual(
+    tickRecords(home, 'tick', 'none').map((r) => [r.outcome, r.missed]),
+    [['missed', 2]],
+  );
   assert.ok(existsSync(join(home, 'scheduler', 'ticks', 'tick', 'none', 'first-seen')));
   await waitFor('the catch-up job ran', () => isTerminal(new JobStore(home).read(jobs[0].id as string).status), 30_000);
 });

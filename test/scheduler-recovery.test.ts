@@ -43,8 +43,13 @@ test('restart after a crash: a claimed tick without its job gets exactly one (fo
   const claimedAt = Date.now() - 4000;
   const agent = config.agents.tick;
   const made = new JobStore(home, () => claimedAt).create({
-    agent: 'tick', prompt: '', workspace: agent.workspace, schedule: 'after', trigger: 'schedule',
-    config: configPath, settings: snapshotSettings(config, agent) as unknown as Record<string, unknown>,
+    agent: 'tick',
+    prompt: '',
+    workspace: agent.workspace,
+    schedule: 'after',
+    trigger: 'schedule',
+    config: configPath,
+    settings: snapshotSettings(config, agent) as unknown as Record<string, unknown>,
   });
   const queue = join(home, 'queue', 'tick');
   const marker = readdirSync(queue).find((n) => n.endsWith(made.id))!;

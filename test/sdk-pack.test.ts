@@ -85,11 +85,20 @@ test('npm pack → install in a scratch project → docs/sdk.md example on a sta
   assert.match(remote, /^2 recent job\(s\) of coder$/m);
 
   // a TypeScript consumer type-checks against the packed .d.ts (module nodenext resolves `exports`)
-  writeFileSync(join(project, 'check.ts'), `${docBlock('ts', "import { Herd")}\nexport const herd = new Herd({ url: 'http://127.0.0.1:7878', token: 't' });\nexport { describe };\n`);
-  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')] }, files: ['check.ts'] }));
+  writeFileSync(join(project, 'check.ts'), `${docBlock('ts', 'import { Herd')}\nexport const herd = new Herd({ url: 'http://127.0.0.1:7878', token: 't' });\nexport { describe };\n`);
+  writeFileSync(
+    join(project, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')] },
+      files: ['check.ts'],
+    }),
+  );
   const tsc = await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: project, timeout: 120_000 }).catch((e: { stdout: string }) => e);
   assert.equal((tsc as { stdout: string }).stdout.trim(), '', 'the example type-checks');
-  writeFileSync(join(project, 'check.ts'), `import type { HerdEvent } from 'herdctl';\nexport function f(e: HerdEvent): number {\n  if (e.type === 'complete') {\n    const n: number = e.status;\n    return n;\n  }\n  return 0;\n}\n`);
+  writeFileSync(
+    join(project, 'check.ts'),
+    `import type { HerdEvent } from 'herdctl';\nexport function f(e: HerdEvent): number {\n  if (e.type === 'complete') {\n    const n: number = e.status;\n    return n;\n  }\n  return 0;\n}\n`,
+  );
   const bad = await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: project, timeout: 120_000 }).catch((e: { stdout: string }) => e);
   assert.match((bad as { stdout: string }).stdout, /check\.ts\(4,\d+\): error TS2322: .* not assignable to type 'number'/, "the union narrows: a complete event's status is not a number");
 });

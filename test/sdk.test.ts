@@ -168,6 +168,10 @@ test('importing the SDK loads no oclif (the import graph of dist/sdk/index.js)',
   walk(join(ROOT, 'dist', 'sdk', 'index.js'));
   assert.ok(seen.size > 10, 'walked the graph');
   const heavy = [...bare].filter((b) => !b.startsWith('node:'));
-  assert.deepEqual(heavy.filter((b) => b.includes('oclif') || b === 'chalk'), [], `no command-line modules: ${heavy.join(', ')}`);
+  assert.deepEqual(
+    heavy.filter((b) => b.includes('oclif') || b === 'chalk'),
+    [],
+    `no command-line modules: ${heavy.join(', ')}`,
+  );
   for (const f of seen) assert.ok(!f.includes(`${join('dist', 'commands')}`) && !f.includes(join('dist', 'render')), `${f} is command-line code`);
 });

@@ -7,7 +7,10 @@ test('one seed, one sequence; another seed, another; values in [0, 1)', () => {
   const a = prng(42);
   const b = prng(42);
   const first = Array.from({ length: 1000 }, () => a());
-  assert.deepEqual(Array.from({ length: 1000 }, () => b()), first);
+  assert.deepEqual(
+    Array.from({ length: 1000 }, () => b()),
+    first,
+  );
   assert.notDeepEqual(Array.from({ length: 1000 }, prng(43)), first);
   assert.ok(first.every((x) => x >= 0 && x < 1));
   assert.ok(new Set(first).size > 990, 'no short cycle');

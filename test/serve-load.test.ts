@@ -34,7 +34,9 @@ test(`${CLIENTS} SSE clients follow one busy job on loopback: every one gets eve
     );
   }
   const peak = rssMiB(s.proc.pid!, 'VmHWM');
-  t.diagnostic(`${CLIENTS} clients × ${lines.length} events in ${Math.round(ms)} ms (connect → complete, incl. the 1.5 s pause); ${Math.round((CLIENTS * lines.length) / (ms / 1000))} events/s delivered`);
+  t.diagnostic(
+    `${CLIENTS} clients × ${lines.length} events in ${Math.round(ms)} ms (connect → complete, incl. the 1.5 s pause); ${Math.round((CLIENTS * lines.length) / (ms / 1000))} events/s delivered`,
+  );
   t.diagnostic(`server RSS: ${idle} MiB idle, peak ${peak} MiB`);
   assert.ok(peak < idle + 200, `server memory stayed bounded (idle ${idle} MiB, peak ${peak} MiB)`);
 });

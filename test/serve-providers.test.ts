@@ -12,7 +12,7 @@ import { Herd } from '../src/sdk/index.js';
 const bin = (name: string) => join(ROOT, 'fixtures', 'bin', name);
 
 describe('providers over HTTP', () => {
-  it('GET /health lists the providers and whether each CLI is found; POST /jobs runs a provider\'s built-in agent with a model', async (t) => {
+  it("GET /health lists the providers and whether each CLI is found; POST /jobs runs a provider's built-in agent with a model", async (t) => {
     const s = await serve(t, { env: { HERDCTL_CODEX_BIN: bin('codex'), HERDCTL_GEMINI_BIN: bin('gemini'), HERDCTL_CLAUDE_BIN: '/nonexistent/claude' } });
     const h = await call(s, 'GET', '/health', { token: null });
     assert.deepEqual(h.body.providers, [
@@ -20,7 +20,10 @@ describe('providers over HTTP', () => {
       { name: 'codex', program: bin('codex'), available: true },
       { name: 'gemini', program: bin('gemini'), available: true },
     ]);
-    for (const [provider, model] of [['codex', 'gpt-5.5'], ['gemini', 'gemini-3.8-flash']]) {
+    for (const [provider, model] of [
+      ['codex', 'gpt-5.5'],
+      ['gemini', 'gemini-3.8-flash'],
+    ]) {
       const r = await call(s, 'POST', '/jobs', { body: { task: 'notool', provider, model } });
       assert.equal(r.status, 201, r.text);
       const job = await waitJob(s, r.body.session_id, (j) => ['completed', 'failed', 'cancelled'].includes(j.status as string), 30_000);
@@ -29,7 +32,10 @@ describe('providers over HTTP', () => {
       assert.equal(job.model, model);
       assert.equal((job.settings as { runtime: string }).runtime, provider);
       assert.equal(job.workspace, s.dir, "the built-in agent works in the config's directory");
-      for (const [given, want] of [[undefined, model], ['other-model', 'other-model']]) {
+      for (const [given, want] of [
+        [undefined, model],
+        ['other-model', 'other-model'],
+      ]) {
         const res = await call(s, 'POST', '/v1/resume', { body: { kind: 'job', from_subject_id: job.id, ...(given ? { model: given } : {}) } });
         assert.equal(res.status, 201, res.text);
         const next = await waitJob(s, res.body.session_id, (j) => ['completed', 'failed', 'cancelled'].includes(j.status as string), 30_000);
@@ -62,7 +68,10 @@ describe('providers over HTTP', () => {
 
   it('a built-in agent needs a config file for its workspace; a config agent named like the provider is used', () => {
     const none = parseConfig('', 'herdctl.yaml');
-    assert.throws(() => providerAgent({ ...none, file: null }, 'codex'), (e: unknown) => e instanceof HerdError && e.code === 'usage' && /no workspace for the built-in codex agent/.test(e.message));
+    assert.throws(
+      () => providerAgent({ ...none, file: null }, 'codex'),
+      (e: unknown) => e instanceof HerdError && e.code === 'usage' && /no workspace for the built-in codex agent/.test(e.message),
+    );
     const c = parseConfig('agents:\n  codex: { runtime: codex, workspace: /srv/x, model: gpt-5.5 }\n  gemini: { runtime: claude }\n', '/etc/herdctl.yaml');
     assert.equal(providerAgent(c, 'codex').model, 'gpt-5.5');
     assert.throws(() => providerAgent(c, 'gemini'), /runs runtime claude, not gemini/);

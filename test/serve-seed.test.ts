@@ -56,7 +56,7 @@ test('POST /v1/jobs/quota/reset {bucket}: a full bucket takes jobs again; unknow
   assert.equal((await call(s, 'GET', '/v1/jobs/quota/reset')).status, 405);
 });
 
-test('POST /v1/resume {recap_id}: a new job seeded with that job\'s recap records resumedFromRecapId', async (t) => {
+test("POST /v1/resume {recap_id}: a new job seeded with that job's recap records resumedFromRecapId", async (t) => {
   const s = await serve(t);
   const first = await call(s, 'POST', '/jobs', { body: { agent: 'coder', task: 'tools:1' } });
   const id = first.body.session_id as string;

@@ -23,23 +23,41 @@ test('GET /jobs pages with offset and searches prompt, tags and error; /v1/sched
   const page2 = (await call(s, 'GET', '/jobs?limit=2&offset=2')).body;
   assert.equal(page1.jobs.length, 2);
   assert.equal(page1.more, true);
-  assert.deepEqual([...page1.jobs, ...page2.jobs].map((j: { id: string }) => j.id), [hooked, ...ids.slice().reverse()]);
+  assert.deepEqual(
+    [...page1.jobs, ...page2.jobs].map((j: { id: string }) => j.id),
+    [hooked, ...ids.slice().reverse()],
+  );
   assert.equal(page2.more, false);
-  assert.deepEqual((await call(s, 'GET', '/jobs?q=BETA')).body.jobs.map((j: { id: string }) => j.id), [ids[1]]);
-  assert.deepEqual((await call(s, 'GET', '/jobs?q=tag-gamma')).body.jobs.map((j: { id: string }) => j.id), [ids[2]]);
+  assert.deepEqual(
+    (await call(s, 'GET', '/jobs?q=BETA')).body.jobs.map((j: { id: string }) => j.id),
+    [ids[1]],
+  );
+  assert.deepEqual(
+    (await call(s, 'GET', '/jobs?q=tag-gamma')).body.jobs.map((j: { id: string }) => j.id),
+    [ids[2]],
+  );
   assert.equal((await call(s, 'GET', '/jobs?offset=-1')).status, 400);
 
   const sched = (await call(s, 'GET', '/v1/schedules')).body;
   assert.equal(sched.scheduler, null);
-  assert.deepEqual(sched.schedules.map((r: { agent: string; schedule: string }) => `${r.agent}/${r.schedule}`), ['nightly/hourly']);
+  assert.deepEqual(
+    sched.schedules.map((r: { agent: string; schedule: string }) => `${r.agent}/${r.schedule}`),
+    ['nightly/hourly'],
+  );
   assert.ok(sched.schedules[0].nextFire);
 
   const quotas = (await call(s, 'GET', '/v1/quotas')).body;
-  assert.deepEqual(quotas.buckets.map((b: { bucket: string; tasksPerHour: { used: number; limit: number } }) => [b.bucket, b.tasksPerHour.used, b.tasksPerHour.limit]), [['ci', 1, 3]]);
+  assert.deepEqual(
+    quotas.buckets.map((b: { bucket: string; tasksPerHour: { used: number; limit: number } }) => [b.bucket, b.tasksPerHour.used, b.tasksPerHour.limit]),
+    [['ci', 1, 3]],
+  );
 
   const hooks = (await call(s, 'GET', '/v1/webhooks?limit=5')).body;
   const all = [...hooks.pending.deliveries, ...hooks.dead.deliveries];
-  assert.deepEqual(all.map((d: { jobId: string }) => d.jobId), [hooked]);
+  assert.deepEqual(
+    all.map((d: { jobId: string }) => d.jobId),
+    [hooked],
+  );
   assert.equal(all[0].payload, undefined, 'the body (job text) and signature stay on disk');
   assert.equal(all[0].signature, undefined);
   assert.equal((await call(s, 'GET', '/v1/webhooks?state=nope')).status, 400);

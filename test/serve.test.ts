@@ -92,7 +92,7 @@ describe('herdctl serve: the HTTP API', () => {
     const cases: [string, string, unknown, number, RegExp][] = [
       ['POST', '/jobs', '{"agent": "coder",', 400, /malformed JSON/],
       ['POST', '/jobs', '[1,2]', 400, /JSON object/],
-      ["POST", "/jobs", "", 400, /"agent" or "provider" is required/],
+      ['POST', '/jobs', '', 400, /"agent" or "provider" is required/],
       ['POST', '/jobs', { agent: 'coder', promt: 'typo' }, 400, /unknown field "promt"/],
       ['POST', '/jobs', { agent: 'coder', task: 'a', prompt: 'b' }, 400, /not both/],
       ['POST', '/jobs', { agent: 'coder', task: '  ' }, 400, /empty/],
@@ -225,15 +225,24 @@ describe('herdctl serve: the HTTP API', () => {
     const first = await readSse(`${s.url}/jobs/${id}/events`, s.token, { stopAfter: 6 });
     assert.equal(first.ended, false);
     const rest = await readSse(`${s.url}/jobs/${id}/events`, s.token, { lastEventId: first.events.at(-1)!.id });
-    assert.deepEqual([...first.events, ...rest.events].map((e) => e.data), storedLines(s.home, id));
+    assert.deepEqual(
+      [...first.events, ...rest.events].map((e) => e.data),
+      storedLines(s.home, id),
+    );
   });
 
   it('replay after the job finished, ?since=N (events after seq N), and bad seqs', async () => {
     const id = await submit({ agent: 'shell' });
     await waitJob(s, id, (j) => j.status === 'completed');
     const lines = storedLines(s.home, id);
-    assert.deepEqual((await readSse(`${s.url}/jobs/${id}/events`, s.token)).events.map((e) => e.data), lines);
-    assert.deepEqual((await readSse(`${s.url}/jobs/${id}/events?since=1`, s.token)).events.map((e) => e.data), lines.slice(2));
+    assert.deepEqual(
+      (await readSse(`${s.url}/jobs/${id}/events`, s.token)).events.map((e) => e.data),
+      lines,
+    );
+    assert.deepEqual(
+      (await readSse(`${s.url}/jobs/${id}/events?since=1`, s.token)).events.map((e) => e.data),
+      lines.slice(2),
+    );
     assert.deepEqual((await readSse(`${s.url}/jobs/${id}/events?since=0`, s.token, { lastEventId: 2 })).events[0].id, 3, 'the later of the two wins');
     assert.equal((await call(s, 'GET', `/jobs/${id}/events?since=-1`)).status, 400);
     assert.equal((await call(s, 'GET', `/jobs/${id}/events`, { headers: { 'last-event-id': 'abc' } })).status, 400);
@@ -275,11 +284,18 @@ describe('herdctl serve: the HTTP API', () => {
   });
 
   it('the request log names method, route, status, time and job id — never job content', () => {
-    const lines = s.stderr().trim().split('\n').map((l) => JSON.parse(l));
+    const lines = s
+      .stderr()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const requests = lines.filter((l) => l.msg === 'request');
     assert.ok(requests.length > 50);
     for (const l of requests) {
-      assert.deepEqual(Object.keys(l).filter((k) => !['ts', 'level', 'pid', 'msg', 'method', 'route', 'status', 'ms', 'job'].includes(k)), []);
+      assert.deepEqual(
+        Object.keys(l).filter((k) => !['ts', 'level', 'pid', 'msg', 'method', 'route', 'status', 'ms', 'job'].includes(k)),
+        [],
+      );
       assert.doesNotMatch(l.route, /job-\d/, 'routes are patterns, never paths');
     }
     assert.ok(requests.some((l) => l.route === '/jobs/:id/events' && /^job-/.test(l.job)));

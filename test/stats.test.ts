@@ -36,16 +36,51 @@ test('stats: counts, events, per-agent p50/p95, success rate, tokens/cost, per d
     { created: 8, completed: 4, failed: 1, cancelled: 1, queued: 1, running: 1, unreadable: 0, events: 37 },
   );
   assert.deepEqual(s.agents, [
-    { agent: 'a', jobs: 4, completed: 3, failed: 1, cancelled: 0, queued: 0, running: 0, successRate: 0.75, durationMs: { p50: 20 * S, p95: 400 * S }, tokens: { input: 600, output: 60 }, costUsd: 0.06 },
-    { agent: 'b', jobs: 4, completed: 1, failed: 0, cancelled: 1, queued: 1, running: 1, successRate: 0.5, durationMs: { p50: 5 * S, p95: 7200 * S }, tokens: { input: 1000, output: 100 }, costUsd: 1.5 },
+    {
+      agent: 'a',
+      jobs: 4,
+      completed: 3,
+      failed: 1,
+      cancelled: 0,
+      queued: 0,
+      running: 0,
+      successRate: 0.75,
+      durationMs: { p50: 20 * S, p95: 400 * S },
+      tokens: { input: 600, output: 60 },
+      costUsd: 0.06,
+    },
+    {
+      agent: 'b',
+      jobs: 4,
+      completed: 1,
+      failed: 0,
+      cancelled: 1,
+      queued: 1,
+      running: 1,
+      successRate: 0.5,
+      durationMs: { p50: 5 * S, p95: 7200 * S },
+      tokens: { input: 1000, output: 100 },
+      costUsd: 1.5,
+    },
   ]);
   assert.equal(s.perDay.length, 10);
   assert.deepEqual(
     s.perDay.filter((d) => d.created).map((d) => [Math.round((NOON - Date.parse(d.day + 'T12:00:00Z')) / DAY), d.created]),
-    [[9, 2], [3, 2], [1, 2], [0, 2]],
+    [
+      [9, 2],
+      [3, 2],
+      [1, 2],
+      [0, 2],
+    ],
   );
-  assert.deepEqual(s.durationHistogram.map((b) => b.count), [1, 3, 0, 1, 0, 1, 0]); // 5s | 10s 20s 30s | 400s | 2h
-  assert.deepEqual(s.durationHistogram.map((b) => b.upToMs), [10_000, 60_000, 300_000, 900_000, 3_600_000, 14_400_000, null]);
+  assert.deepEqual(
+    s.durationHistogram.map((b) => b.count),
+    [1, 3, 0, 1, 0, 1, 0],
+  ); // 5s | 10s 20s 30s | 400s | 2h
+  assert.deepEqual(
+    s.durationHistogram.map((b) => b.upToMs),
+    [10_000, 60_000, 300_000, 900_000, 3_600_000, 14_400_000, null],
+  );
 });
 
 test('stats: --agent and --since narrow every figure, webhook counts included', (t) => {
@@ -66,7 +101,10 @@ test('stats: --agent and --since narrow every figure, webhook counts included', 
   assert.deepEqual([all.webhooksDelivered, all.webhooksDeadLettered], [2, 1]);
   const a = computeStats(store, { agent: 'a' }, same, NOW);
   assert.deepEqual([a.created, a.completed, a.failed, a.queued, a.eventsPublished, a.webhooksDelivered, a.webhooksDeadLettered], [4, 3, 1, 0, 26, 2, 0]);
-  assert.deepEqual(a.agents.map((x) => x.agent), ['a']);
+  assert.deepEqual(
+    a.agents.map((x) => x.agent),
+    ['a'],
+  );
   const recent = computeStats(store, { sinceMs: NOON - 5 * DAY }, same, NOW);
   assert.deepEqual([recent.created, recent.completed, recent.webhooksDelivered, recent.webhooksDeadLettered], [6, 2, 1, 1]);
   assert.equal(recent.perDay.length, 6);
@@ -136,7 +174,10 @@ test('percentile is nearest-rank; the sparkline scales to the peak and folds lon
 
 test('jobs stats (CLI): the human view and --json, bad flags are usage errors', async (t) => {
   const home = tempHome(t);
-  build(home, SPECS.filter((s) => s.status !== 'pending' && s.status !== 'running'));
+  build(
+    home,
+    SPECS.filter((s) => s.status !== 'pending' && s.status !== 'running'),
+  );
   const human = await runCli(['jobs', 'stats'], { home });
   assert.equal(human.code, 0, human.stderr);
   const plain = renderStats(computeStats(new JobStore(home), {}, same), new Chalk({ level: 0 }));
@@ -151,7 +192,10 @@ test('jobs stats (CLI): the human view and --json, bad flags are usage errors', 
   const s = JSON.parse(json.stdout);
   assert.deepEqual([s.agent, s.created, s.completed, s.cancelled, s.webhooksDelivered], ['b', 2, 1, 1, 0]);
 
-  for (const bad of [['--since', 'yesterday'], ['--agent', '../x']]) {
+  for (const bad of [
+    ['--since', 'yesterday'],
+    ['--agent', '../x'],
+  ]) {
     const r = await runCli(['jobs', 'stats', ...bad], { home });
     assert.equal(r.code, 2, `${bad.join(' ')}: ${r.stderr}`);
   }

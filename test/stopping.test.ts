@@ -13,7 +13,12 @@ test('stopSchedule and the stopping note: SIGINT at once, SIGTERM at half the gr
     [6000, [0, 3000, 6000]],
     [0, [0, 0, 0]],
   ];
-  for (const [grace, after] of table) assert.deepEqual(stopSchedule(grace).map((s) => s.afterMs), after, `grace ${grace}`);
+  for (const [grace, after] of table)
+    assert.deepEqual(
+      stopSchedule(grace).map((s) => s.afterMs),
+      after,
+      `grace ${grace}`,
+    );
   const began = Date.parse('2026-12-04T10:00:00.000Z');
   const first = stoppingEvent({ why: 'cancel', step: stopSchedule(30_000)[0], reason: 'wrong branch', graceMs: 30_000, began });
   assert.deepEqual(first, {
@@ -47,7 +52,10 @@ test('cancel of an agent that ignores SIGINT and SIGTERM: one note per step, `st
   assert.equal(requested.signal, 'SIGINT');
   assert.equal(requested.reason, 'stuck');
   assert.equal(requested.graceMs, 8000);
-  assert.deepEqual(requested.escalations.map((e: { signal: string }) => e.signal), ['SIGTERM', 'SIGKILL']);
+  assert.deepEqual(
+    requested.escalations.map((e: { signal: string }) => e.signal),
+    ['SIGTERM', 'SIGKILL'],
+  );
   // the agent ignores SIGINT and SIGTERM, so it runs on until SIGKILL 8 s from now: every reader says stopping meanwhile
   const job = f.job(id);
   assert.equal(job.status, 'running', 'job.json keeps running (docs/formats.md)');
@@ -69,8 +77,14 @@ test('cancel of an agent that ignores SIGINT and SIGTERM: one note per step, `st
   assert.equal(lines.length, 4, c.stdout);
   const log = f.log(id);
   const notes = log.events.filter((e) => e.kind === 'stopping');
-  assert.deepEqual(notes.map((e) => e.step), ['requested', 'SIGTERM', 'SIGKILL']);
-  assert.deepEqual(notes.map((e) => e.signal), ['SIGINT', 'SIGTERM', 'SIGKILL']);
+  assert.deepEqual(
+    notes.map((e) => e.step),
+    ['requested', 'SIGTERM', 'SIGKILL'],
+  );
+  assert.deepEqual(
+    notes.map((e) => e.signal),
+    ['SIGINT', 'SIGTERM', 'SIGKILL'],
+  );
   const complete = assertFinishedLog(log);
   assert.equal(complete.signal, 'SIGKILL');
   assert.ok(notes.every((n) => n.seq < complete.seq));

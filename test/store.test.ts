@@ -67,9 +67,15 @@ test('create() persists a pending job durably: job.json, queue marker, index lin
   assert.equal(onDisk.createdAt.slice(0, 19).replace(/[-:T]/g, ''), job.id.slice(4, 19).replace('-', ''));
   assert.deepEqual(store.read(job.id), onDisk);
   const queued = fs.readdirSync(join(home, 'queue', 'coder'));
-  assert.ok(queued.some((n) => n.endsWith(job.id) && !n.startsWith('.')), `no published queue marker in ${queued}`);
+  assert.ok(
+    queued.some((n) => n.endsWith(job.id) && !n.startsWith('.')),
+    `no published queue marker in ${queued}`,
+  );
   const seg = fs.readFileSync(join(home, 'index', `seg-${job.id.slice(4, 12)}@${hostId()}.tsv`), 'utf8');
-  assert.ok(seg.split('\n').some((l) => l.startsWith(`${job.id}\tpending\tcoder`)), seg);
+  assert.ok(
+    seg.split('\n').some((l) => l.startsWith(`${job.id}\tpending\tcoder`)),
+    seg,
+  );
   assert.ok(!fs.readdirSync(join(home, 'jobs', job.id)).some((n) => n.startsWith('.tmp-')), 'temp file left behind');
 });
 
@@ -113,7 +119,11 @@ test('transitions: legal moves stamp times; illegal ones throw conflict and chan
   for (const terminal of [done, f, x]) {
     const before = fs.readFileSync(join(store.paths.job(terminal.id), 'job.json'), 'utf8');
     for (const to of JOB_STATUSES) {
-      assert.throws(() => store.commit(terminal, { to: to as JobStatus }), herdError('conflict', (e) => assert.equal(e.exitCode, 5)), `${terminal.status} → ${to}`);
+      assert.throws(
+        () => store.commit(terminal, { to: to as JobStatus }),
+        herdError('conflict', (e) => assert.equal(e.exitCode, 5)),
+        `${terminal.status} → ${to}`,
+      );
     }
     assert.equal(fs.readFileSync(join(store.paths.job(terminal.id), 'job.json'), 'utf8'), before);
   }
@@ -140,8 +150,14 @@ test('resolve(): full id, unique prefix with and without "job-", ambiguous, unkn
       assert.ok(e.message.includes(a) && e.message.includes(b) && !e.message.includes(d), e.message);
     }),
   );
-  assert.throws(() => store.resolve('job-2026011'), herdError('ambiguous', (e) => assert.ok([a, b, d].every((id) => e.message.includes(id)))));
-  assert.throws(() => store.resolve('20250101'), herdError('not_found', (e) => assert.equal(e.exitCode, 3)));
+  assert.throws(
+    () => store.resolve('job-2026011'),
+    herdError('ambiguous', (e) => assert.ok([a, b, d].every((id) => e.message.includes(id)))),
+  );
+  assert.throws(
+    () => store.resolve('20250101'),
+    herdError('not_found', (e) => assert.equal(e.exitCode, 3)),
+  );
   assert.throws(() => store.resolve('job-20260115-093000-zzzzzzzz'), herdError('not_found'));
 
   const amb = await runCli(['jobs', 'show', '20260115'], { home });
@@ -181,7 +197,11 @@ test('bad ids are rejected before any path is built (no fs access, even with no 
   const bad = ['../etc', 'job-20260115-093000-../x', 'a/b', '..', 'job-2026\0', 'x'.repeat(300), 'job-' + '1'.repeat(296), '', 'JOB-2026', 'job-20260115-093000-k3x9a2bq/../../x'];
   for (const input of bad) {
     const calls = fsCalls(() => {
-      assert.throws(() => store.resolve(input), herdError('invalid_id', (e) => assert.equal(e.exitCode, 2)), JSON.stringify(input));
+      assert.throws(
+        () => store.resolve(input),
+        herdError('invalid_id', (e) => assert.equal(e.exitCode, 2)),
+        JSON.stringify(input),
+      );
       assert.throws(() => store.read(input), herdError('invalid_id'));
       assert.throws(() => store.paths.job(input), herdError('invalid_id'));
     });
@@ -276,11 +296,19 @@ test('a list while another process rebuilds the index still shows copied-in jobs
   const made = [1, 2, 3].map((d) => writeJob(home, { createdAt: new Date(Date.now() - d * 86_400_000).toISOString() }).id);
   fs.mkdirSync(join(home, 'locks'), { recursive: true });
   // another herdctl process in the middle of refreshIndex(): it holds the index lock for a moment
-  const holder = spawn(process.execPath, ['-e', `
+  const holder = spawn(
+    process.execPath,
+    [
+      '-e',
+      `
     const lf = require(${JSON.stringify(join(ROOT, 'node_modules', 'proper-lockfile'))});
     const release = lf.lockSync(process.argv[1], { realpath: false, stale: 20000 });
     process.stdout.write('locked\\n');
-    setTimeout(() => release(), 1500);`, join(home, 'locks', 'index')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    setTimeout(() => release(), 1500);`,
+      join(home, 'locks', 'index'),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await once(holder.stdout!, 'data');
   try {
     assert.deepEqual(ids(new JobStore(home).list({ limit: 10 })), made);
@@ -314,16 +342,37 @@ test('list filters (status, agent, since, limit) return newest first', (t) => {
   c.t = now;
   const newest = [...made].reverse();
   const want = (f: (m: (typeof made)[number]) => boolean) => newest.filter(f).map((m) => m.id);
-  assert.deepEqual(ids(store.list({ limit: 20 })), want(() => true));
+  assert.deepEqual(
+    ids(store.list({ limit: 20 })),
+    want(() => true),
+  );
   assert.deepEqual(ids(store.list({ limit: 3 })), want(() => true).slice(0, 3));
-  assert.deepEqual(ids(store.list({ limit: 20, status: 'failed' })), want((m) => m.status === 'failed'));
+  assert.deepEqual(
+    ids(store.list({ limit: 20, status: 'failed' })),
+    want((m) => m.status === 'failed'),
+  );
   assert.deepEqual(ids(store.list({ limit: 1, status: 'failed' })), want((m) => m.status === 'failed').slice(0, 1));
-  assert.deepEqual(ids(store.list({ limit: 20, status: 'running' })), want((m) => m.status === 'running'));
-  assert.deepEqual(ids(store.list({ limit: 20, agent: 'b' })), want((m) => m.agent === 'b'));
+  assert.deepEqual(
+    ids(store.list({ limit: 20, status: 'running' })),
+    want((m) => m.status === 'running'),
+  );
+  assert.deepEqual(
+    ids(store.list({ limit: 20, agent: 'b' })),
+    want((m) => m.agent === 'b'),
+  );
   const since = now - 86_400_000;
-  assert.deepEqual(ids(store.list({ limit: 20, sinceMs: since })), want((m) => m.at >= since));
-  assert.deepEqual(ids(store.list({ limit: 20, sinceMs: since, agent: 'a', status: 'failed' })), want((m) => m.at >= since && m.agent === 'a' && m.status === 'failed'));
-  assert.deepEqual(ids(store.list({ limit: 20, sinceMs: now - 4 * 86_400_000, status: 'completed' })), want((m) => m.at >= now - 4 * 86_400_000 && m.status === 'completed'));
+  assert.deepEqual(
+    ids(store.list({ limit: 20, sinceMs: since })),
+    want((m) => m.at >= since),
+  );
+  assert.deepEqual(
+    ids(store.list({ limit: 20, sinceMs: since, agent: 'a', status: 'failed' })),
+    want((m) => m.at >= since && m.agent === 'a' && m.status === 'failed'),
+  );
+  assert.deepEqual(
+    ids(store.list({ limit: 20, sinceMs: now - 4 * 86_400_000, status: 'completed' })),
+    want((m) => m.at >= now - 4 * 86_400_000 && m.status === 'completed'),
+  );
   assert.deepEqual(ids(store.list({ limit: 20, agent: 'nobody' })), []);
 });
 

@@ -43,7 +43,10 @@ test('run: the runner POSTs the terminal status to the agent webhook_url, or to 
   const list = await cli('webhooks', 'list', '--json');
   assert.equal(list.code, 0, list.stderr);
   const rows = JSON.parse(list.stdout);
-  assert.deepEqual(rows.map((r: { status: string }) => r.status), ['delivered', 'delivered']);
+  assert.deepEqual(
+    rows.map((r: { status: string }) => r.status),
+    ['delivered', 'delivered'],
+  );
   const human = await cli('webhooks', 'list');
   assert.match(human.stdout, /^JOB\s+STATUS\s+ATTEMPTS\s+NEXT \/ LAST\s+URL/);
   assert.match(human.stdout, /delivered\s+1\/4\s+.*HTTP 200/);
@@ -56,10 +59,14 @@ test('the receiver is down while a delivery is pending; herdctl "restarts": the 
   const { home, cli } = setup(t, { retryMax: 8, retryBase: '50ms' });
   const r = await cli('run', 'echo', '--wait', '--webhook', `http://127.0.0.1:${port}/hook`);
   assert.equal(r.code, 0, r.stderr);
-  await waitFor('the runner to try once', () => {
-    const p = filesIn(home, 'pending');
-    return p.length === 1 && JSON.parse(fs.readFileSync(join(home, 'webhooks', 'pending', p[0]), 'utf8')).attempts >= 1;
-  }, 10_000);
+  await waitFor(
+    'the runner to try once',
+    () => {
+      const p = filesIn(home, 'pending');
+      return p.length === 1 && JSON.parse(fs.readFileSync(join(home, 'webhooks', 'pending', p[0]), 'utf8')).attempts >= 1;
+    },
+    10_000,
+  );
   const pending = JSON.parse((await cli('webhooks', 'list', '--json')).stdout);
   assert.equal(pending.length, 1);
   assert.equal(pending[0].status, 'pending');
@@ -88,9 +95,16 @@ test('several processes racing on the same due delivery: exactly one POST, one d
   await waitFor('the delivery', () => filesIn(home, 'delivered').length === 1, 10_000);
   await new Promise((r) => setTimeout(r, 300)); // a straggler would POST by now
   assert.equal(rx.hits.length, 1);
-  const log = fs.readFileSync(join(home, 'logs', 'webhooks.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const log = fs
+    .readFileSync(join(home, 'logs', 'webhooks.log'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const reports = log.filter((l) => l.msg === 'webhook worker done');
-  assert.equal(reports.reduce((n, r) => n + r.delivered, 0), 1);
+  assert.equal(
+    reports.reduce((n, r) => n + r.delivered, 0),
+    1,
+  );
   // one worker per state dir: the others found its lock (or the per-delivery claim) taken
   assert.ok(log.some((l) => l.msg.startsWith('webhook worker not needed')) || reports.some((r) => r.skipped > 0), 'the race was real');
   assert.deepEqual(filesIn(home, 'pending'), []);
@@ -111,7 +125,10 @@ test('webhooks list --dead and redeliver from the dead letters', async (t) => {
   assert.equal(dead.code, 0, dead.stderr);
   assert.match(dead.stdout, new RegExp(`${job.id}\\s+dead\\s+1/4\\s+.*HTTP 404`));
   const deadJson = JSON.parse((await cli('webhooks', 'list', '--dead', '--json')).stdout);
-  assert.deepEqual(deadJson.map((d: { jobId: string }) => d.jobId), [job.id]);
+  assert.deepEqual(
+    deadJson.map((d: { jobId: string }) => d.jobId),
+    [job.id],
+  );
 
   fixed = true;
   const again = await cli('webhooks', 'redeliver', job.id.slice(4, 22));

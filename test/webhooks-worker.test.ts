@@ -33,14 +33,18 @@ test('500 then 200 with nobody around: the worker the runner left sends the retr
   assert.equal(run.code, 0, run.stderr);
   await waitFor('the first attempt', () => rx.hits.length >= 1, 30_000);
   let afterFirst: Delivery | null = null;
-  await waitFor('the failed first attempt to be recorded', () => {
-    const p = filesIn(home, 'pending');
-    if (p.length !== 1) return false;
-    const rec = JSON.parse(fs.readFileSync(join(home, 'webhooks', 'pending', p[0]), 'utf8')) as Delivery;
-    if (rec.attempts !== 1) return false;
-    afterFirst = rec;
-    return true;
-  }, 30_000);
+  await waitFor(
+    'the failed first attempt to be recorded',
+    () => {
+      const p = filesIn(home, 'pending');
+      if (p.length !== 1) return false;
+      const rec = JSON.parse(fs.readFileSync(join(home, 'webhooks', 'pending', p[0]), 'utf8')) as Delivery;
+      if (rec.attempts !== 1) return false;
+      afterFirst = rec;
+      return true;
+    },
+    30_000,
+  );
   const due = Date.parse(afterFirst!.nextAttemptAt!);
   assert.equal(afterFirst!.lastStatus, 500);
   await waitFor('the retry to be delivered', () => filesIn(home, 'delivered').length === 1, 60_000);
@@ -53,7 +57,11 @@ test('500 then 200 with nobody around: the worker the runner left sends the retr
   const done = () => workerLog(home).filter((l) => l.msg === 'webhook worker done');
   await waitFor('the worker to finish', () => done().length > 0, 30_000);
   assert.ok(!fs.existsSync(workerLock(home)), 'the worker let go of its lock');
-  assert.equal(done().reduce((n, l) => n + (l.delivered as number), 0), 1, 'delivered by the worker');
+  assert.equal(
+    done().reduce((n, l) => n + (l.delivered as number), 0),
+    1,
+    'delivered by the worker',
+  );
 });
 
 test('one worker per state dir: racing workers leave it to the one holding the lock; it waits out the backoff and exits when empty', async (t) => {

@@ -122,7 +122,9 @@ test('500 until retry_max: 1 + retry_max attempts, then dead-lettered', async (t
 });
 
 test('404 is permanent: dead at once; 408 and 429 are retried', async (t) => {
-  const rx = await Receiver.start(t, (_n, hit) => (hit.path === '/gone' ? 404 : rx.hits.filter((h) => h.path === hit.path).length === 1 ? 408 : rx.hits.filter((h) => h.path === hit.path).length === 2 ? 429 : 200));
+  const rx = await Receiver.start(t, (_n, hit) =>
+    hit.path === '/gone' ? 404 : rx.hits.filter((h) => h.path === hit.path).length === 1 ? 408 : rx.hits.filter((h) => h.path === hit.path).length === 2 ? 429 : 200,
+  );
   const { home, config } = setup(t);
   const gone = terminalJob({ webhookUrl: `http://127.0.0.1:${rx.port}/gone`, config });
   const busy = terminalJob({ webhookUrl: rx.url, config });
@@ -159,7 +161,10 @@ test('deliverers racing in one process: one POST', async (t) => {
   const job = terminalJob({ webhookUrl: rx.url, config });
   enqueueWebhook(home, job);
   const reports = await Promise.all(Array.from({ length: 6 }, () => deliverDue(home)));
-  assert.equal(reports.reduce((n, r) => n + r.delivered, 0), 1);
+  assert.equal(
+    reports.reduce((n, r) => n + r.delivered, 0),
+    1,
+  );
   assert.equal(rx.hits.length, 1);
 });
 

@@ -30,7 +30,8 @@ function firstAttempt(f: Fleet): string {
 describe('isolation: worktree', () => {
   it('two jobs writing the same file at once both succeed on their own branches; the checkout stays byte-identical; diff, resume, prune', async (t) => {
     // each job waits until both have started, so the two really write at the same time
-    const script = 'touch "$BARRIER/$HERDCTL_PROMPT"; i=0; while [ $(ls "$BARRIER" | wc -l) -lt 2 ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; printf "%s\\n" "$HERDCTL_PROMPT" > shared.txt; echo wrote';
+    const script =
+      'touch "$BARRIER/$HERDCTL_PROMPT"; i=0; while [ $(ls "$BARRIER" | wc -l) -lt 2 ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; printf "%s\\n" "$HERDCTL_PROMPT" > shared.txt; echo wrote';
     let repo = '';
     const f = fleet(t, ({ dir }) => {
       repo = makeUserRepo(join(dir, 'repo'));
@@ -41,7 +42,10 @@ describe('isolation: worktree', () => {
     const a = await f.submit('w', '--prompt', 'from-a');
     const b = await f.submit('w', '--prompt', 'from-b');
     const [ja, jb] = [await waitTerminal(f, a), await waitTerminal(f, b)];
-    for (const [j, word] of [[ja, 'from-a'], [jb, 'from-b']] as const) {
+    for (const [j, word] of [
+      [ja, 'from-a'],
+      [jb, 'from-b'],
+    ] as const) {
       assert.equal(j.status, 'completed', j.error);
       assert.equal(j.worktree, join(f.home, 'worktrees', j.id));
       assert.equal(j.branch, `herdctl/${j.id}`);
@@ -49,7 +53,10 @@ describe('isolation: worktree', () => {
       assert.equal(git(repo, 'show', `${j.branch}:shared.txt`), `${word}\n`, 'the uncommitted file was committed on the job branch');
       assert.equal(git(repo, 'log', '-1', '--format=%an', j.branch).trim(), 'herdctl');
       assert.deepEqual(j.changes, { files: ['shared.txt'], insertions: 1, deletions: 0 });
-      assert.ok(j.recap.bullets.some((x: string) => x.startsWith(`Changes on ${j.branch}: 1 file (+1 −0): shared.txt`)), j.recap.bullets.join(' | '));
+      assert.ok(
+        j.recap.bullets.some((x: string) => x.startsWith(`Changes on ${j.branch}: 1 file (+1 −0): shared.txt`)),
+        j.recap.bullets.join(' | '),
+      );
     }
     assert.ok(Date.parse(ja.startedAt) < Date.parse(jb.completedAt) && Date.parse(jb.startedAt) < Date.parse(ja.completedAt), 'the two ran at the same time');
     assert.equal(checkoutDigest(repo), before, "the user's HEAD, index, stash and files are byte-identical");
@@ -83,7 +90,7 @@ describe('isolation: worktree', () => {
     assert.equal(checkoutDigest(repo), before);
   });
 
-  it('works for the claude runtime too (--worktree), and a workspace outside git fails the job before the agent runs, with git\'s message', async (t) => {
+  it("works for the claude runtime too (--worktree), and a workspace outside git fails the job before the agent runs, with git's message", async (t) => {
     let repo = '';
     const f = fleet(t, ({ dir, ws }) => {
       repo = makeUserRepo(join(dir, 'repo'));
@@ -126,11 +133,14 @@ describe('retries of transient failures', () => {
     const r = await f.cli(['run', 'coder', '--prompt', 'err500', '--wait']);
     assert.equal(r.code, 1, r.stderr);
     const attempts = chain(f, firstAttempt(f));
-    assert.deepEqual(attempts.map((j) => [j.attempt, j.status, j.trigger]), [
-      [1, 'failed', 'manual'],
-      [2, 'failed', 'retry'],
-      [3, 'failed', 'retry'],
-    ]);
+    assert.deepEqual(
+      attempts.map((j) => [j.attempt, j.status, j.trigger]),
+      [
+        [1, 'failed', 'manual'],
+        [2, 'failed', 'retry'],
+        [3, 'failed', 'retry'],
+      ],
+    );
     assert.match(r.stdout, new RegExp(`^${attempts[2].id} failed`), 'run --wait reports the last attempt');
     for (let i = 1; i < 3; i++) {
       assert.equal(attempts[i].retryOf, attempts[i - 1].id);
@@ -158,7 +168,10 @@ describe('retries of transient failures', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const [first, second] = chain(f, firstAttempt(f));
     assert.equal(first.status, 'failed');
-    assert.ok(f.log(first.id).events.some((e) => e.type === 'tool_use'), 'the first attempt ran a tool before the 500');
+    assert.ok(
+      f.log(first.id).events.some((e) => e.type === 'tool_use'),
+      'the first attempt ran a tool before the 500',
+    );
     assert.equal(second.status, 'completed', second.error);
     assert.equal(second.sessionId, first.sessionId);
     const start = f.log(second.id).events.find((e) => e.type === 'start')!;
@@ -174,7 +187,10 @@ describe('retries of transient failures', () => {
     const r = await f.cli(['run', 'flaky', '--retries', '3', '--wait']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const attempts = chain(f, firstAttempt(f));
-    assert.deepEqual(attempts.map((j) => j.status), ['failed', 'completed']);
+    assert.deepEqual(
+      attempts.map((j) => j.status),
+      ['failed', 'completed'],
+    );
     assert.equal(readFileSync(join(f.dir, 'count'), 'utf8').trim(), '2');
   });
 });

@@ -2,19 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  branchFor,
-  commitLeftovers,
-  createWorktree,
-  diffStat,
-  diffText,
-  GitError,
-  orphanWorktrees,
-  removeOrphan,
-  removeWorktree,
-  reopenWorktree,
-  worktreePathFor,
-} from '../src/core/worktree.js';
+import { branchFor, commitLeftovers, createWorktree, diffStat, diffText, GitError, orphanWorktrees, removeOrphan, removeWorktree, reopenWorktree, worktreePathFor } from '../src/core/worktree.js';
 import { JobStore } from '../src/core/store.js';
 import { orphanJobWorktrees } from '../src/core/worktree-jobs.js';
 import { checkoutDigest, git, makeUserRepo } from './support/git.js';
@@ -96,7 +84,10 @@ describe('worktree per job (real git repositories)', () => {
     const plain = join(dir, 'plain');
     mkdirSync(plain);
     const home = join(dir, 'home');
-    assert.throws(() => createWorktree(plain, worktreePathFor(home, ID_A), branchFor(ID_A), null), (e: Error) => e instanceof GitError && /is not in a git repository.*not a git repository/i.test(e.message));
+    assert.throws(
+      () => createWorktree(plain, worktreePathFor(home, ID_A), branchFor(ID_A), null),
+      (e: Error) => e instanceof GitError && /is not in a git repository.*not a git repository/i.test(e.message),
+    );
     const repo = makeUserRepo(join(dir, 'repo'));
     assert.throws(() => createWorktree(repo, worktreePathFor(home, ID_A), branchFor(ID_A), 'no-such-ref'), /unknown base "no-such-ref"/);
     git(repo, 'branch', branchFor(ID_A));

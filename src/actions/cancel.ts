@@ -18,7 +18,9 @@ export async function jobsCancel(idInput: string | undefined, flags: CancelFlags
   else if (flags.agent) {
     checkName(flags.agent, 'agent');
     // pending first: stopping a running job frees its slot, and the runner would start the next pending one
-    ids = [...store.list({ agent: flags.agent, status: 'pending', limit: 10_000 }), ...store.list({ agent: flags.agent, status: 'running', limit: 10_000 })].flatMap((r) => ('job' in r ? [r.job.id] : []));
+    ids = [...store.list({ agent: flags.agent, status: 'pending', limit: 10_000 }), ...store.list({ agent: flags.agent, status: 'running', limit: 10_000 })].flatMap((r) =>
+      'job' in r ? [r.job.id] : [],
+    );
   } else throw new HerdError('usage', 'name a job id or --agent', 'herdctl jobs cancel <id>  (or: herdctl jobs cancel --agent <name>)');
   const waitMs = flags['no-wait'] ? 0 : 120_000;
   const steps = ctx.stopSteps;

@@ -47,8 +47,7 @@ export async function jobsLogs(idInput: string, flags: LogsFlags, ctx: Ctx): Pro
     for (let r = it.next(); !r.done; r = it.next()) {
       if (copyOnly) {
         if (r.value.event) await sink.line(r.value);
-      }
-      else await emit(r.value);
+      } else await emit(r.value);
     }
     await sink.flush();
     return {};

@@ -27,6 +27,8 @@ export function jobsPrune(flags: PruneFlags, ctx: Ctx): ActionResult<PruneResult
   if (olderThanMs === null) throw new HerdError('usage', `--older-than ${JSON.stringify(flags['older-than'])} is not a duration (30d, 12h, 2w)`, 'herdctl jobs prune --older-than 30d --dry-run');
   const store = new JobStore(resolveHome(ctx.home));
   const dryRun = !!flags['dry-run'];
-  const jobs = pruneJobs(store, { olderThanMs, status: flags.status as JobStatus | undefined, keepLast: flags['keep-last'], dryRun, deleteBranch: flags['delete-branch'] }, (job) => recoverIfLost(store, job));
+  const jobs = pruneJobs(store, { olderThanMs, status: flags.status as JobStatus | undefined, keepLast: flags['keep-last'], dryRun, deleteBranch: flags['delete-branch'] }, (job) =>
+    recoverIfLost(store, job),
+  );
   return { data: { dryRun, olderThan: flags['older-than'], deleted: dryRun ? 0 : jobs.length, jobs }, view: { status: flags.status, keepLast: flags['keep-last'] } };
 }

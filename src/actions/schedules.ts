@@ -15,7 +15,11 @@ interface ConfigFlags {
 function configPathFor(flags: ConfigFlags, home: string): string {
   const path = findConfigPath({ flag: flags.config, env: process.env, cwd: process.cwd(), home });
   if (path === null) {
-    throw new HerdError('config', 'no config file found (looked for --config, HERDCTL_CONFIG, ./herdctl.yaml in this directory and its parents, and herdctl.yaml in the herdctl home)', 'create herdctl.yaml with agents that have schedules: (see README.md)');
+    throw new HerdError(
+      'config',
+      'no config file found (looked for --config, HERDCTL_CONFIG, ./herdctl.yaml in this directory and its parents, and herdctl.yaml in the herdctl home)',
+      'create herdctl.yaml with agents that have schedules: (see README.md)',
+    );
   }
   return path;
 }
@@ -43,4 +47,3 @@ export function listSchedules(flags: ConfigFlags, ctx: Ctx): ActionResult<Schedu
   const now = clock.now();
   return { data: schedulesStatus(new JobStore(home), config, now), view: { configFile: config.file, now } };
 }
-

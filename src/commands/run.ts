@@ -8,7 +8,8 @@ import { PRIORITY_MAX, PRIORITY_MIN } from '../core/queue.js';
 
 export default class Run extends BaseCommand {
   static summary = 'Submit a job to an agent; it runs in the background';
-  static description = 'The job is on disk before anything runs and its id is printed at once. --wait blocks until it ends and exits with its outcome (0 completed, 1 failed, 124 timed out, 130 cancelled); --follow also streams its events.';
+  static description =
+    'The job is on disk before anything runs and its id is printed at once. --wait blocks until it ends and exits with its outcome (0 completed, 1 failed, 124 timed out, 130 cancelled); --follow also streams its events.';
   static examples = [
     '<%= config.bin %> run bragdoc-coder --prompt "Review open TODOs"',
     '<%= config.bin %> run nightly-tests --wait',

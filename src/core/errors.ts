@@ -13,17 +13,7 @@ export const Exit = {
   CANCELLED: 130, // job ended cancelled (--wait/--follow)
 } as const;
 
-export type ErrorCode =
-  | 'usage'
-  | 'invalid_id'
-  | 'not_found'
-  | 'ambiguous'
-  | 'conflict'
-  | 'config'
-  | 'quota_denied'
-  | 'corrupt'
-  | 'io'
-  | 'internal';
+export type ErrorCode = 'usage' | 'invalid_id' | 'not_found' | 'ambiguous' | 'conflict' | 'config' | 'quota_denied' | 'corrupt' | 'io' | 'internal';
 
 const EXIT_FOR: Record<ErrorCode, number> = {
   usage: Exit.USAGE,
@@ -60,12 +50,10 @@ export class HerdError extends Error {
   }
 }
 
-export const isErrno = (e: unknown, ...codes: string[]): e is NodeJS.ErrnoException =>
-  typeof e === 'object' && e !== null && codes.includes((e as NodeJS.ErrnoException).code ?? '');
+export const isErrno = (e: unknown, ...codes: string[]): e is NodeJS.ErrnoException => typeof e === 'object' && e !== null && codes.includes((e as NodeJS.ErrnoException).code ?? '');
 
 /** errno errors of the environment (a full disk, a read-only or broken filesystem, permissions, fd limits), not bugs. */
-export const isEnvironmentError = (e: unknown): e is NodeJS.ErrnoException =>
-  isErrno(e, 'ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE');
+export const isEnvironmentError = (e: unknown): e is NodeJS.ErrnoException => isErrno(e, 'ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE');
 
 export const ENV_ERROR_HINT = (e: NodeJS.ErrnoException): string =>
   e.code === 'ENOSPC' || e.code === 'EDQUOT' ? 'free some disk space, then retry' : "check the state dir's permissions and filesystem, then retry";

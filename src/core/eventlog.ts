@@ -37,13 +37,7 @@ export function parseEvent(raw: string): JobEvent | null {
  * start offset is `tornAt` so a follower can resume there. `copyOnly`: the
  * caller prints raw lines and needs no events (a stand-in is returned).
  */
-export function* readLog(
-  path: string,
-  start = 0,
-  firstLineNo = 1,
-  onProblem?: (p: LogProblem) => void,
-  copyOnly = false,
-): Generator<LogLine, { end: number; tornAt: number | null }> {
+export function* readLog(path: string, start = 0, firstLineNo = 1, onProblem?: (p: LogProblem) => void, copyOnly = false): Generator<LogLine, { end: number; tornAt: number | null }> {
   let fd: number;
   try {
     fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
@@ -254,7 +248,12 @@ function scanTail(fd: number, size: number): { lastWhole: number; seq: number } 
     for (;;) {
       const prev = stop === 0 ? -1 : data.lastIndexOf(10, stop - 1);
       if (prev === -1 && start > 0) break; // the line may begin in an earlier chunk
-      const ev = parseEvent(data.subarray(prev + 1, stop).toString('utf8').replace(/\r$/, ''));
+      const ev = parseEvent(
+        data
+          .subarray(prev + 1, stop)
+          .toString('utf8')
+          .replace(/\r$/, ''),
+      );
       if (ev) return { lastWhole, seq: ev.seq + 1 };
       if (prev === -1) return { lastWhole, seq: 0 };
       stop = prev;

@@ -52,8 +52,7 @@ export function writeAll(fd: number, data: Buffer): void {
 export const TMP_PREFIX = '.tmp-';
 
 /** Where a replacement of `path` is written first: beside it, named after its writer (see sweepTemps). */
-export const tempPath = (path: string): string =>
-  join(dirname(path), `${TMP_PREFIX}${basename(path)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+export const tempPath = (path: string): string => join(dirname(path), `${TMP_PREFIX}${basename(path)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
 
 /**
  * Replaces `path` atomically and durably: temp file beside it (0600, O_EXCL),

@@ -47,7 +47,13 @@ function resolveHostId(env: NodeJS.ProcessEnv): string {
     return made;
   } catch {
     // a home we cannot write: an id derived from this boot, the same for every process of it
-    return readId(file) ?? `h-${createHash('sha1').update(`${hostname()}\0${bootId() ?? ''}`).digest('hex').slice(0, 16)}`;
+    return (
+      readId(file) ??
+      `h-${createHash('sha1')
+        .update(`${hostname()}\0${bootId() ?? ''}`)
+        .digest('hex')
+        .slice(0, 16)}`
+    );
   }
 }
 

@@ -35,8 +35,7 @@ export const idDay = (id: string): string => id.slice(4, 12);
  */
 export function checkIdInput(input: string): string {
   const s = input.trim();
-  const bad = (why: string) =>
-    new HerdError('invalid_id', `invalid job id ${JSON.stringify(input.slice(0, 60))}: ${why}`, 'herdctl jobs list  (ids look like job-20260115-093000-k3x9a2bq)');
+  const bad = (why: string) => new HerdError('invalid_id', `invalid job id ${JSON.stringify(input.slice(0, 60))}: ${why}`, 'herdctl jobs list  (ids look like job-20260115-093000-k3x9a2bq)');
   if (s.length === 0) throw bad('it is empty');
   if (s.length > ID_LENGTH) throw bad(`longer than ${ID_LENGTH} characters`);
   if (!PREFIX_RE.test(s)) throw bad('only lowercase letters, digits and "-" are allowed');

@@ -43,20 +43,22 @@ const clean = (s: string | null | undefined) => (s ?? '').replace(/[\t\n\r]/g, '
 
 export function entryLine(job: Job, events = 0): string {
   const ms = (iso: string | null) => (iso ? Date.parse(iso) || 0 : 0);
-  return [
-    job.id,
-    job.status,
-    clean(job.agent),
-    job.exitReason ?? '',
-    clean(job.trigger),
-    clean(job.schedule),
-    ms(job.startedAt),
-    ms(job.completedAt),
-    job.usage?.inputTokens ?? 0,
-    job.usage?.outputTokens ?? 0,
-    job.usage?.costUsd ?? 0,
-    events,
-  ].join('\t') + '\n';
+  return (
+    [
+      job.id,
+      job.status,
+      clean(job.agent),
+      job.exitReason ?? '',
+      clean(job.trigger),
+      clean(job.schedule),
+      ms(job.startedAt),
+      ms(job.completedAt),
+      job.usage?.inputTokens ?? 0,
+      job.usage?.outputTokens ?? 0,
+      job.usage?.costUsd ?? 0,
+      events,
+    ].join('\t') + '\n'
+  );
 }
 
 export function markerLine(id: string, status: 'gone' | 'unreadable', agent = ''): string {

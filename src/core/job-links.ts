@@ -16,14 +16,14 @@ export function jobLinks(store: JobStore, job: Job): JobLinks {
   const chain: Job[] = [job];
   const seen = new Set([job.id]);
   // back to the first attempt, then forward to the last (bounded: a hand-made loop must not hang show)
-  for (let j = job; j.retryOf && !seen.has(j.retryOf) && chain.length < 100; ) {
+  for (let j = job; j.retryOf && !seen.has(j.retryOf) && chain.length < 100;) {
     const prev = read(j.retryOf);
     if (!prev) break;
     chain.unshift(prev);
     seen.add(prev.id);
     j = prev;
   }
-  for (let j = job; j.retriedBy && !seen.has(j.retriedBy) && chain.length < 100; ) {
+  for (let j = job; j.retriedBy && !seen.has(j.retriedBy) && chain.length < 100;) {
     const next = read(j.retriedBy);
     if (!next) break;
     chain.push(next);

@@ -70,8 +70,7 @@ export const isTerminal = (s: JobStatus): boolean => TERMINAL.has(s);
 
 /** What readers show: `stopping` for a running job whose runner is stopping it after a cancel request (job.json's status stays `running`). */
 export type DisplayStatus = JobStatus | 'stopping';
-export const displayStatus = (job: Pick<Job, 'status' | 'cancelRequestedAt'>): DisplayStatus =>
-  job.status === 'running' && job.cancelRequestedAt ? 'stopping' : job.status;
+export const displayStatus = (job: Pick<Job, 'status' | 'cancelRequestedAt'>): DisplayStatus => (job.status === 'running' && job.cancelRequestedAt ? 'stopping' : job.status);
 
 const NEXT: Record<JobStatus, readonly JobStatus[]> = {
   pending: ['running', 'cancelled', 'failed'],
@@ -95,11 +94,7 @@ export interface Transition {
  */
 export function transition(job: Job, t: Transition): Job {
   if (!NEXT[job.status].includes(t.to)) {
-    throw new HerdError(
-      'conflict',
-      `job ${job.id} is ${job.status}; it cannot become ${t.to}`,
-      isTerminal(job.status) ? `herdctl jobs resume ${job.id}` : `herdctl jobs show ${job.id}`,
-    );
+    throw new HerdError('conflict', `job ${job.id} is ${job.status}; it cannot become ${t.to}`, isTerminal(job.status) ? `herdctl jobs resume ${job.id}` : `herdctl jobs show ${job.id}`);
   }
   const next: Job = { ...job, ...t.patch, status: t.to };
   if (t.to === 'running') next.startedAt = t.at;
@@ -192,7 +187,12 @@ export function normalizeJob(o: Record<string, unknown>): Job {
     if (u.costEstimated === true) job.usage.costEstimated = true;
     const t = u.sessionTotals as Record<string, unknown> | null | undefined;
     if (t && typeof t === 'object') {
-      job.usage.sessionTotals = { inputTokens: num(t.inputTokens) ?? 0, outputTokens: num(t.outputTokens) ?? 0, cacheReadTokens: num(t.cacheReadTokens) ?? 0, cacheCreationTokens: num(t.cacheCreationTokens) ?? 0 };
+      job.usage.sessionTotals = {
+        inputTokens: num(t.inputTokens) ?? 0,
+        outputTokens: num(t.outputTokens) ?? 0,
+        cacheReadTokens: num(t.cacheReadTokens) ?? 0,
+        cacheCreationTokens: num(t.cacheCreationTokens) ?? 0,
+      };
     }
   }
   const r = job.recap as unknown as Record<string, unknown> | null;

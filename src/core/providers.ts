@@ -52,7 +52,11 @@ export function providerAgent(config: Config, provider: string): AgentConfig {
     return own;
   }
   if (config.file === null) {
-    throw new HerdError('usage', `no workspace for the built-in ${provider} agent: the server has no herdctl.yaml (its directory is the workspace)`, 'name an "agent" of the config, or start the server with --config');
+    throw new HerdError(
+      'usage',
+      `no workspace for the built-in ${provider} agent: the server has no herdctl.yaml (its directory is the workspace)`,
+      'name an "agent" of the config, or start the server with --config',
+    );
   }
   return {
     name: provider,

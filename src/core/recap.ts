@@ -46,7 +46,13 @@ export class RecapBuilder {
   build(job: Job): Recap {
     const headline = firstLine(job.summary) ?? firstLine(this.lastText) ?? (job.error ? `Failed: ${firstLine(job.error)}` : `${job.status}`);
     const bullets: string[] = [];
-    if (this.tools.size) bullets.push(`Tools: ${[...this.tools].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ×${n}`).join(', ')}`);
+    if (this.tools.size)
+      bullets.push(
+        `Tools: ${[...this.tools]
+          .sort((a, b) => b[1] - a[1])
+          .map(([t, n]) => `${t} ×${n}`)
+          .join(', ')}`,
+      );
     if (this.files.size) {
       const list = [...this.files];
       bullets.push(`Files touched: ${list.slice(0, 5).join(', ')}${list.length > 5 ? ` (+${list.length - 5} more)` : ''}`);
@@ -57,7 +63,9 @@ export class RecapBuilder {
     bullets.push(`Ended ${job.status}${job.exitReason ? ` (${job.exitReason})` : ''}${took}${job.cancelReason ? `: ${job.cancelReason}` : ''}`);
     if (job.usage) {
       const u = job.usage;
-      bullets.push(`Tokens: ${u.inputTokens} in, ${u.outputTokens} out${u.costUsd !== null ? `; cost ${u.costEstimated ? '~' : ''}$${u.costUsd.toFixed(4)}${u.costEstimated ? ' (estimated)' : ''}` : ''}${u.turns !== null ? `; ${u.turns} turns` : ''}`);
+      bullets.push(
+        `Tokens: ${u.inputTokens} in, ${u.outputTokens} out${u.costUsd !== null ? `; cost ${u.costEstimated ? '~' : ''}$${u.costUsd.toFixed(4)}${u.costEstimated ? ' (estimated)' : ''}` : ''}${u.turns !== null ? `; ${u.turns} turns` : ''}`,
+      );
     }
     return { headline: headline.slice(0, 200), bullets };
   }

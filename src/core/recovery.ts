@@ -14,11 +14,9 @@ import { ensureRunner } from './runner-launch.js';
 import { dirname } from 'node:path';
 import { clock } from './clock.js';
 
-export const runnerOf = (job: Job): ProcIdentity | null =>
-  job.runnerPid && job.host ? { pid: job.runnerPid, startTime: job.runnerStartTime, host: job.host, bootId: job.bootId } : null;
+export const runnerOf = (job: Job): ProcIdentity | null => (job.runnerPid && job.host ? { pid: job.runnerPid, startTime: job.runnerStartTime, host: job.host, bootId: job.bootId } : null);
 
-const agentOf = (job: Job): ProcIdentity | null =>
-  job.pid && job.host ? { pid: job.pid, startTime: job.pidStartTime, host: job.host, bootId: job.bootId } : null;
+const agentOf = (job: Job): ProcIdentity | null => (job.pid && job.host ? { pid: job.pid, startTime: job.pidStartTime, host: job.host, bootId: job.bootId } : null);
 
 /** Why a running job's runner is lost, or null while it lives (another host's: by its lock's heartbeat). */
 export function lostBecause(store: JobStore, job: Job): string | null {
@@ -106,4 +104,3 @@ function humanLog(store: JobStore, job: Job, text: string): void {
   ensureDir(dirname(path));
   appendLines(path, `${clock.isoAt(store.now())} ${text}\n`);
 }
-

@@ -60,16 +60,9 @@ export function takeGlobalSlot(store: JobStore, max: number, job: string): (() =
   return null;
 }
 
-
 /** The agent's runner lock, named with this process (see lock.ts); null when held. */
 export function acquireRunnerLock(store: JobStore, agent: string, onLost: () => void): (() => void) | null {
-  return acquireNamed(
-    store.paths.runnerLock(agent),
-    runnerIdentityFile(store.paths, agent),
-    identify(process.pid),
-    (who) => liveness(who as ProcIdentity) === 'dead',
-    onLost,
-  );
+  return acquireNamed(store.paths.runnerLock(agent), runnerIdentityFile(store.paths, agent), identify(process.pid), (who) => liveness(who as ProcIdentity) === 'dead', onLost);
 }
 
 /**

@@ -328,7 +328,8 @@ export class Runner {
     if (!a || a.writeError) return;
     a.writeError = `could not write ${this.store.paths.outputFile(id)}: ${e.message}`;
     this.diag.log('error', 'event log write failed', { job: id, error: (e as NodeJS.ErrnoException).code ?? 'error' });
-    if (a.proc?.pid && !a.proc.exited) a.proc.signal('SIGKILL'); // its exit ends the job
+    if (a.proc?.pid && !a.proc.exited)
+      a.proc.signal('SIGKILL'); // its exit ends the job
     else this.end(a, { status: 'failed', exitReason: 'error', error: a.writeError });
   }
 

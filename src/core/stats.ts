@@ -154,7 +154,14 @@ export function computeStats(store: JobStore, filter: StatsFilter, check: (job: 
     for (const [agent, s] of Object.entries(sum.agents)) {
       if (filter.agent && agent !== filter.agent) continue;
       const d = perDay.get(day) ?? { day, created: 0, completed: 0, failed: 0, cancelled: 0, active: 0 };
-      perDay.set(day, { day, created: d.created + s.jobs, completed: d.completed + s.completed, failed: d.failed + s.failed, cancelled: d.cancelled + s.cancelled, active: d.active + s.queued + s.running });
+      perDay.set(day, {
+        day,
+        created: d.created + s.jobs,
+        completed: d.completed + s.completed,
+        failed: d.failed + s.failed,
+        cancelled: d.cancelled + s.cancelled,
+        active: d.active + s.queued + s.running,
+      });
       let acc = byAgent.get(agent);
       if (!acc) byAgent.set(agent, (acc = newSum()));
       addSum(acc, s);
@@ -178,7 +185,10 @@ export function computeStats(store: JobStore, filter: StatsFilter, check: (job: 
     webhooksDelivered: webhooks.delivered,
     webhooksDeadLettered: webhooks.dead,
     // an unreadable job.json may name no agent: counted above, listed under none
-    agents: [...byAgent.entries()].filter(([a]) => a !== '').sort(([a], [b]) => (a < b ? -1 : 1)).map(([agent, s]) => agentStats(agent, s)),
+    agents: [...byAgent.entries()]
+      .filter(([a]) => a !== '')
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([agent, s]) => agentStats(agent, s)),
     perDay: dayRange(filter.sinceMs, perDay, now),
     durationHistogram: histogram(byAgent.values()),
   };

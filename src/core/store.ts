@@ -239,11 +239,7 @@ export class JobStore {
     if (matches.length === 1) return matches[0];
     if (matches.length === 0) throw notFound(input);
     const shown = matches.slice(0, 10).join('\n  ');
-    throw new HerdError(
-      'ambiguous',
-      `"${input}" matches ${matches.length} jobs:\n  ${shown}${matches.length > 10 ? '\n  …' : ''}`,
-      'give more characters of the id',
-    );
+    throw new HerdError('ambiguous', `"${input}" matches ${matches.length} jobs:\n  ${shown}${matches.length > 10 ? '\n  …' : ''}`, 'give more characters of the id');
   }
 
   /**

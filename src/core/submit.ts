@@ -48,7 +48,11 @@ export function submit(store: JobStore, config: Config, input: SubmitInput): Job
   const bucket = input.quotaBucket ?? agent.quotaBucket;
   if (bucket && !Object.hasOwn(config.quotas, bucket)) {
     const known = Object.keys(config.quotas);
-    throw new HerdError('usage', `no quota bucket "${bucket}" in ${config.file ?? 'the config'} (${known.length ? `known buckets: ${known.join(', ')}` : 'it defines no quotas'})`, 'herdctl quotas list');
+    throw new HerdError(
+      'usage',
+      `no quota bucket "${bucket}" in ${config.file ?? 'the config'} (${known.length ? `known buckets: ${known.join(', ')}` : 'it defines no quotas'})`,
+      'herdctl quotas list',
+    );
   }
   const after = [...new Set((input.after ?? []).map((ref) => store.resolve(ref)))];
   checkDailyBudget(store, agent.name, agent.dailyBudgetUsd, store.now());
@@ -90,7 +94,11 @@ export function submit(store: JobStore, config: Config, input: SubmitInput): Job
  */
 export function resume(store: JobStore, parent: Job, prompt: string | undefined, model?: string, opts: { fromRecap?: boolean } = {}): Job {
   if (!isTerminal(parent.status)) {
-    throw new HerdError('conflict', `job ${parent.id} is still ${parent.status}; only a finished job can be resumed`, `herdctl jobs logs ${parent.id} --follow  (or: herdctl jobs cancel ${parent.id})`);
+    throw new HerdError(
+      'conflict',
+      `job ${parent.id} is still ${parent.status}; only a finished job can be resumed`,
+      `herdctl jobs logs ${parent.id} --follow  (or: herdctl jobs cancel ${parent.id})`,
+    );
   }
   if (opts.fromRecap && !parent.recap) throw new HerdError('not_found', `job ${parent.id} has no recap`, `herdctl jobs resume ${parent.id}`);
   const text = prompt ?? RESUME_PROMPT;

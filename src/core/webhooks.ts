@@ -169,10 +169,7 @@ export async function redeliver(home: string, id: string, opts: DeliverOptions =
     if ('problem' in found) throw new HerdError('corrupt', found.problem, `inspect it with: cat ${outbox.file('pending', id)}`);
     const now = clock.iso();
     const diag = opts.diag ?? processDiag();
-    const fresh = withSettings(
-      { ...found, status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, lastStatus: null, finishedAt: null },
-      settingsFrom(found.config, home, diag),
-    );
+    const fresh = withSettings({ ...found, status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, lastStatus: null, finishedAt: null }, settingsFrom(found.config, home, diag));
     outbox.requeue(fresh);
     diag.log('info', 'webhook requeued', { job: id, was: found.status });
     return await attempt(outbox, fresh, opts, claim.lost);

@@ -22,12 +22,15 @@ export async function refreshList() {
   list.more = Boolean(data.more);
   const rows = data.jobs.map((j) => {
     list.jobs.set(j.id, j);
-    const tr = el('tr', { className: j.id === view.selected ? 'selected' : '' },
+    const tr = el(
+      'tr',
+      { className: j.id === view.selected ? 'selected' : '' },
       el('td', { className: 'id', textContent: shortId(j.id), title: j.id }),
       el('td', { textContent: j.agent || '' }),
       el('td', {}, badge(el('span'), shownStatus(j))),
       el('td', { className: 'wide', textContent: relative(j.createdAt), title: j.createdAt || '' }),
-      el('td', { className: 'wide', textContent: took(j) }));
+      el('td', { className: 'wide', textContent: took(j) }),
+    );
     tr.dataset.id = j.id;
     tr.dataset.status = j.status;
     tr.addEventListener('click', () => (location.hash = `#job=${j.id}`));
@@ -78,7 +81,9 @@ function showStatus(job) {
     job.tags && job.tags.length ? `tags ${job.tags.join(', ')}` : '',
     job.startedAt ? `took ${took(job)}` : 'not started',
     job.exitReason ? `(${job.exitReason})` : '',
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const done = TERMINAL.has(job.status);
   $('cancel-button').disabled = done;
   $('resume-button').disabled = !done;
@@ -151,7 +156,7 @@ async function follow(id, signal) {
         const { value, done } = await reader.read();
         if (done) break;
         buf += value;
-        for (let i; (i = buf.indexOf('\n\n')) >= 0; ) {
+        for (let i; (i = buf.indexOf('\n\n')) >= 0;) {
           const ev = parseFrame(buf.slice(0, i));
           buf = buf.slice(i + 2);
           if (!ev) continue;
@@ -173,7 +178,11 @@ async function follow(id, signal) {
 }
 
 function parseFrame(block) {
-  const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(l.startsWith('data: ') ? 6 : 5)).join('\n');
+  const data = block
+    .split('\n')
+    .filter((l) => l.startsWith('data:'))
+    .map((l) => l.slice(l.startsWith('data: ') ? 6 : 5))
+    .join('\n');
   if (!data) return null; // a keepalive comment
   try {
     return JSON.parse(data);
@@ -218,10 +227,13 @@ function addEvent(e) {
   if (e.type === 'tool_result' && (e.is_error || e.isError)) cls.push('failed');
   if (e.type === 'complete') cls.push(e.status);
   if (e.stream === 'stderr') cls.push('stderr');
-  const li = el('li', { className: cls.join(' ') },
+  const li = el(
+    'li',
+    { className: cls.join(' ') },
     el('span', { className: 'ts', textContent: typeof e.ts === 'string' ? e.ts.slice(11, 19) : '' }),
     el('span', { className: 'kind', textContent: kind }),
-    el('span', { className: 'body' }, ansi(text)));
+    el('span', { className: 'body' }, ansi(text)),
+  );
   li.dataset.seq = e.seq;
   li.dataset.type = e.type;
   events.append(li);
@@ -249,7 +261,10 @@ async function submitJob(ev) {
   const body = { agent: $('submit-agent').value, priority: Number($('submit-priority').value || 0) };
   const task = $('submit-task').value;
   if (task.trim()) body.task = task;
-  const tags = $('submit-tags').value.split(',').map((t) => t.trim()).filter(Boolean);
+  const tags = $('submit-tags')
+    .value.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   if (tags.length) body.tags = tags;
   $('submit-button').disabled = true;
   try {

@@ -38,10 +38,19 @@ function perDayChart(days) {
 /** Horizontal bars: label, bar, value. */
 function barList(items) {
   const max = Math.max(1e-9, ...items.map((i) => i.value));
-  return el('div', { className: 'bars' }, ...items.map((i) => el('div', { className: 'bar-row' },
-    el('span', { className: 'bar-label', textContent: i.label }),
-    el('span', { className: 'bar-track' }, el('span', { className: 'bar', style: `width:${(100 * i.value) / max}%` })),
-    el('span', { className: 'bar-value', textContent: i.text }))));
+  return el(
+    'div',
+    { className: 'bars' },
+    ...items.map((i) =>
+      el(
+        'div',
+        { className: 'bar-row' },
+        el('span', { className: 'bar-label', textContent: i.label }),
+        el('span', { className: 'bar-track' }, el('span', { className: 'bar', style: `width:${(100 * i.value) / max}%` })),
+        el('span', { className: 'bar-value', textContent: i.text }),
+      ),
+    ),
+  );
 }
 
 const legend = () => el('div', { className: 'legend' }, ...STACK.map(([k, c]) => el('span', {}, el('i', { style: `background:${c}` }), k === 'active' ? 'queued/running' : k)));
@@ -65,49 +74,78 @@ export async function showStats() {
   $('stats-perday').replaceChildren(days.length ? perDayChart(days) : el('p', { className: 'muted', textContent: 'No jobs in this window.' }), legend());
   const hist = s.durationHistogram || s.duration_histogram || [];
   let lower = 0;
-  $('stats-durations').replaceChildren(barList(hist.map((b) => {
-    const label = b.upToMs === null ? `≥ ${duration(lower)}` : `< ${duration(b.upToMs)}`;
-    lower = b.upToMs ?? lower;
-    return { label, value: b.count, text: String(b.count) };
-  })));
+  $('stats-durations').replaceChildren(
+    barList(
+      hist.map((b) => {
+        const label = b.upToMs === null ? `≥ ${duration(lower)}` : `< ${duration(b.upToMs)}`;
+        lower = b.upToMs ?? lower;
+        return { label, value: b.count, text: String(b.count) };
+      }),
+    ),
+  );
   const agents = s.agents || [];
-  $('stats-cost').replaceChildren(agents.length ? barList(agents.map((a) => ({ label: a.agent, value: a.costUsd || 0, text: money(a.costUsd) }))) : el('p', { className: 'muted', textContent: 'No agents ran yet.' }));
-  $('stats-agents').replaceChildren(table([
-    ['Agent', (a) => a.agent],
-    ['Jobs', (a) => a.jobs],
-    ['Success', (a) => (a.successRate === null || a.successRate === undefined ? '-' : `${Math.round(a.successRate * 100)}%`)],
-    ['p50', (a) => (a.durationMs ? duration(a.durationMs.p50) : '-'), 'wide'],
-    ['p95', (a) => (a.durationMs ? duration(a.durationMs.p95) : '-'), 'wide'],
-    ['Tokens', (a) => (a.tokens ? String(a.tokens.input + a.tokens.output) : '-'), 'wide'],
-    ['Cost', (a) => money(a.costUsd)],
-  ], agents));
+  $('stats-cost').replaceChildren(
+    agents.length ? barList(agents.map((a) => ({ label: a.agent, value: a.costUsd || 0, text: money(a.costUsd) }))) : el('p', { className: 'muted', textContent: 'No agents ran yet.' }),
+  );
+  $('stats-agents').replaceChildren(
+    table(
+      [
+        ['Agent', (a) => a.agent],
+        ['Jobs', (a) => a.jobs],
+        ['Success', (a) => (a.successRate === null || a.successRate === undefined ? '-' : `${Math.round(a.successRate * 100)}%`)],
+        ['p50', (a) => (a.durationMs ? duration(a.durationMs.p50) : '-'), 'wide'],
+        ['p95', (a) => (a.durationMs ? duration(a.durationMs.p95) : '-'), 'wide'],
+        ['Tokens', (a) => (a.tokens ? String(a.tokens.input + a.tokens.output) : '-'), 'wide'],
+        ['Cost', (a) => money(a.costUsd)],
+      ],
+      agents,
+    ),
+  );
 }
 
 export async function showSchedules() {
   const s = await api('GET', '/v1/schedules');
-  $('schedules-scheduler').textContent = s.scheduler ? `Scheduler: pid ${s.scheduler.pid} on ${s.scheduler.host}, since ${relative(s.scheduler.startedAt)}` : 'Scheduler: not running (start it with: herdctl start)';
-  $('schedules-table').replaceChildren(s.schedules.length ? table([
-    ['Agent', (r) => r.agent],
-    ['Schedule', (r) => r.schedule],
-    ['When', (r) => r.expression + (r.timezone ? ` (${r.timezone})` : ''), 'wide'],
-    ['Last fire', (r) => (r.lastFire ? relative(r.lastFire) : '-')],
-    ['Next fire', (r) => (r.enabled ? (r.nextFire ? relative(r.nextFire) : '-') : 'disabled')],
-    ['Last outcome', (r) => r.lastOutcome ?? '-'],
-  ], s.schedules, (tr, r) => {
-    tr.dataset.schedule = `${r.agent}/${r.schedule}`;
-    if (r.lastJob) tr.addEventListener('click', () => (location.hash = `#job=${r.lastJob}`));
-  }) : el('p', { className: 'muted', textContent: s.config ? `No schedules in ${s.config}.` : 'No herdctl.yaml found.' }));
+  $('schedules-scheduler').textContent = s.scheduler
+    ? `Scheduler: pid ${s.scheduler.pid} on ${s.scheduler.host}, since ${relative(s.scheduler.startedAt)}`
+    : 'Scheduler: not running (start it with: herdctl start)';
+  $('schedules-table').replaceChildren(
+    s.schedules.length
+      ? table(
+          [
+            ['Agent', (r) => r.agent],
+            ['Schedule', (r) => r.schedule],
+            ['When', (r) => r.expression + (r.timezone ? ` (${r.timezone})` : ''), 'wide'],
+            ['Last fire', (r) => (r.lastFire ? relative(r.lastFire) : '-')],
+            ['Next fire', (r) => (r.enabled ? (r.nextFire ? relative(r.nextFire) : '-') : 'disabled')],
+            ['Last outcome', (r) => r.lastOutcome ?? '-'],
+          ],
+          s.schedules,
+          (tr, r) => {
+            tr.dataset.schedule = `${r.agent}/${r.schedule}`;
+            if (r.lastJob) tr.addEventListener('click', () => (location.hash = `#job=${r.lastJob}`));
+          },
+        )
+      : el('p', { className: 'muted', textContent: s.config ? `No schedules in ${s.config}.` : 'No herdctl.yaml found.' }),
+  );
 }
 
 export async function showQuotas() {
   const { buckets } = await api('GET', '/v1/quotas');
   const cap = (used, limit) => (limit === null || limit === undefined ? `${used}` : `${used} / ${limit}`);
-  $('quotas-table').replaceChildren(buckets.length ? table([
-    ['Bucket', (b) => b.bucket],
-    ['Last 60 min', (b) => cap(b.tasksPerHour.used, b.tasksPerHour.limit)],
-    ['Total', (b) => cap(b.tasksTotal.used, b.tasksTotal.limit)],
-    ['Frees a slot', (b) => (b.freesAt ? relative(b.freesAt) : '-')],
-  ], buckets, (tr, b) => (tr.dataset.bucket = b.bucket)) : el('p', { className: 'muted', textContent: 'No quota buckets in the config.' }));
+  $('quotas-table').replaceChildren(
+    buckets.length
+      ? table(
+          [
+            ['Bucket', (b) => b.bucket],
+            ['Last 60 min', (b) => cap(b.tasksPerHour.used, b.tasksPerHour.limit)],
+            ['Total', (b) => cap(b.tasksTotal.used, b.tasksTotal.limit)],
+            ['Frees a slot', (b) => (b.freesAt ? relative(b.freesAt) : '-')],
+          ],
+          buckets,
+          (tr, b) => (tr.dataset.bucket = b.bucket),
+        )
+      : el('p', { className: 'muted', textContent: 'No quota buckets in the config.' }),
+  );
 }
 
 export async function showWebhooks() {
@@ -115,14 +153,22 @@ export async function showWebhooks() {
   for (const state of ['pending', 'dead', 'delivered']) {
     const { total, deliveries } = data[state] || { total: 0, deliveries: [] };
     $(`webhooks-${state}-count`).textContent = String(total);
-    $(`webhooks-${state}`).replaceChildren(deliveries.length ? table([
-      ['Job', (d) => shortId(d.jobId), 'id'],
-      ['URL', (d) => d.url || '-', 'wide url'],
-      ['Attempts', (d) => String(d.attempts ?? '-')],
-      [state === 'pending' ? 'Next attempt' : 'When', (d) => relative(state === 'pending' ? d.nextAttemptAt : d.deliveredAt || d.deadAt || d.updatedAt)],
-      ['Last error', (d) => d.lastError || d.problem || '-', 'wide'],
-      ['', (d) => (state === 'pending' ? '' : redeliverButton(d.jobId))],
-    ], deliveries, (tr, d) => (tr.dataset.id = d.jobId)) : el('p', { className: 'muted', textContent: `None ${state}.` }));
+    $(`webhooks-${state}`).replaceChildren(
+      deliveries.length
+        ? table(
+            [
+              ['Job', (d) => shortId(d.jobId), 'id'],
+              ['URL', (d) => d.url || '-', 'wide url'],
+              ['Attempts', (d) => String(d.attempts ?? '-')],
+              [state === 'pending' ? 'Next attempt' : 'When', (d) => relative(state === 'pending' ? d.nextAttemptAt : d.deliveredAt || d.deadAt || d.updatedAt)],
+              ['Last error', (d) => d.lastError || d.problem || '-', 'wide'],
+              ['', (d) => (state === 'pending' ? '' : redeliverButton(d.jobId))],
+            ],
+            deliveries,
+            (tr, d) => (tr.dataset.id = d.jobId),
+          )
+        : el('p', { className: 'muted', textContent: `None ${state}.` }),
+    );
   }
 }
 

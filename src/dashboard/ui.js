@@ -74,14 +74,22 @@ export function table(cols, rows, rowProps) {
     'table',
     {},
     el('thead', {}, el('tr', {}, ...cols.map(([h, , cls]) => el('th', { textContent: h, className: cls || '' })))),
-    el('tbody', {}, ...rows.map((r) => {
-      const tr = el('tr', {}, ...cols.map(([, cell, cls]) => {
-        const v = cell(r);
-        return typeof v === 'string' || typeof v === 'number' ? el('td', { textContent: String(v), className: cls || '' }) : el('td', { className: cls || '' }, v);
-      }));
-      if (rowProps) rowProps(tr, r);
-      return tr;
-    })),
+    el(
+      'tbody',
+      {},
+      ...rows.map((r) => {
+        const tr = el(
+          'tr',
+          {},
+          ...cols.map(([, cell, cls]) => {
+            const v = cell(r);
+            return typeof v === 'string' || typeof v === 'number' ? el('td', { textContent: String(v), className: cls || '' }) : el('td', { className: cls || '' }, v);
+          }),
+        );
+        if (rowProps) rowProps(tr, r);
+        return tr;
+      }),
+    ),
   );
 }
 
@@ -113,7 +121,7 @@ export function ansi(text) {
     if (!clean) return;
     frag.append(cls.length ? el('span', { className: cls.join(' '), textContent: clean }) : document.createTextNode(clean));
   };
-  for (let m; (m = re.exec(s)); ) {
+  for (let m; (m = re.exec(s));) {
     push(s.slice(last, m.index));
     last = re.lastIndex;
     if (m[2] !== 'm') continue; // not a color: dropped

@@ -7,7 +7,9 @@ export function agentsListView({ config, agents }: { config: string | null; agen
   if (!config) out.push('No herdctl.yaml found (looked at --config, $HERDCTL_CONFIG, ./herdctl.yaml and up, and the state dir).');
   else if (agents.length === 0) out.push(`No agents in ${config}.`);
   for (const a of agents) {
-    out.push(`${a.name}  ${a.runtime}  ${a.workspace}${a.model ? `  model ${a.model}` : ''}  max ${a.maxConcurrent || 'unlimited'}${a.timeoutMs ? `  timeout ${formatDuration(a.timeoutMs)}` : ''}${a.schedules.length ? `  schedules: ${a.schedules.join(', ')}` : ''}`);
+    out.push(
+      `${a.name}  ${a.runtime}  ${a.workspace}${a.model ? `  model ${a.model}` : ''}  max ${a.maxConcurrent || 'unlimited'}${a.timeoutMs ? `  timeout ${formatDuration(a.timeoutMs)}` : ''}${a.schedules.length ? `  schedules: ${a.schedules.join(', ')}` : ''}`,
+    );
   }
   return out.length ? out.join('\n') : null;
 }

@@ -58,14 +58,20 @@ export function renderJobDetail(job: Job, c: ChalkInstance, now: number, links?:
   row('ID', job.id);
   row('Agent', job.agent);
   const shown = displayStatus(job);
-  row('Status', colorStatus(c, shown) + (job.exitReason ? ` (${job.exitReason})` : '') + (shown === 'stopping' ? c.dim(` (cancel requested ${job.cancelRequestedAt}; still running until the agent exits)`) : ''));
+  row(
+    'Status',
+    colorStatus(c, shown) + (job.exitReason ? ` (${job.exitReason})` : '') + (shown === 'stopping' ? c.dim(` (cancel requested ${job.cancelRequestedAt}; still running until the agent exits)`) : ''),
+  );
   row('Trigger', job.trigger + (job.schedule ? ` · schedule ${job.schedule}` : ''));
   row('Parent', job.parentJobId);
   row('Session', job.sessionId);
   row('Workspace', job.workspace);
   row('Model', job.model);
   row('Worktree', job.worktree ? `${job.worktree} · branch ${job.branch} from ${job.baseCommit?.slice(0, 12)}` : null);
-  row('Changes', job.changes ? `${job.changes.files.length} file${job.changes.files.length === 1 ? '' : 's'}, +${job.changes.insertions} −${job.changes.deletions}  (herdctl jobs diff ${job.id})` : null);
+  row(
+    'Changes',
+    job.changes ? `${job.changes.files.length} file${job.changes.files.length === 1 ? '' : 's'}, +${job.changes.insertions} −${job.changes.deletions}  (herdctl jobs diff ${job.id})` : null,
+  );
   row('Waits for', links?.waitsFor.map((w) => `${w.id} (${w.status})`).join(', ') || null);
   if (job.after.length && !links?.waitsFor.length) row('After', job.after.join(', ') + (job.afterAny ? ' (whatever they ended as)' : ''));
   if (job.status === 'pending' && job.notBefore) row('Not before', `${job.notBefore} (${formatRelative(Date.parse(job.notBefore), now)})`);
@@ -84,7 +90,13 @@ export function renderJobDetail(job: Job, c: ChalkInstance, now: number, links?:
   row('Agent pid', job.pid);
   if (job.usage) {
     const u = job.usage;
-    row('Usage', `${u.inputTokens} in / ${u.outputTokens} out tokens` + (u.cacheReadTokens ? `, ${u.cacheReadTokens} cache read` : '') + (u.costUsd !== null ? `, $${u.costUsd.toFixed(4)}${u.costEstimated ? ' (estimated: the CLI reports no cost)' : ''}` : '') + (u.turns !== null ? `, ${u.turns} turns` : ''));
+    row(
+      'Usage',
+      `${u.inputTokens} in / ${u.outputTokens} out tokens` +
+        (u.cacheReadTokens ? `, ${u.cacheReadTokens} cache read` : '') +
+        (u.costUsd !== null ? `, $${u.costUsd.toFixed(4)}${u.costEstimated ? ' (estimated: the CLI reports no cost)' : ''}` : '') +
+        (u.turns !== null ? `, ${u.turns} turns` : ''),
+    );
   }
   row('Cancel reason', job.cancelReason);
   if (job.error) row('Error', c.red(job.error));
@@ -139,5 +151,8 @@ export function pruneView(r: { dryRun: boolean; olderThan: string; jobs: PrunedJ
   const count = (n: number) => `${n} job${n === 1 ? '' : 's'}`;
   if (r.jobs.length === 0) return `Nothing to prune: no finished job matches (${which}).`;
   if (!r.dryRun) return `Deleted ${count(r.jobs.length)} (${which}).`;
-  return [...r.jobs.map((j) => `${j.id}  ${j.agent}  ${colorStatus(c, j.status)}  ended ${j.endedAt}`), `Would delete ${count(r.jobs.length)} (${which}); run again without --dry-run to delete them.`].join('\n');
+  return [
+    ...r.jobs.map((j) => `${j.id}  ${j.agent}  ${colorStatus(c, j.status)}  ended ${j.endedAt}`),
+    `Would delete ${count(r.jobs.length)} (${which}); run again without --dry-run to delete them.`,
+  ].join('\n');
 }

@@ -18,9 +18,21 @@ export function renderQuotas(rows: BucketStatus[], c: ChalkInstance, now: number
     { text: r.freesAt ? `${formatRelative(Date.parse(r.freesAt), now)} (${r.freesAt.slice(11, 16)} UTC)` : '-' },
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].text.length)));
-  const lines = [c.bold(head.map((h, i) => h.padEnd(widths[i])).join('  ').trimEnd())];
+  const lines = [
+    c.bold(
+      head
+        .map((h, i) => h.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    ),
+  ];
   for (const row of cells) {
-    lines.push(row.map(({ text, color }, i) => (color ? color(text) : text) + ' '.repeat(widths[i] - text.length)).join('  ').trimEnd());
+    lines.push(
+      row
+        .map(({ text, color }, i) => (color ? color(text) : text) + ' '.repeat(widths[i] - text.length))
+        .join('  ')
+        .trimEnd(),
+    );
   }
   return lines.join('\n');
 }
@@ -30,5 +42,4 @@ export function quotasListView(rows: BucketStatus[], { configFile, now }: { conf
   return `No quota buckets${configFile ? ` in ${configFile}` : ' (no herdctl.yaml found)'}. Add a quotas: section, e.g. quotas: { ci: { tasks_per_hour: 10, tasks_total: 500 } }`;
 }
 
-export const quotaResetView = (r: ResetResult): string =>
-  `Reset quota bucket ${r.bucket} (it had ${r.before.tasksTotal} tasks in total, ${r.before.tasksPerHour} in the last 60 minutes).`;
+export const quotaResetView = (r: ResetResult): string => `Reset quota bucket ${r.bucket} (it had ${r.before.tasksTotal} tasks in total, ${r.before.tasksPerHour} in the last 60 minutes).`;

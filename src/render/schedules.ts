@@ -21,7 +21,8 @@ export function schedulerEventLine(e: SchedulerEvent): ['out' | 'err', string] {
     case 'start':
       return ['out', `${at} start  scheduler pid ${e.pid} on ${e.host}: ${e.schedules} schedule${e.schedules === 1 ? '' : 's'} from ${e.config}`];
     case 'fire': {
-      const late = e.lateMs >= 1000 ? ` (${e.recovered ? 'finished after a crash' : 'catch-up'}, tick ${e.tick}${e.missed ? `, ${e.missed} missed` : ''})` : e.recovered ? ' (finished after a crash)' : '';
+      const late =
+        e.lateMs >= 1000 ? ` (${e.recovered ? 'finished after a crash' : 'catch-up'}, tick ${e.tick}${e.missed ? `, ${e.missed} missed` : ''})` : e.recovered ? ' (finished after a crash)' : '';
       return ['out', `${at} fire   ${who} ${e.job}${late}`];
     }
     case 'skip':
@@ -33,7 +34,13 @@ export function schedulerEventLine(e: SchedulerEvent): ['out' | 'err', string] {
     case 'error':
       return ['err', `${at} error  ${who ? `${who} ` : ''}${e.tick ? `tick ${e.tick}: ` : ''}${e.reason}`];
     case 'config': {
-      const parts = [['added', e.added], ['removed', e.removed], ['changed', e.changed]].filter(([, l]) => l.length).map(([k, l]) => `${k} ${(l as string[]).join(', ')}`);
+      const parts = [
+        ['added', e.added],
+        ['removed', e.removed],
+        ['changed', e.changed],
+      ]
+        .filter(([, l]) => l.length)
+        .map(([k, l]) => `${k} ${(l as string[]).join(', ')}`);
       return ['out', `${at} config reloaded: ${e.schedules} schedule${e.schedules === 1 ? '' : 's'}${parts.length ? `; ${parts.join('; ')}` : ''}`];
     }
     case 'config_invalid':
@@ -51,7 +58,11 @@ function renderTable(rows: ScheduleRow[], c: ChalkInstance, now: number): string
     return [r.agent, r.schedule, r.expression, r.timezone ?? '-', when(r.lastFire), r.enabled ? when(r.nextFire) : 'disabled', (r.lastOutcome ?? '-') + skipped];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
-  const line = (row: string[]) => row.map((s, i) => s.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((s, i) => s.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [c.bold(line(head)), ...cells.map(line)].join('\n');
 }
 

@@ -17,7 +17,9 @@ export function renderStats(s: Stats, c: ChalkInstance): string {
   const scope = s.since ? `since ${s.since.slice(0, 16).replace('T', ' ')} UTC` : 'all time';
   out.push(c.bold(`Jobs created, ${scope}${s.agent ? ` · agent ${s.agent}` : ''}`));
   const statuses = (['completed', 'failed', 'cancelled'] as const).map((k) => `${colorStatus(c, k)} ${num(s[k])}`);
-  out.push(`  created ${num(s.created)} · ${statuses.join(' · ')} · ${colorStatus(c, 'pending').replace('pending', 'queued')} ${num(s.queued)} · ${colorStatus(c, 'running')} ${num(s.running)}${s.unreadable ? ` · ${c.red('unreadable')} ${s.unreadable}` : ''}`);
+  out.push(
+    `  created ${num(s.created)} · ${statuses.join(' · ')} · ${colorStatus(c, 'pending').replace('pending', 'queued')} ${num(s.queued)} · ${colorStatus(c, 'running')} ${num(s.running)}${s.unreadable ? ` · ${c.red('unreadable')} ${s.unreadable}` : ''}`,
+  );
   out.push(`  events published ${num(s.eventsPublished)} · webhooks delivered ${num(s.webhooksDelivered)} · dead-lettered ${s.webhooksDeadLettered ? c.red(num(s.webhooksDeadLettered)) : '0'}`);
   if (s.created === 0) return out.join('\n');
 
@@ -38,7 +40,11 @@ export function renderStats(s: Stats, c: ChalkInstance): string {
     `$${a.costUsd.toFixed(2)}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   out.push('', c.bold(line(head)), ...rows.map(line));
 
   const bins = s.durationHistogram;

@@ -15,15 +15,18 @@ function when(d: Delivery, now: number): string {
 /** The `webhooks list` table: plain aligned columns, like `jobs list`. */
 export function renderDeliveryTable(rows: DeliveryRow[], c: ChalkInstance, now: number): string {
   const head = ['JOB', 'STATUS', 'ATTEMPTS', 'NEXT / LAST', 'URL'];
-  const cells = rows.map((d) =>
-    'problem' in d ? [d.jobId, d.status, '-', d.problem, '-'] : [d.jobId, d.status, `${d.attempts}/${d.retryMax + 1}`, when(d, now), d.url],
-  );
+  const cells = rows.map((d) => ('problem' in d ? [d.jobId, d.status, '-', d.problem, '-'] : [d.jobId, d.status, `${d.attempts}/${d.retryMax + 1}`, when(d, now), d.url]));
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
   const pad = (s: string, i: number) => s + ' '.repeat(widths[i] - s.length);
   const paint = (s: string) => (c[COLOR[s] ?? 'gray'] as unknown as (t: string) => string)(s);
   const lines = [c.bold(head.map(pad).join('  ').trimEnd())];
   for (const row of cells) {
-    lines.push(row.map((s, i) => (i === 1 ? pad(s, i).replace(s, paint(s)) : i === 0 ? c.dim(pad(s, i)) : pad(s, i))).join('  ').trimEnd());
+    lines.push(
+      row
+        .map((s, i) => (i === 1 ? pad(s, i).replace(s, paint(s)) : i === 0 ? c.dim(pad(s, i)) : pad(s, i)))
+        .join('  ')
+        .trimEnd(),
+    );
   }
   return lines.join('\n');
 }
@@ -43,4 +46,3 @@ function describe(d: Delivery, now: number): string {
   if (d.status === 'dead') return `${d.jobId} not delivered: ${last}; dead-lettered${d.attempts > d.retryMax ? ` after ${d.attempts} attempts` : ' (permanent error)'}`;
   return `${d.jobId} not delivered: ${last}; next attempt ${formatRelative(Date.parse(d.nextAttemptAt!), now)} (attempt ${d.attempts + 1} of ${d.retryMax + 1})`;
 }
-

@@ -8,18 +8,7 @@ import type { CancelResult, EventsOptions, HerdOptions, SubmitOptions } from './
 export { Herd } from './herd.js';
 export { HerdError, type ErrorCode } from '../core/errors.js';
 export { EVENT_TYPES, isStopping } from '../core/events.js';
-export type {
-  CompleteEvent,
-  ErrorEvent,
-  EventType,
-  HerdEvent,
-  OutputEvent,
-  StartEvent,
-  StoppingEvent,
-  ToolResultEvent,
-  ToolUseEvent,
-  Usage,
-} from '../core/events.js';
+export type { CompleteEvent, ErrorEvent, EventType, HerdEvent, OutputEvent, StartEvent, StoppingEvent, ToolResultEvent, ToolUseEvent, Usage } from '../core/events.js';
 export { displayStatus, JOB_STATUSES, type DisplayStatus, type ExitReason, type Job, type JobStatus, type Recap } from '../core/job.js';
 export type { AgentStats, Stats } from '../core/stats.js';
 export type { CancelOptions, CancelResult, EventsOptions, HerdOptions, ListOptions, LocalOptions, RemoteOptions, StatsOptions, SubmitOptions, WaitOptions } from './types.js';

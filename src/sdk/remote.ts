@@ -59,7 +59,16 @@ export class RemoteBackend implements Backend {
   }
 
   async submit(o: SubmitOptions): Promise<Job> {
-    const body: Record<string, unknown> = { agent: o.agent, provider: o.provider, model: o.model, task: promptOf(o), priority: o.priority, tags: o.tags, webhook_url: o.webhookUrl, quota_bucket: o.quotaBucket };
+    const body: Record<string, unknown> = {
+      agent: o.agent,
+      provider: o.provider,
+      model: o.model,
+      task: promptOf(o),
+      priority: o.priority,
+      tags: o.tags,
+      webhook_url: o.webhookUrl,
+      quota_bucket: o.quotaBucket,
+    };
     for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
     const { session_id } = await this.call<{ session_id: string }>('POST', '/jobs', body);
     return this.get(session_id);
@@ -214,7 +223,12 @@ function query(params: Record<string, string | number | undefined>): string {
 function apiError(status: number, json: unknown, text: string): HerdError {
   const body = (json && typeof json === 'object' ? json : {}) as { error?: string; message?: string; used?: number; hard_limit?: number };
   if (status === 429 || body.error === 'quota_denied') {
-    return new HerdError('quota_denied', `quota denied: ${body.used ?? '?'} of ${body.hard_limit ?? '?'} tasks used`, 'wait for the window to pass, or reset the bucket', body as Record<string, unknown>);
+    return new HerdError(
+      'quota_denied',
+      `quota denied: ${body.used ?? '?'} of ${body.hard_limit ?? '?'} tasks used`,
+      'wait for the window to pass, or reset the bucket',
+      body as Record<string, unknown>,
+    );
   }
   const code = CODE[body.error ?? ''] ?? (status === 404 ? 'not_found' : status === 409 ? 'conflict' : status >= 500 ? 'internal' : 'usage');
   const message = body.message ?? (text.slice(0, 200) || `HTTP ${status}`);

@@ -71,12 +71,28 @@ export function showJob(ctx: ApiContext, r: ApiRequest): void {
 }
 
 export async function createJob(ctx: ApiContext, r: ApiRequest): Promise<void> {
-  const f = new Fields(await readJsonBody(r.req), ['task', 'prompt', 'agent', 'provider', 'model', 'priority', 'tags', 'webhook_url', 'quota_bucket', 'after', 'after_any', 'worktree', 'base', 'retries', 'max_budget_usd']);
+  const f = new Fields(await readJsonBody(r.req), [
+    'task',
+    'prompt',
+    'agent',
+    'provider',
+    'model',
+    'priority',
+    'tags',
+    'webhook_url',
+    'quota_bucket',
+    'after',
+    'after_any',
+    'worktree',
+    'base',
+    'retries',
+    'max_budget_usd',
+  ]);
   const task = f.string('task');
   const promptField = f.string('prompt');
   if (task !== undefined && promptField !== undefined && task !== promptField) throw badRequest('give "task" or "prompt" (the same thing), not both');
   const prompt = task ?? promptField;
-  if (prompt !== undefined && prompt.trim() === '') throw badRequest('the task is empty; leave it out to use the agent\'s default prompt');
+  if (prompt !== undefined && prompt.trim() === '') throw badRequest("the task is empty; leave it out to use the agent's default prompt");
   const model = f.string('model');
   if (model !== undefined && model.trim() === '') throw badRequest('"model" is empty; leave it out to use the agent\'s model');
   const { config, agent } = agentFor(ctx.config(), f.string('agent'), f.string('provider'));

@@ -254,7 +254,11 @@ class Hub {
       data: Buffer.from(frames.map((x) => x.text).join('')),
       firstSeq: frames.length ? frames[0].seq : Infinity,
       end: this.readTo,
-      after: (seq) => frames.filter((x) => x.seq > seq).map((x) => x.text).join(''),
+      after: (seq) =>
+        frames
+          .filter((x) => x.seq > seq)
+          .map((x) => x.text)
+          .join(''),
     };
   }
 

@@ -64,9 +64,11 @@ async function settled(store: JobStore, home: string, id: string, result: Cancel
 
 async function pool(n: number, work: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: WIDTH }, async () => {
-    while (next < n) await work(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: WIDTH }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
 }
 
 test(`5. cancel at the natural end ±5 ms (N=${N}): one terminal status agreeing with cancel's answer, one complete event, completed never flips`, { timeout: 600_000 }, async (t) => {

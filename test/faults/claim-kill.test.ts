@@ -49,9 +49,11 @@ function stepCalls(sb: Sandbox, phase: Phase): IoCall[] {
 
 async function pool<T>(items: T[], width: number, work: (x: T) => Promise<void>): Promise<void> {
   const queue = [...items];
-  await Promise.all(Array.from({ length: width }, async () => {
-    for (let x = queue.shift(); x !== undefined; x = queue.shift()) await work(x);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      for (let x = queue.shift(); x !== undefined; x = queue.shift()) await work(x);
+    }),
+  );
 }
 
 /** Two minutes pass for the queue's half-made markers (the grace a creator or canceller in flight gets). */
@@ -72,7 +74,10 @@ test('2c. SIGKILL before/after each io call of a job creation and of a claim: th
   const sb = sandbox(t, `agents:\n${commandAgent('r', null, ['true'])}`);
   const counts = { create: stepCalls(sb, 'create'), claim: stepCalls(sb, 'claim') };
   assert.ok(counts.create.length >= 8, `create: only ${counts.create.length} io calls`);
-  assert.ok(counts.claim.some((c) => c.op === 'renameSync' && c.target.includes('/queue/')), `the claim's rename goes through io: ${counts.claim.map((c) => c.op).join(', ')}`);
+  assert.ok(
+    counts.claim.some((c) => c.op === 'renameSync' && c.target.includes('/queue/')),
+    `the claim's rename goes through io: ${counts.claim.map((c) => c.op).join(', ')}`,
+  );
   const home = sb.home;
   const cases: Case[] = [];
   for (const phase of ['create', 'claim'] as const) {
@@ -96,10 +101,15 @@ test('2c. SIGKILL before/after each io call of a job creation and of a claim: th
   assert.equal(list.code, 0, list.stderr);
   const store = new JobStore(home);
   const all = [...cases.filter((c) => c.phase === 'claim').map((c) => c.id), ...created];
-  await waitFor('every job terminal', () => all.every((id) => {
-    const r = store.tryRead(id);
-    return r && 'job' in r && isTerminal(r.job.status);
-  }), 60_000);
+  await waitFor(
+    'every job terminal',
+    () =>
+      all.every((id) => {
+        const r = store.tryRead(id);
+        return r && 'job' in r && isTerminal(r.job.status);
+      }),
+    60_000,
+  );
   for (const id of all) {
     const job = store.read(id);
     const c = cases.find((x) => x.id === id);
@@ -109,7 +119,9 @@ test('2c. SIGKILL before/after each io call of a job creation and of a claim: th
       assert.match(job.error ?? '', /runner pid \d+ .* was lost/);
     } else assert.equal(job.status, 'completed', `${at}: ${job.error ?? ''}`);
   }
-  t.diagnostic(`${counts.create.length} io calls per creation, ${counts.claim.length} per claim; ${created.length} of ${cases.length - 2 * counts.claim.length} killed creations left a job; ${running.size} killed claims had committed running`);
+  t.diagnostic(
+    `${counts.create.length} io calls per creation, ${counts.claim.length} per claim; ${created.length} of ${cases.length - 2 * counts.claim.length} killed creations left a job; ${running.size} killed claims had committed running`,
+  );
   // the next runner to start settles what the killed creators left in the queue
   await waitFor('queue leftovers settled', () => readdirSync(join(home, 'queue', 'r')).every((n) => !n.startsWith('.')), 30_000);
   assertState(home, { allowTemps: true });

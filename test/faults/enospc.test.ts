@@ -78,7 +78,9 @@ async function runnerWithFullDisk(t: import('node:test').TestContext, plan: Omit
 }
 
 function expectFailedClearly(r: Awaited<ReturnType<typeof runnerWithFullDisk>>, what: string): void {
-  const runner = r.runnerExit ? `the runner exited ${r.runnerExit.code ?? r.runnerExit.signal}: ${r.runnerExit.stderr.split('\n').find((l) => /^\w*Error: /.test(l)) ?? ''}` : 'the runner is still alive';
+  const runner = r.runnerExit
+    ? `the runner exited ${r.runnerExit.code ?? r.runnerExit.signal}: ${r.runnerExit.stderr.split('\n').find((l) => /^\w*Error: /.test(l)) ?? ''}`
+    : 'the runner is still alive';
   assert.deepEqual(r.zeros, [], `${what}: job.json was seen 0 bytes`);
   assert.equal(r.job.status, 'failed', `${what}: the job is ${String(r.job.status)} 12 s after the disk has space again; ${runner}`);
   const jobSays = NO_SPACE.test(String(r.job.error));
@@ -157,7 +159,11 @@ test('4d. an EventWriter whose write hit ENOSPC (short write) and is used again:
       return `torn: ${JSON.stringify(l.slice(0, 40))}`;
     }
   });
-  assert.deepEqual(parsed, parsed.map((_, i) => i), `every line whole, seqs 0, 1, 2…; output.jsonl after the failed write:\n${lines.join('\n')}`);
+  assert.deepEqual(
+    parsed,
+    parsed.map((_, i) => i),
+    `every line whole, seqs 0, 1, 2…; output.jsonl after the failed write:\n${lines.join('\n')}`,
+  );
 });
 
 test('4e. the fault plan itself: without a full disk the preloaded CLI runs a job normally', { timeout: 30_000 }, async (t) => {

@@ -33,8 +33,18 @@ function clean(r: { code: number | null; stderr: string; stdout: string }, what:
 function lostJob(dir: string, id: string): void {
   mkdirSync(dir, { recursive: true });
   const job = {
-    id, agent: 'coder', status: 'running', prompt: 'p', workspace: '/tmp', createdAt: '2026-12-01T10:00:00.000Z', startedAt: '2026-12-01T10:00:01.000Z',
-    runnerPid: DEAD.pid, runnerStartTime: DEAD.startTime, host: hostname(), bootId: DEAD.bootId, output: join(dir, 'output.jsonl'),
+    id,
+    agent: 'coder',
+    status: 'running',
+    prompt: 'p',
+    workspace: '/tmp',
+    createdAt: '2026-12-01T10:00:00.000Z',
+    startedAt: '2026-12-01T10:00:01.000Z',
+    runnerPid: DEAD.pid,
+    runnerStartTime: DEAD.startTime,
+    host: hostname(),
+    bootId: DEAD.bootId,
+    output: join(dir, 'output.jsonl'),
   };
   writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
   writeFileSync(join(dir, 'output.jsonl'), '{"seq":0,"ts":"2026-12-01T10:00:01.000Z","type":"start"}\n');
@@ -51,9 +61,27 @@ test('9a. hostile job ids (../, absolute paths, NUL, huge, unicode) to every id-
   const { sb, outside } = setup(t);
   writeJob(sb.home, { status: 'completed' });
   const home = snapshotTree(sb.home);
-  const ids = ['../../outside/nested', '../jobs', '/etc/passwd', sb.outside, 'job-20260101-000000-abcdefgh/../../x', '..', '.', 'JOB-20260101', 'a'.repeat(5000), 'jöb-1', 'job-2026 0101', '$(touch x)'];
+  const ids = [
+    '../../outside/nested',
+    '../jobs',
+    '/etc/passwd',
+    sb.outside,
+    'job-20260101-000000-abcdefgh/../../x',
+    '..',
+    '.',
+    'JOB-20260101',
+    'a'.repeat(5000),
+    'jöb-1',
+    'job-2026 0101',
+    '$(touch x)',
+  ];
   for (const id of ids) {
-    for (const cmd of [['jobs', 'show'], ['jobs', 'logs'], ['jobs', 'cancel'], ['jobs', 'resume']]) {
+    for (const cmd of [
+      ['jobs', 'show'],
+      ['jobs', 'logs'],
+      ['jobs', 'cancel'],
+      ['jobs', 'resume'],
+    ]) {
       const r = await cli(sb, [...cmd, id]);
       clean(r, `${cmd.join(' ')} ${JSON.stringify(id.slice(0, 40))}`, [2]);
       assert.match(r.stderr, /invalid job id/);
@@ -61,8 +89,14 @@ test('9a. hostile job ids (../, absolute paths, NUL, huge, unicode) to every id-
   }
   // NUL cannot reach argv (execve ends a string there); the same input through the API
   for (const id of ['job-\0', 'job-20260101-000000-abcdefgh\0../x', '\0']) {
-    assert.throws(() => new JobStore(sb.home).resolve(id), (e) => e instanceof HerdError && e.code === 'invalid_id');
-    assert.throws(() => new Paths(sb.home).job(id), (e) => e instanceof HerdError && e.code === 'invalid_id');
+    assert.throws(
+      () => new JobStore(sb.home).resolve(id),
+      (e) => e instanceof HerdError && e.code === 'invalid_id',
+    );
+    assert.throws(
+      () => new Paths(sb.home).job(id),
+      (e) => e instanceof HerdError && e.code === 'invalid_id',
+    );
   }
   assertUntouched(home, snapshotTree(sb.home), 'in the state dir');
   // agent names become path parts too (run writes the config cache: that is all)
@@ -83,7 +117,15 @@ test('9b. a job directory that is a symlink to a directory outside the state dir
   mkdirSync(join(sb.home, 'jobs'), { recursive: true });
   symlinkSync(victim, join(sb.home, 'jobs', id));
   const before = snapshotTree(sb.dir, [sb.home, sb.ws]); // with the victim in it
-  for (const args of [['jobs', 'list'], ['jobs', 'list', '--status', 'running'], ['jobs', 'show', id], ['jobs', 'logs', id], ['jobs', 'cancel', id, '--no-wait'], ['jobs', 'stats'], ['jobs', 'prune', '--older-than', '1d']]) {
+  for (const args of [
+    ['jobs', 'list'],
+    ['jobs', 'list', '--status', 'running'],
+    ['jobs', 'show', id],
+    ['jobs', 'logs', id],
+    ['jobs', 'cancel', id, '--no-wait'],
+    ['jobs', 'stats'],
+    ['jobs', 'prune', '--older-than', '1d'],
+  ]) {
     const r = await cli(sb, args);
     clean(r, args.join(' '), [0, 3, 5, 8]);
   }
@@ -114,8 +156,14 @@ test('9d. the state dir itself is a symlink (~/.herdctl → /data/herdctl): a fu
   clean(run, 'run --wait', [0]);
   const id = run.stdout.trim().split(' ')[0];
   assert.equal(tryReadJob(real, id)?.status, 'completed');
-  for (const args of [['jobs', 'list'], ['jobs', 'show', id], ['jobs', 'logs', id], ['jobs', 'stats']]) clean(await cli(sb, args), args.join(' '), [0]);
-  await waitFor('the runner gone', () => !readFileSync(join(real, 'logs', 'runner-coder.log'), 'utf8').includes('"idle, exiting"') ? null : true, 10_000).catch(() => null);
+  for (const args of [
+    ['jobs', 'list'],
+    ['jobs', 'show', id],
+    ['jobs', 'logs', id],
+    ['jobs', 'stats'],
+  ])
+    clean(await cli(sb, args), args.join(' '), [0]);
+  await waitFor('the runner gone', () => (!readFileSync(join(real, 'logs', 'runner-coder.log'), 'utf8').includes('"idle, exiting"') ? null : true), 10_000).catch(() => null);
   assertState(real);
   assertUntouched(before, snapshotTree(sb.dir, [sb.home, real, sb.ws]));
 });
@@ -132,7 +180,12 @@ test('9e. a job.json of 100 MB: show/logs/cancel exit 8 naming it, list marks it
   writeSync(fd, '"}\n');
   closeSync(fd);
   writeJob(sb.home, { status: 'completed' });
-  for (const args of [['jobs', 'show', id], ['jobs', 'logs', id], ['jobs', 'cancel', id, '--no-wait'], ['jobs', 'resume', id]]) {
+  for (const args of [
+    ['jobs', 'show', id],
+    ['jobs', 'logs', id],
+    ['jobs', 'cancel', id, '--no-wait'],
+    ['jobs', 'resume', id],
+  ]) {
     const t0 = Date.now();
     const r = await cli(sb, args);
     clean(r, args.join(' '), [8]);
@@ -143,7 +196,12 @@ test('9e. a job.json of 100 MB: show/logs/cancel exit 8 naming it, list marks it
   clean(list, 'jobs list', [0]);
   const row = (JSON.parse(list.stdout) as Record<string, unknown>[]).find((x) => x.id === id);
   assert.equal(row?.status, 'unreadable');
-  for (const args of [['jobs', 'list', '--status', 'running'], ['jobs', 'stats'], ['jobs', 'prune', '--older-than', '1d', '--dry-run']]) clean(await cli(sb, args), args.join(' '), [0]);
+  for (const args of [
+    ['jobs', 'list', '--status', 'running'],
+    ['jobs', 'stats'],
+    ['jobs', 'prune', '--older-than', '1d', '--dry-run'],
+  ])
+    clean(await cli(sb, args), args.join(' '), [0]);
   outside();
 });
 
@@ -178,7 +236,12 @@ test('9f. output.jsonl with garbage, CRLF, NUL bytes and a 10 MB line: logs prin
   assert.equal(after.at(-1)!.seq, 4, 'and follows the last good seq (2), after the error event (3)');
   const follow = await cli(sb, ['jobs', 'logs', running, '--follow']);
   clean(follow, 'jobs logs --follow', [1]);
-  for (const args of [['jobs', 'list'], ['jobs', 'stats'], ['jobs', 'show', done.id]]) clean(await cli(sb, args), args.join(' '), [0]);
+  for (const args of [
+    ['jobs', 'list'],
+    ['jobs', 'stats'],
+    ['jobs', 'show', done.id],
+  ])
+    clean(await cli(sb, args), args.join(' '), [0]);
   assertState(sb.home, { handMade: new Set([done.id, running]) });
   outside();
 });

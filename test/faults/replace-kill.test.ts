@@ -45,9 +45,11 @@ function createJob(sb: Sandbox, agent = 'r'): string {
 
 async function pool<T>(items: T[], width: number, work: (x: T) => Promise<void>): Promise<void> {
   const queue = [...items];
-  await Promise.all(Array.from({ length: width }, async () => {
-    for (let x = queue.shift(); x !== undefined; x = queue.shift()) await work(x);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      for (let x = queue.shift(); x !== undefined; x = queue.shift()) await work(x);
+    }),
+  );
 }
 
 const temps = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('.tmp-'));
@@ -86,10 +88,15 @@ test('2. SIGKILL at each step of a job.json replacement (24 kills): the old or t
   assert.equal(list.code, 0, list.stderr);
   const rows = JSON.parse(list.stdout) as Record<string, unknown>[];
   assert.deepEqual(rows.map((r) => r.id).sort(), cases.map((c) => c.id).sort(), 'one row per job, no temp file listed, nothing unreadable');
-  await waitFor('every job terminal', () => cases.every((c) => {
-    const r = store.tryRead(c.id);
-    return r && 'job' in r && isTerminal(r.job.status);
-  }), 20_000);
+  await waitFor(
+    'every job terminal',
+    () =>
+      cases.every((c) => {
+        const r = store.tryRead(c.id);
+        return r && 'job' in r && isTerminal(r.job.status);
+      }),
+    20_000,
+  );
   for (const c of cases) {
     const job = store.read(c.id);
     // pending → running killed before the rename: still pending and claimed, requeued by the next runner, then run
@@ -134,12 +141,20 @@ test('2b. leftover temp files: sweepTemps removes those over a minute old; and s
   }
   const show = await cli(sb, ['jobs', 'show', id, '--json']);
   assert.equal(show.code, 0, show.stderr);
-  await waitFor('the job ran', () => {
-    const x = new JobStore(sb.home).tryRead(id);
-    return x && 'job' in x && isTerminal(x.job.status);
-  }, 20_000);
+  await waitFor(
+    'the job ran',
+    () => {
+      const x = new JobStore(sb.home).tryRead(id);
+      return x && 'job' in x && isTerminal(x.job.status);
+    },
+    20_000,
+  );
   assert.equal(new JobStore(sb.home).read(id).status, 'completed');
   await cli(sb, ['jobs', 'list']);
-  assert.deepEqual(elsewhere.filter((f) => existsSync(f)), [], 'swept by the runner that ran the job');
+  assert.deepEqual(
+    elsewhere.filter((f) => existsSync(f)),
+    [],
+    'swept by the runner that ran the job',
+  );
   assertState(sb.home);
 });

@@ -65,10 +65,15 @@ async function once(t: import('node:test').TestContext, n: number, random: () =>
   else if (seen === 'terminal') assert.equal(looked.status, job.status, `${at}: a finished job is left alone`);
   else {
     // pending: the look started a runner (a runner killed before naming itself holds its lock until stale: 20 s)
-    looked = await waitFor(`${at}: the requeued job ran`, () => {
-      const j = tryReadJob(sb.home, id);
-      return j && ['completed', 'failed'].includes(j.status as string) ? j : null;
-    }, 30_000, 100);
+    looked = await waitFor(
+      `${at}: the requeued job ran`,
+      () => {
+        const j = tryReadJob(sb.home, id);
+        return j && ['completed', 'failed'].includes(j.status as string) ? j : null;
+      },
+      30_000,
+      100,
+    );
     assert.equal(looked.status, 'completed', `${at}: ${String(looked.error)}`);
   }
 
@@ -89,12 +94,14 @@ test(`1. the runner of a busy job SIGKILLed at a random moment (N=${N}): failed 
   const random = seededRandom(t);
   const tally = new Map<Seen, number>();
   let next = 0;
-  await Promise.all(Array.from({ length: WIDTH }, async () => {
-    while (next < N) {
-      const seen = await once(t, next++, random);
-      tally.set(seen, (tally.get(seen) ?? 0) + 1);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: WIDTH }, async () => {
+      while (next < N) {
+        const seen = await once(t, next++, random);
+        tally.set(seen, (tally.get(seen) ?? 0) + 1);
+      }
+    }),
+  );
   t.diagnostic(`state at the kill: ${JSON.stringify(Object.fromEntries(tally))}`);
   assert.ok((tally.get('running') ?? 0) > 0, 'no kill landed while the job was running');
 });

@@ -59,97 +59,110 @@ function readLedger(home: string, into: Map<string, TickRec>): void {
   }
 }
 
-const fires = (r: Running) => r.out.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.event === 'fire');
+const fires = (r: Running) =>
+  r.out
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => e.event === 'fire');
 
-test(`6. the scheduler SIGKILLed around its ticks and restarted (N=${RESTARTS}): no tick fired twice, missed ticks per catch_up once, none left unfinished`, { timeout: RESTARTS * 15_000 + 60_000 }, async (t) => {
-  const random = seededRandom(t);
-  const sb = sandbox(t);
-  writeFileSync(sb.config, yaml(sb));
-  const outside = snapshotTree(sb.dir, [sb.home, sb.ws]);
-  const ledger = new Map<string, TickRec>();
-  const fired: Record<string, unknown>[] = [];
-  for (let i = 0; i < RESTARTS; i++) {
-    const s = startCli(sb, ['start', '--json']);
-    await s.line(/"event":"start"/);
-    const nextTick = (Math.floor(Date.now() / EVERY) + 1 + Math.floor(random() * 2)) * EVERY;
-    await sleep(Math.max(0, nextTick + (random() * 300 - 150) - Date.now()));
-    s.child.kill('SIGKILL');
-    await s.exited;
-    fired.push(...fires(s));
+test(
+  `6. the scheduler SIGKILLed around its ticks and restarted (N=${RESTARTS}): no tick fired twice, missed ticks per catch_up once, none left unfinished`,
+  { timeout: RESTARTS * 15_000 + 60_000 },
+  async (t) => {
+    const random = seededRandom(t);
+    const sb = sandbox(t);
+    writeFileSync(sb.config, yaml(sb));
+    const outside = snapshotTree(sb.dir, [sb.home, sb.ws]);
+    const ledger = new Map<string, TickRec>();
+    const fired: Record<string, unknown>[] = [];
+    for (let i = 0; i < RESTARTS; i++) {
+      const s = startCli(sb, ['start', '--json']);
+      await s.line(/"event":"start"/);
+      const nextTick = (Math.floor(Date.now() / EVERY) + 1 + Math.floor(random() * 2)) * EVERY;
+      await sleep(Math.max(0, nextTick + (random() * 300 - 150) - Date.now()));
+      s.child.kill('SIGKILL');
+      await s.exited;
+      fired.push(...fires(s));
+      readLedger(sb.home, ledger);
+      await sleep(random() * 2500);
+    }
+    const last = startCli(sb, ['start', '--json']);
+    await last.line(/"event":"start"/);
+    await sleep(2500);
+    last.child.kill('SIGTERM');
+    assert.equal((await last.exited).code, 0);
+    fired.push(...fires(last));
     readLedger(sb.home, ledger);
-    await sleep(random() * 2500);
-  }
-  const last = startCli(sb, ['start', '--json']);
-  await last.line(/"event":"start"/);
-  await sleep(2500);
-  last.child.kill('SIGTERM');
-  assert.equal((await last.exited).code, 0);
-  fired.push(...fires(last));
-  readLedger(sb.home, ledger);
 
-  // no tick fired twice
-  const firedTicks = fired.map((e) => e.tick as string);
-  assert.equal(new Set(firedTicks).size, firedTicks.length, 'a tick in two fire events');
-  const records = [...ledger.values()].sort((a, b) => Date.parse(a.tick) - Date.parse(b.tick));
-  for (const e of fired) assert.equal(ledger.get(e.tick as string)?.job, e.job, `fire event ${e.tick} vs its ledger record`);
-  const recorded = records.filter((r) => r.job).map((r) => r.job!);
-  assert.equal(new Set(recorded).size, recorded.length, 'one job recorded for two ticks');
-  const onDisk = jobIds(sb.home).filter((id) => tryReadJob(sb.home, id)?.schedule === 's');
-  assert.deepEqual(onDisk.sort(), [...recorded].sort(), 'jobs on disk = jobs of ticks (a second job for a tick would show here)');
-  assert.deepEqual(records.filter((r) => r.job === null && ['fire', 'queued'].includes(r.outcome)), [], 'a claimed tick left without its job');
+    // no tick fired twice
+    const firedTicks = fired.map((e) => e.tick as string);
+    assert.equal(new Set(firedTicks).size, firedTicks.length, 'a tick in two fire events');
+    const records = [...ledger.values()].sort((a, b) => Date.parse(a.tick) - Date.parse(b.tick));
+    for (const e of fired) assert.equal(ledger.get(e.tick as string)?.job, e.job, `fire event ${e.tick} vs its ledger record`);
+    const recorded = records.filter((r) => r.job).map((r) => r.job!);
+    assert.equal(new Set(recorded).size, recorded.length, 'one job recorded for two ticks');
+    const onDisk = jobIds(sb.home).filter((id) => tryReadJob(sb.home, id)?.schedule === 's');
+    assert.deepEqual(onDisk.sort(), [...recorded].sort(), 'jobs on disk = jobs of ticks (a second job for a tick would show here)');
+    assert.deepEqual(
+      records.filter((r) => r.job === null && ['fire', 'queued'].includes(r.outcome)),
+      [],
+      'a claimed tick left without its job',
+    );
 
-  // missed ticks per policy: fired ticks and their missed counts tile the whole span
-  const gaps: string[] = [];
-  for (let k = 1; k < records.length; k++) {
-    const between = (Date.parse(records[k].tick) - Date.parse(records[k - 1].tick)) / EVERY - 1;
-    if (records[k].missed !== between) gaps.push(`${records[k].tick}: ${records[k].missed} missed recorded, ${between} ticks since ${records[k - 1].tick}`);
-  }
-  assert.deepEqual(gaps, [], 'missed counts');
-  const span = (Date.parse(records.at(-1)!.tick) - Date.parse(records[0].tick)) / EVERY + 1;
-  const accounted = records.reduce((n, r, k) => n + 1 + (k ? r.missed : 0), 0);
-  t.diagnostic(`${RESTARTS} kills; ${records.length} ticks fired, ${accounted - records.length} missed (catch_up once), span ${span} ticks; ${fired.length} fire events`);
-  assert.equal(accounted, span);
-  await waitFor('the last jobs ran', () => recorded.every((id) => tryReadJob(sb.home, id)?.status === 'completed'), 20_000);
-  assertState(sb.home);
-  assertUntouched(outside, snapshotTree(sb.dir, [sb.home, sb.ws]));
-});
-
-test(`6b. two schedulers started in the same millisecond, on a fresh state dir and after a SIGKILLed one (N=${PAIRS}): one runs, the other refuses (exit 5, no stack trace)`, { timeout: PAIRS * 35_000 + 30_000 }, async (t) => {
-  const sb = sandbox(t);
-  writeFileSync(sb.config, yaml(sb));
-  const problems: string[] = [];
-  const refusedAfter: number[] = [];
-  for (let i = 0; i < PAIRS; i++) {
-    const crashed = i % 2 === 1;
-    if (crashed) {
-      // a scheduler that died without cleaning up: its lock and identity file stay behind
-      const dead = startCli(sb, ['start', '--json']);
-      await dead.line(/"event":"start"/);
-      dead.child.kill('SIGKILL');
-      await dead.exited;
+    // missed ticks per policy: fired ticks and their missed counts tile the whole span
+    const gaps: string[] = [];
+    for (let k = 1; k < records.length; k++) {
+      const between = (Date.parse(records[k].tick) - Date.parse(records[k - 1].tick)) / EVERY - 1;
+      if (records[k].missed !== between) gaps.push(`${records[k].tick}: ${records[k].missed} missed recorded, ${between} ticks since ${records[k - 1].tick}`);
     }
-    const at = String(Date.now() + 1200);
-    const pair = [0, 1].map(() => startCli(sb, ['start', '--json'], { HERDCTL_START_AT: at }, true));
-    // generous: what is checked is one winner and a clean refusal, not latency (a loaded CI box
-    // can take seconds to start two tsx-preloaded CLIs, and a loser that cannot judge waits 8 s)
-    const refused = await Promise.race([
-      Promise.race(pair.map((p) => p.exited)),
-      sleep(20_000).then(() => null),
-    ]);
-    if (refused) refusedAfter.push(Date.now() - Number(at));
-    await sleep(300);
-    const running = pair.filter((p) => p.out.some((l) => l.includes('"event":"start"')) && p.child.exitCode === null && p.child.signalCode === null);
-    const label = `pair ${i + 1} (${crashed ? 'after a SIGKILLed scheduler' : 'fresh'})`;
-    if (running.length !== 1) problems.push(`${label}: ${running.length} schedulers running`);
-    if (!refused) problems.push(`${label}: neither refused within 20 s`);
-    else {
-      if (refused.code !== 5) problems.push(`${label}: the loser exited ${refused.code}: ${refused.stderr}`);
-      if (hasStackTrace(refused.stderr)) problems.push(`${label}: stack trace: ${refused.stderr}`);
+    assert.deepEqual(gaps, [], 'missed counts');
+    const span = (Date.parse(records.at(-1)!.tick) - Date.parse(records[0].tick)) / EVERY + 1;
+    const accounted = records.reduce((n, r, k) => n + 1 + (k ? r.missed : 0), 0);
+    t.diagnostic(`${RESTARTS} kills; ${records.length} ticks fired, ${accounted - records.length} missed (catch_up once), span ${span} ticks; ${fired.length} fire events`);
+    assert.equal(accounted, span);
+    await waitFor('the last jobs ran', () => recorded.every((id) => tryReadJob(sb.home, id)?.status === 'completed'), 20_000);
+    assertState(sb.home);
+    assertUntouched(outside, snapshotTree(sb.dir, [sb.home, sb.ws]));
+  },
+);
+
+test(
+  `6b. two schedulers started in the same millisecond, on a fresh state dir and after a SIGKILLed one (N=${PAIRS}): one runs, the other refuses (exit 5, no stack trace)`,
+  { timeout: PAIRS * 35_000 + 30_000 },
+  async (t) => {
+    const sb = sandbox(t);
+    writeFileSync(sb.config, yaml(sb));
+    const problems: string[] = [];
+    const refusedAfter: number[] = [];
+    for (let i = 0; i < PAIRS; i++) {
+      const crashed = i % 2 === 1;
+      if (crashed) {
+        // a scheduler that died without cleaning up: its lock and identity file stay behind
+        const dead = startCli(sb, ['start', '--json']);
+        await dead.line(/"event":"start"/);
+        dead.child.kill('SIGKILL');
+        await dead.exited;
+      }
+      const at = String(Date.now() + 1200);
+      const pair = [0, 1].map(() => startCli(sb, ['start', '--json'], { HERDCTL_START_AT: at }, true));
+      // generous: what is checked is one winner and a clean refusal, not latency (a loaded CI box
+      // can take seconds to start two tsx-preloaded CLIs, and a loser that cannot judge waits 8 s)
+      const refused = await Promise.race([Promise.race(pair.map((p) => p.exited)), sleep(20_000).then(() => null)]);
+      if (refused) refusedAfter.push(Date.now() - Number(at));
+      await sleep(300);
+      const running = pair.filter((p) => p.out.some((l) => l.includes('"event":"start"')) && p.child.exitCode === null && p.child.signalCode === null);
+      const label = `pair ${i + 1} (${crashed ? 'after a SIGKILLed scheduler' : 'fresh'})`;
+      if (running.length !== 1) problems.push(`${label}: ${running.length} schedulers running`);
+      if (!refused) problems.push(`${label}: neither refused within 20 s`);
+      else {
+        if (refused.code !== 5) problems.push(`${label}: the loser exited ${refused.code}: ${refused.stderr}`);
+        if (hasStackTrace(refused.stderr)) problems.push(`${label}: stack trace: ${refused.stderr}`);
+      }
+      for (const p of pair) p.child.kill('SIGTERM');
+      await Promise.all(pair.map((p) => p.exited));
     }
-    for (const p of pair) p.child.kill('SIGTERM');
-    await Promise.all(pair.map((p) => p.exited));
-  }
-  t.diagnostic(`refusals ${refusedAfter.map((ms) => `${ms} ms`).join(', ')} after the common start`);
-  assert.deepEqual(problems, [], 'one scheduler per state dir');
-  assertState(sb.home);
-});
+    t.diagnostic(`refusals ${refusedAfter.map((ms) => `${ms} ms`).join(', ')} after the common start`);
+    assert.deepEqual(problems, [], 'one scheduler per state dir');
+    assertState(sb.home);
+  },
+);

@@ -60,9 +60,21 @@ test('11. canaries in an agent env value and in prompts never reach diagnostics;
     await waitFor('the slow job running', () => tryReadJob(sb.home, slow)?.status === 'running', 15_000);
     assert.equal((await run(['jobs', 'cancel', slow, '--reason', 'enough'], toFile)).code, 0);
     await run(['jobs', 'resume', id, '--prompt', `${PROMPT} resumed`], toFile);
-    for (const args of [['jobs', 'list'], ['jobs', 'show', id], ['jobs', 'logs', id], ['jobs', 'stats'], ['webhooks', 'list'], ['agents', 'list'], ['schedules', 'list']]) await run(args, toFile);
+    for (const args of [
+      ['jobs', 'list'],
+      ['jobs', 'show', id],
+      ['jobs', 'logs', id],
+      ['jobs', 'stats'],
+      ['webhooks', 'list'],
+      ['agents', 'list'],
+      ['schedules', 'list'],
+    ])
+      await run(args, toFile);
     const hash = createHash('sha256').update(ENV).digest('hex');
-    assert.ok(events(sb.home, id).some((e) => String(e.text).startsWith(hash)), 'the agent got the env value');
+    assert.ok(
+      events(sb.home, id).some((e) => String(e.text).startsWith(hash)),
+      'the agent got the env value',
+    );
   }
   const sched = startCli(sb, ['start'], { HERDCTL_LOG: 'debug', HERDCTL_LOG_FILE: logFile });
   await sched.line(/ fire /, { timeoutMs: 10_000 });
@@ -79,18 +91,38 @@ test('11. canaries in an agent env value and in prompts never reach diagnostics;
     if (jobContentAllowed) return;
     for (const c of [PROMPT, SCHED]) if (text.includes(c)) leaks.push(`a prompt (${c.slice(0, 13)}) in ${where}`);
   };
-  said.forEach((text, i) => scan(`command output #${i}`, text.split('\n').filter((l) => l.startsWith('{"ts"') || /^\S+ (start|fire|skip|stop) /.test(l)).join('\n'), false));
+  said.forEach((text, i) =>
+    scan(
+      `command output #${i}`,
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('{"ts"') || /^\S+ (start|fire|skip|stop) /.test(l))
+        .join('\n'),
+      false,
+    ),
+  );
   said.forEach((text, i) => scan(`command output #${i}`, text, true));
   const diagText = readFileSync(logFile, 'utf8');
   assert.match(diagText, /"msg":"job submitted"/, 'the debug log was written');
-  assert.ok(said.some((x) => x.includes('"msg":"job submitted"')), 'HERDCTL_LOG=debug printed to stderr');
+  assert.ok(
+    said.some((x) => x.includes('"msg":"job submitted"')),
+    'HERDCTL_LOG=debug printed to stderr',
+  );
   scan('HERDCTL_LOG_FILE', diagText, false);
   const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
   for (const file of walk(sb.home)) {
     const rel = relative(sb.home, file);
-    const content = /^jobs\/[^/]+\/(job\.json|output\.jsonl|cancel\.json)$/.test(rel) || /^logs\/coder\//.test(rel) || /^webhooks\/(pending|delivered|dead)\//.test(rel) || /^scheduler\/ticks\//.test(rel) || /^cache\/config-/.test(rel); // the config's own copy
+    const content =
+      /^jobs\/[^/]+\/(job\.json|output\.jsonl|cancel\.json)$/.test(rel) ||
+      /^logs\/coder\//.test(rel) ||
+      /^webhooks\/(pending|delivered|dead)\//.test(rel) ||
+      /^scheduler\/ticks\//.test(rel) ||
+      /^cache\/config-/.test(rel); // the config's own copy
     scan(rel, readFileSync(file, 'utf8'), content);
   }
-  assert.ok(walk(join(sb.home, 'jobs')).some((f) => f.endsWith('job.json') && readFileSync(f, 'utf8').includes(PROMPT)), 'the scan sees job content where it belongs');
+  assert.ok(
+    walk(join(sb.home, 'jobs')).some((f) => f.endsWith('job.json') && readFileSync(f, 'utf8').includes(PROMPT)),
+    'the scan sees job content where it belongs',
+  );
   assert.deepEqual([...new Set(leaks)], []);
 });

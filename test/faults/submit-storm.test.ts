@@ -30,7 +30,15 @@ const GLOBAL = 3;
 
 /** The most intervals open at once; an end and a start at the same ms do not overlap (one slot handed on). */
 function peak(intervals: [number, number][]): number {
-  const edges = intervals.flatMap(([s, e]) => [[s, 1], [e, -1]] as [number, number][]).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const edges = intervals
+    .flatMap(
+      ([s, e]) =>
+        [
+          [s, 1],
+          [e, -1],
+        ] as [number, number][],
+    )
+    .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   let open = 0;
   let max = 0;
   for (const [, d] of edges) max = Math.max(max, (open += d));
@@ -48,28 +56,40 @@ test(`7. ${PROCS} processes × ${EACH} submissions while runners finish them: ${
   writeFileSync(sb.config, `agents:\n${agents}jobs:\n  max_concurrent: ${GLOBAL}\nquotas:\n  q: { tasks_total: ${cap} }\n`);
   const outside = snapshotTree(sb.dir, [sb.home, sb.ws]);
   const t0 = Date.now();
-  const results = await Promise.all(
-    Array.from({ length: PROCS }, (_, n) => finished(spawnChild('child-submit.ts', [sb.home, sb.config, String(EACH), Object.keys(AGENTS).join(','), String(n)]))),
-  );
+  const results = await Promise.all(Array.from({ length: PROCS }, (_, n) => finished(spawnChild('child-submit.ts', [sb.home, sb.config, String(EACH), Object.keys(AGENTS).join(','), String(n)]))));
   const submitted = Date.now() - t0;
   const lines = results.flatMap((r) => {
     assert.equal(r.code, 0, r.stderr);
     return r.stdout.trim().split('\n');
   });
   assert.equal(lines.length, total);
-  assert.deepEqual(lines.filter((l) => l.startsWith('error')), [], 'no submission failed otherwise');
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith('error')),
+    [],
+    'no submission failed otherwise',
+  );
   const ok = lines.filter((l) => l.startsWith('ok ')).map((l) => l.split(' ') as [string, string, string]);
   const ids = ok.map(([, , id]) => id);
   assert.equal(new Set(ids).size, ids.length, 'unique ids');
   assert.equal(ok.length, total, 'every submission made a job');
-  assert.throws(() => submit(new JobStore(sb.home), loadConfig(sb.config), { agent: 'a3' }), (e) => e instanceof HerdError && e.code === 'quota_denied', 'the bucket is exactly at its cap');
+  assert.throws(
+    () => submit(new JobStore(sb.home), loadConfig(sb.config), { agent: 'a3' }),
+    (e) => e instanceof HerdError && e.code === 'quota_denied',
+    'the bucket is exactly at its cap',
+  );
   assert.deepEqual(jobIds(sb.home).sort(), [...ids].sort(), 'one job directory per accepted submission, no other');
 
   const store = new JobStore(sb.home);
-  await waitFor('every job ended', () => ids.every((id) => {
-    const r = store.tryRead(id);
-    return r && 'job' in r && isTerminal(r.job.status);
-  }), total * 200, 250);
+  await waitFor(
+    'every job ended',
+    () =>
+      ids.every((id) => {
+        const r = store.tryRead(id);
+        return r && 'job' in r && isTerminal(r.job.status);
+      }),
+    total * 200,
+    250,
+  );
   const ran = Date.now() - t0;
   const spans = new Map<string, [number, number][]>();
   for (const [, agent, id] of ok) {

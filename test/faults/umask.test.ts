@@ -48,7 +48,17 @@ async function fullLife(sb: Sandbox, umask: string, hook: string): Promise<void>
   await waitFor('the slow job running', () => tryReadJob(sb.home, slow.stdout.trim())?.status === 'running', 15_000);
   ok(await sh(sb, umask, ['jobs', 'cancel', slow.stdout.trim()]), 'jobs cancel');
   ok(await sh(sb, umask, ['jobs', 'resume', id, '--prompt', 'again']), 'jobs resume');
-  for (const args of [['jobs', 'list'], ['jobs', 'show', id], ['jobs', 'logs', id], ['jobs', 'stats'], ['quotas', 'list'], ['webhooks', 'list'], ['agents', 'list'], ['schedules', 'list']]) ok(await sh(sb, umask, args), args.join(' '));
+  for (const args of [
+    ['jobs', 'list'],
+    ['jobs', 'show', id],
+    ['jobs', 'logs', id],
+    ['jobs', 'stats'],
+    ['quotas', 'list'],
+    ['webhooks', 'list'],
+    ['agents', 'list'],
+    ['schedules', 'list'],
+  ])
+    ok(await sh(sb, umask, args), args.join(' '));
   const env: NodeJS.ProcessEnv = { ...process.env, HERDCTL_HOME: sb.home, HERDCTL_CONFIG: sb.config };
   delete env.NODE_OPTIONS;
   delete env.NODE_TEST_CONTEXT;
@@ -82,5 +92,4 @@ test(`10. umask ${UMASKS.join(', ')}: after a full life through the CLI (runner,
   }
 });
 
-const countEntries = (dir: string): number =>
-  readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + 1 + (e.isDirectory() ? countEntries(join(dir, e.name)) : 0), 0);
+const countEntries = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + 1 + (e.isDirectory() ? countEntries(join(dir, e.name)) : 0), 0);

@@ -28,9 +28,7 @@ test(`two hosts submit and run ${2 * JOBS_PER_HOST} jobs together: none lost, id
   const submitted: string[] = [];
   const submitFrom = async (host: Host) => {
     for (let i = 0; i < JOBS_PER_HOST; i += PARALLEL) {
-      const batch = Array.from({ length: Math.min(PARALLEL, JOBS_PER_HOST - i) }, (_, k) =>
-        herdOn(host, ['run', (i + k) % 2 ? 'alpha' : 'beta', '--config', config], home),
-      );
+      const batch = Array.from({ length: Math.min(PARALLEL, JOBS_PER_HOST - i) }, (_, k) => herdOn(host, ['run', (i + k) % 2 ? 'alpha' : 'beta', '--config', config], home));
       for (const r of await Promise.all(batch)) {
         assert.equal(r.code, 0, r.stderr);
         submitted.push(r.stdout.trim());
@@ -49,7 +47,11 @@ test(`two hosts submit and run ${2 * JOBS_PER_HOST} jobs together: none lost, id
   // the index: each id once per line kind across all hosts' segments, and both hosts list all of them
   const lines = readdirSync(join(dir, 'home', 'index'))
     .filter((n) => n.startsWith('seg-'))
-    .flatMap((n) => readFileSync(join(dir, 'home', 'index', n), 'utf8').split('\n').filter(Boolean));
+    .flatMap((n) =>
+      readFileSync(join(dir, 'home', 'index', n), 'utf8')
+        .split('\n')
+        .filter(Boolean),
+    );
   const torn = lines.filter((l) => !/^job-\d{8}-\d{6}-[0-9a-z]{8}\t\w+\t/.test(l) || (l.split('\t')[1] !== 'gone' && l.split('\t').length !== 12));
   assert.deepEqual(torn, [], 'no torn or interleaved index line');
   // a host that finds jobs/ changed by another re-indexes what its (attribute-cached) view of the other's segment lacks: a repeat, never a loss

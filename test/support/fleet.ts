@@ -66,10 +66,14 @@ export function fleet(t: TestContext, yaml: (p: { dir: string; ws: string; claud
 }
 
 export const waitStatus = (f: Fleet, id: string, statuses: string[], timeoutMs = 30_000): Promise<Json> =>
-  waitFor(`${id} to be ${statuses.join('|')}`, () => {
-    const j = f.job(id);
-    return statuses.includes(j.status) ? j : null;
-  }, timeoutMs);
+  waitFor(
+    `${id} to be ${statuses.join('|')}`,
+    () => {
+      const j = f.job(id);
+      return statuses.includes(j.status) ? j : null;
+    },
+    timeoutMs,
+  );
 
 export const waitTerminal = (f: Fleet, id: string, timeoutMs = 30_000): Promise<Json> => waitStatus(f, id, [...TERMINAL], timeoutMs);
 

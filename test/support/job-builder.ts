@@ -34,7 +34,10 @@ export function build(home: string, specs: Spec[]): Job[] {
     clock.t = NOON - s.daysAgo * DAY + i * S;
     let job = store.create({ agent: s.agent, prompt: 'p', workspace: '/tmp/ws' });
     if (s.status === 'pending') return job;
-    store.queue.claim(s.agent, store.queue.pending(s.agent).find((m) => m.id === job.id)!);
+    store.queue.claim(
+      s.agent,
+      store.queue.pending(s.agent).find((m) => m.id === job.id)!,
+    );
     job = store.commit(job, { to: 'running', at: new Date(clock.t + S).toISOString(), patch: s.running });
     if (s.status === 'running') return job;
     return store.commit(job, { to: s.status, at: new Date(clock.t + S + (s.runMs ?? 0)).toISOString(), patch: { usage: s.usage ?? null } }, s.events ?? 0);

@@ -155,7 +155,7 @@ export function readSse(
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         buf += chunk;
-        for (let i; (i = buf.indexOf('\n\n')) >= 0; ) {
+        for (let i; (i = buf.indexOf('\n\n')) >= 0;) {
           const block = buf.slice(0, i);
           buf = buf.slice(i + 2);
           const e: Partial<SseEvent> = {};

@@ -8,7 +8,8 @@ import { palette } from '../../render/style.js';
 
 export default class JobsCancel extends BaseCommand {
   static summary = 'Cancel a job (or every pending/running job of an agent)';
-  static description = 'Stops the agent gracefully — SIGINT to its process group, then SIGTERM, then SIGKILL after the grace period (jobs.cancel_grace, 30s) — and ends the job cancelled / manual_cancel. A pending job is cancelled without running. Cancelling a finished job is a no-op (exit 0).';
+  static description =
+    'Stops the agent gracefully — SIGINT to its process group, then SIGTERM, then SIGKILL after the grace period (jobs.cancel_grace, 30s) — and ends the job cancelled / manual_cancel. A pending job is cancelled without running. Cancelling a finished job is a no-op (exit 0).';
   static examples = ['<%= config.bin %> jobs cancel job-20260115-093000-k3x9a2bq --reason "wrong branch"', '<%= config.bin %> jobs cancel --agent bragdoc-coder'];
   static args = { id: Args.string({ description: 'job id or a unique prefix of one' }) };
   static flags = {

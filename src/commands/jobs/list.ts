@@ -6,11 +6,7 @@ import { JOB_STATUSES } from '../../core/job.js';
 
 export default class JobsList extends BaseCommand {
   static summary = 'List jobs, newest first';
-  static examples = [
-    '<%= config.bin %> jobs list',
-    '<%= config.bin %> jobs list --status failed --since 24h',
-    '<%= config.bin %> jobs list --agent bragdoc-coder --limit 50 --json | jq -r ".[].id"',
-  ];
+  static examples = ['<%= config.bin %> jobs list', '<%= config.bin %> jobs list --status failed --since 24h', '<%= config.bin %> jobs list --agent bragdoc-coder --limit 50 --json | jq -r ".[].id"'];
   static flags = {
     status: Flags.string({ char: 's', description: 'only jobs in this status', options: [...JOB_STATUSES] }),
     agent: Flags.string({ char: 'a', description: 'only jobs of this agent' }),

@@ -6,7 +6,8 @@ import { LEVELS } from '../../core/events.js';
 
 export default class JobsLogs extends BaseCommand {
   static summary = "Print a job's events; --follow streams them live until the job ends";
-  static description = 'With --json the stored output.jsonl lines are printed unchanged (pipe them to jq). With --follow the exit status is the job\'s outcome: 0 completed, 1 failed, 124 timed out, 130 cancelled.';
+  static description =
+    "With --json the stored output.jsonl lines are printed unchanged (pipe them to jq). With --follow the exit status is the job's outcome: 0 completed, 1 failed, 124 timed out, 130 cancelled.";
   static examples = [
     '<%= config.bin %> jobs logs job-20260115-093000-k3x9a2bq',
     '<%= config.bin %> jobs logs 20260115-0930 --follow',

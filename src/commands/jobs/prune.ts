@@ -5,7 +5,8 @@ import { pruneView } from '../../render/jobs.js';
 
 export default class JobsPrune extends BaseCommand {
   static summary = 'Delete finished jobs (their directories, index entries and logs) older than a given age';
-  static description = 'Age is counted from when a job ended. Pending and running jobs are never deleted. Safe while other herdctl commands run: each job directory leaves jobs/ by one atomic rename before it is deleted.';
+  static description =
+    'Age is counted from when a job ended. Pending and running jobs are never deleted. Safe while other herdctl commands run: each job directory leaves jobs/ by one atomic rename before it is deleted.';
   static examples = [
     '<%= config.bin %> jobs prune --older-than 30d --dry-run',
     '<%= config.bin %> jobs prune --older-than 7d --status failed',

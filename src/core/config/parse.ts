@@ -12,11 +12,18 @@ export function parseConfig(text: string, file: string): Config {
   const lineCounter = new (yaml().LineCounter)();
   const doc = yaml().parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
   if (doc.errors.length > 0) {
-    fail(file, doc.errors.map((e) => ({ ...lineCounter.linePos(e.pos[0]), path: [], message: `invalid YAML: ${firstLine(e.message)}` })));
+    fail(
+      file,
+      doc.errors.map((e) => ({ ...lineCounter.linePos(e.pos[0]), path: [], message: `invalid YAML: ${firstLine(e.message)}` })),
+    );
   }
   const input = toJS(doc, file);
   const result = configSchema().safeParse(input);
-  if (!result.success) fail(file, result.error.issues.flatMap((i) => toProblems(i, doc, lineCounter)));
+  if (!result.success)
+    fail(
+      file,
+      result.error.issues.flatMap((i) => toProblems(i, doc, lineCounter)),
+    );
   return buildConfig(file, result.data, input);
 }
 
@@ -40,7 +47,10 @@ function buildConfig(file: string | null, p: Parsed, input: unknown): Config {
     jobs,
     quotas: Object.fromEntries(quotas),
     pricing: Object.fromEntries(
-      Object.entries(p.pricing).map(([m, v]): [string, Price] => [m, v.cached_input === undefined ? { input: v.input, output: v.output } : { input: v.input, output: v.output, cachedInput: v.cached_input }]),
+      Object.entries(p.pricing).map(([m, v]): [string, Price] => [
+        m,
+        v.cached_input === undefined ? { input: v.input, output: v.output } : { input: v.input, output: v.output, cachedInput: v.cached_input },
+      ]),
     ),
     webhooks: {
       secret: p.webhooks.secret ?? null,

@@ -66,8 +66,7 @@ function makeSchema() {
     z.unknown().transform((v, ctx) => {
       const ms = typeof v === 'string' ? parseDuration(v) : null;
       if (ms !== null && ms >= atLeastMs) return ms;
-      const what =
-        ms === null ? 'a duration like 30s, 10m or 1h30m' : atLeastMs > 1 ? `a duration of at least ${formatDuration(atLeastMs)}` : 'a duration above zero';
+      const what = ms === null ? 'a duration like 30s, 10m or 1h30m' : atLeastMs > 1 ? `a duration of at least ${formatDuration(atLeastMs)}` : 'a duration above zero';
       ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${show(v)}` });
       return z.NEVER;
     });
@@ -154,9 +153,7 @@ function makeSchema() {
       timeout: duration().optional(),
       max_concurrent: limit().optional(),
       prompt: text().optional(),
-      env: z
-        .record(z.string(), z.string(expected('a string (quote numbers and booleans)')), expected('a mapping of variable names to strings'))
-        .optional(),
+      env: z.record(z.string(), z.string(expected('a string (quote numbers and booleans)')), expected('a mapping of variable names to strings')).optional(),
       webhook_url: httpUrl().optional(),
       quota_bucket: text().optional(),
       heartbeat_timeout: offOrDuration().optional(),
@@ -199,12 +196,7 @@ function makeSchema() {
     strictObject(
       {
         agents: orEmpty(z.record(name('agent'), orEmpty(agentSchema), expected('a mapping of agent names to agents'))),
-        jobs: orEmpty(
-          strictObject(
-            { max_concurrent: limit().optional(), heartbeat_timeout: offOrDuration().optional(), cancel_grace: duration().optional() },
-            'a mapping of job settings',
-          ),
-        ),
+        jobs: orEmpty(strictObject({ max_concurrent: limit().optional(), heartbeat_timeout: offOrDuration().optional(), cancel_grace: duration().optional() }, 'a mapping of job settings')),
         quotas: orEmpty(
           z.record(
             name('quota bucket'),

@@ -32,9 +32,7 @@ export function toJS(doc: Yaml.Document, file: string): unknown {
 export const firstLine = (s: string): string => s.split('\n')[0];
 
 export function fail(file: string, problems: Problem[]): never {
-  const lines = problems
-    .sort((a, b) => a.line - b.line || a.col - b.col)
-    .map((p) => `${file}:${p.line}:${p.col}: ${p.path.length ? `${formatPath(p.path)}: ` : ''}${p.message}`);
+  const lines = problems.sort((a, b) => a.line - b.line || a.col - b.col).map((p) => `${file}:${p.line}:${p.col}: ${p.path.length ? `${formatPath(p.path)}: ` : ''}${p.message}`);
   throw new HerdError('config', lines.join('\n'), FIX);
 }
 

@@ -20,7 +20,28 @@
  */
 import type { EventDraft, Usage } from '../events.js';
 import { HerdError } from '../errors.js';
-import { ARG_PROMPT_MAX, asNum, asObj, clip, clipped, describeExit, DETAIL_MAX, filesUnder, optPositiveInt, optString, programFor, rawEvent, short, shrink, stoppedOutcome, stringMap, strings, TEXT_MAX, textLine, type Obj } from './shared.js';
+import {
+  ARG_PROMPT_MAX,
+  asNum,
+  asObj,
+  clip,
+  clipped,
+  describeExit,
+  DETAIL_MAX,
+  filesUnder,
+  optPositiveInt,
+  optString,
+  programFor,
+  rawEvent,
+  short,
+  shrink,
+  stoppedOutcome,
+  stringMap,
+  strings,
+  TEXT_MAX,
+  textLine,
+  type Obj,
+} from './shared.js';
 import { isTransient } from './transient.js';
 import type { ExitInfo, LaunchInput, LaunchSpec, Outcome, OutputParser, Runtime } from './types.js';
 
@@ -299,7 +320,6 @@ function toolList(agent: Obj): string | undefined {
   if (Array.isArray(v) && v.every((t) => typeof t === 'string')) return v.join(',');
   throw new HerdError('config', 'agent `allowed_tools` must be a list of tool names');
 }
-
 
 function launch(input: LaunchInput): LaunchSpec {
   const { agent, prompt } = input;

@@ -261,7 +261,9 @@ function outcome(parser: OutputParser, exit: ExitInfo): Outcome {
     return { status: 'failed', exitReason: 'error', error: clip(`codex turn failed: ${parser.failed}`, DETAIL_MAX).text, summary, transient: isTransient({ text: parser.failed }) };
   }
   const stderr = parser.lastStderr ? `: ${parser.lastStderr}` : '';
-  const why = /no rollout found for thread id/.test(parser.lastStderr ?? '') ? 'codex could not resume the session (unknown to this CODEX_HOME)' : `codex ${describeExit(exit)} without finishing its turn`;
+  const why = /no rollout found for thread id/.test(parser.lastStderr ?? '')
+    ? 'codex could not resume the session (unknown to this CODEX_HOME)'
+    : `codex ${describeExit(exit)} without finishing its turn`;
   return { status: 'failed', exitReason: 'error', error: clip(`${why}${stderr}`, DETAIL_MAX).text, summary, transient: isTransient({ text: parser.lastStderr }) };
 }
 

@@ -49,8 +49,7 @@ const NAME_RE = /^(\d{8}T\d{6}\.\d{3}Z)\.json$/;
 
 /** 2026-12-03T09:15:00.000Z → 20261203T091500.000Z: sorts as it reads, no ':' in file names. */
 const stamp = (tick: number): string => clock.isoAt(tick).replace(/[-:]/g, '');
-const unstamp = (s: string): number =>
-  Date.parse(`${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 11)}:${s.slice(11, 13)}:${s.slice(13)}`);
+const unstamp = (s: string): number => Date.parse(`${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 11)}:${s.slice(11, 13)}:${s.slice(13)}`);
 
 export interface ScheduleHistory {
   firstSeen: number;
@@ -76,7 +75,9 @@ export class TickLedger {
 
   /** Tick file names of one schedule, oldest first. */
   names(agent: string, schedule: string): string[] {
-    return listDir(this.dir(agent, schedule)).filter((n) => NAME_RE.test(n)).sort();
+    return listDir(this.dir(agent, schedule))
+      .filter((n) => NAME_RE.test(n))
+      .sort();
   }
 
   /** One schedule's history; `create` records now as its first sighting if it has none. */

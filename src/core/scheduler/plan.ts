@@ -47,8 +47,14 @@ function offsetAt(t: number, tz: string): number {
   if (!f) {
     const numeric = 'numeric' as const;
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz, hourCycle: 'h23',
-      year: numeric, month: numeric, day: numeric, hour: numeric, minute: numeric, second: numeric,
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: numeric,
+      month: numeric,
+      day: numeric,
+      hour: numeric,
+      minute: numeric,
+      second: numeric,
     });
     formatters.set(tz, f);
   }
@@ -104,9 +110,7 @@ function wallFires(wall: number, tz: string, everyHour: boolean): number[] {
   const early = offsetAt(wall - DAY, tz);
   const late = offsetAt(wall + DAY, tz);
   if (early === late) return [wall - early];
-  const real = [...new Set([wall - early, wall - late])]
-    .filter((t) => t + offsetAt(t, tz) === wall)
-    .sort((x, y) => x - y);
+  const real = [...new Set([wall - early, wall - late])].filter((t) => t + offsetAt(t, tz) === wall).sort((x, y) => x - y);
   if (everyHour) return real;
   if (real.length > 0) return real.slice(0, 1);
   return [transitionIn(wall - late, wall - early, tz)];
@@ -228,12 +232,7 @@ function countFires(s: PlannedSchedule, a: number, b: number): number {
  * Every other due tick is `missed`. A clock that went back (now < lastFired) fires nothing, so no
  * tick ever fires twice.
  */
-export function dueTicks(
-  s: PlannedSchedule,
-  lastFired: number | null,
-  firstSeen: number,
-  now: number,
-): { fire: number[]; missed: number } {
+export function dueTicks(s: PlannedSchedule, lastFired: number | null, firstSeen: number, now: number): { fire: number[]; missed: number } {
   const since = lastFired ?? firstSeen;
   const latest = s.enabled && now > since ? lastFire(s, now) : null;
   if (latest === null || latest <= since) return { fire: [], missed: 0 };
@@ -253,7 +252,13 @@ export function tickKey(agent: string, schedule: string, tick: number): string {
   return `${agent}/${schedule}/${clock.isoAt(tick)}`;
 }
 
-const UNITS: [string, number][] = [['d', DAY], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
+const UNITS: [string, number][] = [
+  ['d', DAY],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+  ['ms', 1],
+];
 
 /** 5400000 → "1h30m", in the units config durations are written in. */
 function compactDuration(ms: number): string {
