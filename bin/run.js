@@ -2,6 +2,14 @@
 // Fast paths first: --version and the hot commands (run, jobs list/show/logs) skip
 // the command framework, whose start-up alone costs twice node's own (src/fast.ts).
 const argv = process.argv.slice(2);
+// HERDCTL_FAKE_OS stands in for process.platform in tests (docs/platforms.md)
+if ((process.env.HERDCTL_FAKE_OS || process.platform) === 'win32') {
+  const { unsupportedReason } = await import('../dist/core/platform/index.js');
+  const message = unsupportedReason('win32');
+  if (argv.includes('--json')) process.stdout.write(JSON.stringify({ error: 'environment', message, suggestion: 'wsl --install' }) + '\n');
+  else process.stderr.write(`herdctl: ${message}\n  try: wsl --install\n`);
+  process.exit(9);
+}
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const { readFileSync } = await import('node:fs');
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));

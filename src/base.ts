@@ -1,5 +1,5 @@
 import { Command, Flags, Errors } from '@oclif/core';
-import { HerdError, Exit } from './core/errors.js';
+import { environmentError, Exit, HerdError, isEnvironmentError } from './core/errors.js';
 import type { ChalkInstance } from 'chalk';
 import { printError, printInternalError } from './render/errors.js';
 import { palette } from './render/style.js';
@@ -43,6 +43,7 @@ export abstract class BaseCommand extends Command {
 
   protected async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     const json = this.argv.includes('--json');
+    if (isEnvironmentError(err)) err = environmentError(err); // the disk or the permissions, not a bug
     if (err instanceof HerdError) {
       printError(err, json);
       return this.exit(err.exitCode);
@@ -55,7 +56,7 @@ export abstract class BaseCommand extends Command {
       return this.exit(Exit.USAGE);
     }
     if (isEpipe(err)) return this.exit(0);
-    printInternalError(err);
+    printInternalError(err, json);
     return this.exit(Exit.FAILURE);
   }
 }

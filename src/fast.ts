@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { HerdError } from './core/errors.js';
+import { environmentError, HerdError, isEnvironmentError } from './core/errors.js';
 import { printError, printInternalError } from './render/errors.js';
 import type { ChalkInstance } from 'chalk';
 import type { ActionResult, Ctx } from './actions/types.js';
@@ -125,12 +125,13 @@ export async function tryFast(argv: string[], manifestUrl: URL): Promise<boolean
       if (text !== null) process.stdout.write(text + '\n');
     }
     process.exitCode = r.exit ?? 0;
-  } catch (e) {
+  } catch (caught) {
+    const e = isEnvironmentError(caught) ? environmentError(caught) : caught; // the disk or the permissions, not a bug
     if (e instanceof HerdError) {
       printError(e, json);
       process.exitCode = e.exitCode;
     } else {
-      printInternalError(e as Error);
+      printInternalError(e as Error, json);
       process.exitCode = 1;
     }
   }

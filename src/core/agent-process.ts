@@ -1,5 +1,6 @@
 import type { ChildProcess, spawn as nodeSpawn } from 'node:child_process';
 import { LineSplitter } from './lines.js';
+import { killGroup } from './platform/index.js';
 import type { LaunchSpec } from './runtimes/types.js';
 
 export interface ProcessExit {
@@ -116,11 +117,7 @@ export class AgentProcess {
   signal(sig: NodeJS.Signals): void {
     const pid = this.child.pid;
     if (!pid) return;
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      /* the group is gone */
-    }
+    killGroup(pid, sig); // gone already: nothing to do
   }
 
   clearTimers(): void {

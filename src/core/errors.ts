@@ -9,11 +9,12 @@ export const Exit = {
   CONFIG: 6, // herdctl.yaml invalid
   QUOTA: 7, // quota denied
   CORRUPT: 8, // a state file herdctl cannot read
+  ENVIRONMENT: 9, // the system or the state dir cannot be used: a full disk, no permission, a read-only filesystem, an unsupported OS
   TIMEOUT: 124, // job ended failed/timeout (--wait/--follow)
   CANCELLED: 130, // job ended cancelled (--wait/--follow)
 } as const;
 
-export type ErrorCode = 'usage' | 'invalid_id' | 'not_found' | 'ambiguous' | 'conflict' | 'config' | 'quota_denied' | 'corrupt' | 'io' | 'internal';
+export type ErrorCode = 'usage' | 'invalid_id' | 'not_found' | 'ambiguous' | 'conflict' | 'config' | 'quota_denied' | 'corrupt' | 'environment' | 'io' | 'internal';
 
 const EXIT_FOR: Record<ErrorCode, number> = {
   usage: Exit.USAGE,
@@ -24,6 +25,7 @@ const EXIT_FOR: Record<ErrorCode, number> = {
   config: Exit.CONFIG,
   quota_denied: Exit.QUOTA,
   corrupt: Exit.CORRUPT,
+  environment: Exit.ENVIRONMENT,
   io: Exit.FAILURE,
   internal: Exit.FAILURE,
 };
@@ -57,3 +59,10 @@ export const isEnvironmentError = (e: unknown): e is NodeJS.ErrnoException => is
 
 export const ENV_ERROR_HINT = (e: NodeJS.ErrnoException): string =>
   e.code === 'ENOSPC' || e.code === 'EDQUOT' ? 'free some disk space, then retry' : "check the state dir's permissions and filesystem, then retry";
+
+/** An errno error of the environment as the error the user sees (exit 9; JSON under --json), naming the errno. */
+export function environmentError(e: NodeJS.ErrnoException, what?: string): HerdError {
+  const suggestion = ENV_ERROR_HINT(e);
+  const message = what ? `could not ${what}: ${e.message}` : e.message;
+  return new HerdError('environment', message, suggestion, { error: 'environment', errno: e.code ?? null, message, suggestion });
+}

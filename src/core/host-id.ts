@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { bootId } from './liveness.js';
+import { platform } from './platform/index.js';
 
 /**
  * This host's identity: a random id made once and kept on local disk, outside
@@ -50,7 +50,7 @@ function resolveHostId(env: NodeJS.ProcessEnv): string {
     return (
       readId(file) ??
       `h-${createHash('sha1')
-        .update(`${hostname()}\0${bootId() ?? ''}`)
+        .update(`${hostname()}\0${platform().bootId() ?? ''}`)
         .digest('hex')
         .slice(0, 16)}`
     );

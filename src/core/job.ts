@@ -36,8 +36,9 @@ export interface Job {
   pid: number | null; // agent process (group leader)
   runnerPid: number | null;
   host: string | null;
-  pidStartTime: number | null; // agent's start time in clock ticks since boot (/proc/<pid>/stat field 22)
+  pidStartTime: number | null; // agent's start time in the platform's unit (Linux: clock ticks since boot, /proc/<pid>/stat field 22; without /proc: epoch seconds)
   runnerStartTime: number | null;
+  hostId?: string | null; // the host's id (host-id.ts): which host the pids belong to; `host` is its name, for people
   bootId: string | null; // host's boot id when the pids were recorded: after a reboot they mean nothing
   config: string | null; // the herdctl.yaml the job was submitted with (the runner reads the agent's env from it)
   settings: Record<string, unknown> | null; // the agent's settings at submission (env values left out)
@@ -142,6 +143,7 @@ export function normalizeJob(o: Record<string, unknown>): Job {
     host: null,
     pidStartTime: null,
     runnerStartTime: null,
+    hostId: null,
     bootId: null,
     usage: null,
     summary: null,

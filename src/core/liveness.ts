@@ -1,53 +1,51 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { hostId } from './host-id.js';
+import { platform } from './platform/index.js';
 
-/** A process as herdctl records it: a pid means nothing without its start time, host and boot. */
+/**
+ * A process as herdctl records it: a pid means nothing without its start
+ * time, host and boot. `hostId` (host-id.ts) decides which host it is; `host`
+ * is the host name, for people. Records written before host ids were recorded
+ * carry only `host` and are judged by it.
+ */
 export interface ProcIdentity {
   pid: number;
-  startTime: number | null;
+  startTime: number | null; // in the platform's unit (platform().startUnit)
   host: string;
+  hostId?: string | null;
   bootId: string | null;
 }
 
-let cachedBoot: string | null | undefined;
-export function bootId(): string | null {
-  if (cachedBoot === undefined) {
-    try {
-      cachedBoot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    } catch {
-      cachedBoot = null;
-    }
-  }
-  return cachedBoot;
-}
+export const bootId = (): string | null => platform().bootId();
 
+/** The host name, for display. */
 export const thisHost = (): string => hostname();
 
-/** Start time in clock ticks since boot (/proc/<pid>/stat field 22), or null when the process is gone. */
+export const isThisHost = (p: Pick<ProcIdentity, 'host' | 'hostId'>): boolean => (p.hostId ? p.hostId === hostId() : p.host === thisHost());
+
+/** A process's start time on this platform, or null when it is gone or unreadable. */
 export function procStartTime(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') return null; // exited, not yet reaped
-    return Number(fields[19]); // field 22 overall (fields[0] is field 3, the state)
-  } catch {
-    return null;
-  }
+  const p = platform().probe(pid);
+  return p.state === 'running' ? p.start : null;
 }
 
 export function identify(pid: number): ProcIdentity {
-  return { pid, startTime: procStartTime(pid), host: thisHost(), bootId: bootId() };
+  return { pid, startTime: procStartTime(pid), host: thisHost(), hostId: hostId(), bootId: bootId() };
 }
 
 /**
  * 'alive' / 'dead' for a process of this host; 'unknown' for another host's
- * (judge those by their lock's heartbeat, never by a local pid check).
+ * (judge those by their lock's heartbeat, never by a local pid check) and
+ * whenever this system cannot tell. Only 'dead' may fail a job or free a lock.
  */
 export function liveness(p: ProcIdentity): 'alive' | 'dead' | 'unknown' {
-  if (p.host !== thisHost()) return 'unknown';
-  if (p.bootId && bootId() && p.bootId !== bootId()) return 'dead'; // rebooted since
-  const st = procStartTime(p.pid);
-  if (st === null) return 'dead';
-  if (p.startTime !== null && st !== p.startTime) return 'dead'; // pid recycled
-  return 'alive';
+  if (!isThisHost(p)) return 'unknown';
+  const boot = bootId();
+  if (p.bootId && boot && p.bootId !== boot) return 'dead'; // rebooted since
+  const probe = platform().probe(p.pid);
+  if (probe.state === 'gone') return 'dead';
+  if (probe.state === 'unknown') return 'unknown';
+  if (p.startTime === null) return 'alive'; // recorded without a start time: the pid is all there is
+  if (probe.start === null) return 'unknown'; // the pid exists but may be another process now
+  return platform().sameStart(p.startTime, probe.start) ? 'alive' : 'dead'; // else: pid recycled
 }

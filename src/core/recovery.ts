@@ -5,6 +5,7 @@ import { isTerminal, transition, type Job } from './job.js';
 import type { JobEvent } from './events.js';
 import { finishJob, type Ending } from './finish.js';
 import { liveness, type ProcIdentity } from './liveness.js';
+import { killGroup } from './platform/index.js';
 import { isLocked, tryLockSync } from './lock.js';
 import { killMarked } from './proc-sweep.js';
 import { RecapBuilder } from './recap.js';
@@ -14,9 +15,10 @@ import { ensureRunner } from './runner-launch.js';
 import { dirname } from 'node:path';
 import { clock } from './clock.js';
 
-export const runnerOf = (job: Job): ProcIdentity | null => (job.runnerPid && job.host ? { pid: job.runnerPid, startTime: job.runnerStartTime, host: job.host, bootId: job.bootId } : null);
+export const runnerOf = (job: Job): ProcIdentity | null =>
+  job.runnerPid && job.host ? { pid: job.runnerPid, startTime: job.runnerStartTime, host: job.host, hostId: job.hostId ?? null, bootId: job.bootId } : null;
 
-const agentOf = (job: Job): ProcIdentity | null => (job.pid && job.host ? { pid: job.pid, startTime: job.pidStartTime, host: job.host, bootId: job.bootId } : null);
+const agentOf = (job: Job): ProcIdentity | null => (job.pid && job.host ? { pid: job.pid, startTime: job.pidStartTime, host: job.host, hostId: job.hostId ?? null, bootId: job.bootId } : null);
 
 /** Why a running job's runner is lost, or null while it lives (another host's: by its lock's heartbeat). */
 export function lostBecause(store: JobStore, job: Job): string | null {
@@ -62,11 +64,7 @@ export function failJob(store: JobStore, job: Job, why: string): Job {
     sweepTemps(store.paths.job(job.id)); // the dead writer's leftovers
     const agent = agentOf(fresh);
     if (agent && liveness(agent) === 'alive') {
-      try {
-        process.kill(-agent.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
+      killGroup(agent.pid, 'SIGKILL'); // gone already: nothing to do
     }
     killMarked(job.id); // tools in process groups of their own (gemini's shell) carry the job's mark
     const recap = new RecapBuilder();

@@ -6,7 +6,7 @@ import { finishJob, type Ending } from './finish.js';
 import { endingOf, planStart, type Active, type StopReason } from './runner-job.js';
 import { ensureDir, sweepTemps, tryUnlink } from './fsx.js';
 import { isTerminal } from './job.js';
-import { bootId, identify, thisHost } from './liveness.js';
+import { identify } from './liveness.js';
 import { RecapBuilder } from './recap.js';
 import { failJob } from './recovery.js';
 import { ensureRunner } from './runner-launch.js';
@@ -280,7 +280,7 @@ export class Runner {
     a.parser = runtime.parser(prepared.parserContext);
     a.model = typeof prepared.parserContext.agent?.model === 'string' ? prepared.parserContext.agent.model : null;
     const me = identify(process.pid);
-    job = this.store.commit(job, { to: 'running', patch: { ...patch, sessionId, runnerPid: me.pid, runnerStartTime: me.startTime, host: thisHost(), bootId: bootId() } });
+    job = this.store.commit(job, { to: 'running', patch: { ...patch, sessionId, runnerPid: me.pid, runnerStartTime: me.startTime, host: me.host, hostId: me.hostId, bootId: me.bootId } });
     a.job = job;
     try {
       a.proc = AgentProcess.start(this.spawn, spec, {

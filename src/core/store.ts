@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { ENV_ERROR_HINT, HerdError, isEnvironmentError, isErrno } from './errors.js';
+import { environmentError, HerdError, isEnvironmentError, isErrno } from './errors.js';
 import { checkIdInput, idTime, isJobId, newJobId } from './ids.js';
 import { isTerminal, normalizeJob, transition, validateJob, TERMINAL, type Job, type JobStatus, type Transition } from './job.js';
 import { Paths } from './paths.js';
@@ -354,7 +354,7 @@ export class JobStore {
 
 /** An environment errno error (full disk …) as a HerdError naming what failed; anything else as it is. */
 function ioError(e: unknown, what: string): unknown {
-  return isEnvironmentError(e) ? new HerdError('io', `could not ${what}: ${e.message}`, ENV_ERROR_HINT(e)) : e;
+  return isEnvironmentError(e) ? environmentError(e, what) : e;
 }
 
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

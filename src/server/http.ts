@@ -26,6 +26,7 @@ const STATUS_FOR: Record<ErrorCode, number> = {
   config: 500,
   quota_denied: 429,
   corrupt: 500,
+  environment: 500,
   io: 500,
   internal: 500,
 };

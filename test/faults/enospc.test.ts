@@ -114,12 +114,20 @@ test('4c. `herdctl run` on a full disk: a clear error (no stack trace, not "inte
   for (const match of [undefined, '.tmp-job.json']) {
     const r = await cliWithPlan(sb, ['run', 'r'], { code: 'ENOSPC', ops: ['writeSync'], match, whileExists: flag, partial: true });
     const at = match ? `ENOSPC on ${match}` : 'ENOSPC on every write';
-    assert.notEqual(r.code, 0, `${at}: run succeeded: ${r.stdout}`);
+    assert.equal(r.code, 9, `${at}: exit ${r.code} (want 9, the environment): ${r.stdout}${r.stderr}`);
     assert.match(r.stderr, NO_SPACE, `${at}: ${r.stderr}`);
     assert.ok(!hasStackTrace(r.stderr), r.stderr);
     if (/internal error|report it/.test(r.stderr)) problems.push(`${at}: a full disk is reported as a herdctl bug: ${r.stderr.trim()}`);
     for (const v of checkState(sb.home)) problems.push(`${at}: [${v.rule}] ${v.path}: ${v.detail}`);
   }
+  // --json: the same error as a JSON object on stdout, with the errno, and exit 9
+  const j = await cliWithPlan(sb, ['run', 'r', '--json'], { code: 'ENOSPC', ops: ['writeSync'], whileExists: flag, partial: true });
+  assert.equal(j.code, 9, j.stderr);
+  assert.equal(j.stderr, '', 'nothing but the JSON error');
+  const err = JSON.parse(j.stdout) as Record<string, unknown>;
+  assert.equal(err.error, 'environment');
+  assert.equal(err.errno, 'ENOSPC');
+  assert.match(String(err.suggestion), /free some disk space/);
   unlinkSync(flag);
   const ok = await cli(sb, ['run', 'r', '--wait']);
   assert.equal(ok.code, 0, ok.stderr);

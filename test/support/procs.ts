@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { bootId, thisHost, type ProcIdentity } from '../../src/core/liveness.js';
+import { bootId, procStartTime, thisHost, type ProcIdentity } from '../../src/core/liveness.js';
 import { sleep, waitFor } from './wait.js';
 
 interface ProcStat {
@@ -24,15 +24,8 @@ function procStat(pid: number): ProcStat | null {
 
 const exited = (st: ProcStat | null) => st === null || st.state === 'Z' || st.state === 'X';
 
-/** A process's start time in clock ticks since boot (/proc/<pid>/stat field 22), as herdctl records it. */
-export function startTime(pid: number): number | null {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[19]);
-  } catch {
-    return null;
-  }
-}
+/** A process's start time as herdctl records it: the platform's unit (/proc ticks, or epoch seconds from ps with HERDCTL_PLATFORM=portable). */
+export const startTime = (pid: number): number | null => procStartTime(pid);
 
 /**
  * Whether a process lives: `process.kill(pid, 0)`, and not a zombie. (Orphans

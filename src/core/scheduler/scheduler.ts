@@ -2,7 +2,7 @@ import { allSchedules, loadConfig, type Config, type ScheduleConfig } from '../c
 import { HerdError } from '../errors.js';
 import { listDir, sweepTemps } from '../fsx.js';
 import { isTerminal, type Job } from '../job.js';
-import { identify, liveness, type ProcIdentity } from '../liveness.js';
+import { identify, isThisHost, liveness, type ProcIdentity } from '../liveness.js';
 import { STALE_MS } from '../lock.js';
 import { recoverIfLost } from '../recovery.js';
 import { ensureRunner } from '../runner-launch.js';
@@ -283,7 +283,7 @@ export class Scheduler {
   }
 
   private isMe(p: ProcIdentity | null): boolean {
-    return p !== null && p.pid === this.me.pid && p.host === this.me.host && p.startTime === this.me.startTime;
+    return p !== null && p.pid === this.me.pid && isThisHost(p) && p.startTime === this.me.startTime;
   }
 
   /** Creates a key's job, unless a claimer that died (or a failed attempt here) already made it: then that job is the tick's. */
