@@ -370,11 +370,11 @@ test('getAgent lists the known agents, or says no config file was found', () => 
   assert.throws(() => getAgent(c, 'bragdoc'), {
     name: 'HerdError',
     code: 'not_found',
-    message: 'no agent "bragdoc" in /etc/herd/herdctl.yaml (known agents: bragdoc-coder, nightly-tests)',
+    message: 'no agent "bragdoc" in /etc/herd/herdctl.yaml (known agents: bragdoc-coder, nightly-tests; built-in agents: claude, codex, gemini)',
     suggestion: 'herdctl agents list',
   });
   assert.throws(() => getAgent(c, 'constructor'), { code: 'not_found' });
-  assert.throws(() => getAgent(parseConfig('', '/x/herdctl.yaml'), 'a'), { message: 'no agent "a" in /x/herdctl.yaml (it defines no agents)' });
+  assert.throws(() => getAgent(parseConfig('', '/x/herdctl.yaml'), 'a'), { message: 'no agent "a" in /x/herdctl.yaml (it defines no agents; built-in agents: claude, codex, gemini)' });
   assert.throws(() => getAgent(loadConfig(null), 'a'), { code: 'not_found', message: /^no agent "a": no config file found \(looked for --config, HERDCTL_CONFIG, / });
 });
 

@@ -1,3 +1,6 @@
+import { resolve } from 'node:path';
+import { parseDuration } from '../core/duration.js';
+import { parseEnvItems } from '../core/job-env.js';
 import { HerdError } from '../core/errors.js';
 import type { Job } from '../core/job.js';
 import { resolveHome } from '../core/paths.js';
@@ -24,6 +27,17 @@ export interface RunFlags {
   'max-budget-usd'?: string;
   after?: string[];
   'after-any'?: boolean;
+  workspace?: string;
+  timeout?: string;
+  env?: string[];
+}
+
+/** A --timeout: a duration above 0. */
+function timeoutFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (!ms) throw new HerdError('usage', `--timeout ${JSON.stringify(value)} is not a duration above 0`, 'herdctl run <agent> --timeout 30m');
+  return ms;
 }
 
 /** A dollar amount from the command line: a positive number. */
@@ -52,6 +66,10 @@ export async function runAgent(agent: string, flags: RunFlags, ctx: Ctx): Promis
     maxBudgetUsd: usdFlag(flags['max-budget-usd']),
     after: flags.after,
     afterAny: flags['after-any'],
+    workspace: flags.workspace === undefined ? undefined : resolve(flags.workspace),
+    timeoutMs: timeoutFlag(flags.timeout),
+    env: parseEnvItems(flags.env ?? []),
+    cwd: process.cwd(), // where a built-in agent (claude, codex, gemini with no config) works by default
   });
   if (flags.follow) return { exit: (await jobsLogs(job.id, { follow: true }, ctx)).exit };
   if (!flags.wait) return { data: job, view: { waited: false } };

@@ -11,13 +11,14 @@ export default class Run extends BaseCommand {
   static description =
     'The job is on disk before anything runs and its id is printed at once. --wait blocks until it ends and exits with its outcome (0 completed, 1 failed, 124 timed out, 130 cancelled); --follow also streams its events.';
   static examples = [
+    '<%= config.bin %> run claude --prompt "Explain this repository" --wait',
     '<%= config.bin %> run bragdoc-coder --prompt "Review open TODOs"',
     '<%= config.bin %> run nightly-tests --wait',
     '<%= config.bin %> run bragdoc-coder --follow --tag urgent --priority 10',
     '<%= config.bin %> run coder --worktree --retries 3 --max-budget-usd 5',
     '<%= config.bin %> run reviewer --after job-20260115-093000-abcd1234',
   ];
-  static args = { agent: Args.string({ description: 'agent name from herdctl.yaml', required: true }) };
+  static args = { agent: Args.string({ description: 'an agent of herdctl.yaml, or a built-in one: claude, codex, gemini (no config needed)', required: true }) };
   static flags = {
     config: configFlag,
     prompt: Flags.string({ char: 'p', description: "the task (default: the agent's prompt)" }),
@@ -35,6 +36,9 @@ export default class Run extends BaseCommand {
     'max-budget-usd': Flags.string({ description: 'stop the job once it has spent this many US dollars' }),
     after: Flags.string({ description: 'start only after this job has ended (repeatable); cancelled if it did not complete', multiple: true }),
     'after-any': Flags.boolean({ description: 'with --after: start whatever the jobs ended as', dependsOn: ['after'] }),
+    workspace: Flags.string({ description: "the directory the agent works in, for this job (default: the agent's; a built-in agent's: the current directory)" }),
+    timeout: Flags.string({ description: "stop the job after this long, e.g. 30m (default: the agent's timeout)" }),
+    env: Flags.string({ description: "KEY=VALUE in the agent's environment, for this job (repeatable; never written to job files or logs)", multiple: true }),
   };
 
   async run(): Promise<unknown> {

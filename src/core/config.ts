@@ -17,13 +17,13 @@ export function getAgent(config: Config, name: string): AgentConfig {
   if (config.file === null) {
     throw new HerdError(
       'not_found',
-      `no agent "${name}": no config file found (looked for --config, HERDCTL_CONFIG, ./${FILE_NAME} in this directory and its parents, and ${FILE_NAME} in the herdctl home)`,
-      `create ${FILE_NAME} with an agents: section`,
+      `no agent "${name}": no config file found (looked for --config, HERDCTL_CONFIG, ./${FILE_NAME} in this directory and its parents, and ${FILE_NAME} in the herdctl home); built-in agents: claude, codex, gemini`,
+      `herdctl run claude --prompt "…"  (or: herdctl init, to write a ${FILE_NAME})`,
     );
   }
   const known = Object.keys(config.agents);
   const listed = known.length ? `known agents: ${known.join(', ')}` : 'it defines no agents';
-  throw new HerdError('not_found', `no agent "${name}" in ${config.file} (${listed})`, 'herdctl agents list');
+  throw new HerdError('not_found', `no agent "${name}" in ${config.file} (${listed}; built-in agents: claude, codex, gemini)`, 'herdctl agents list');
 }
 
 /** What `agents list` and GET /v1/agents say of an agent. */

@@ -19,6 +19,7 @@ export class Paths {
   readonly webhooks: string;
   readonly scheduler: string;
   readonly serveToken: string;
+  readonly secrets: string;
 
   constructor(readonly home: string) {
     this.jobs = join(home, 'jobs');
@@ -35,6 +36,7 @@ export class Paths {
     this.webhooks = join(home, 'webhooks'); // the delivery outbox
     this.scheduler = join(home, 'scheduler');
     this.serveToken = join(home, 'serve.token');
+    this.secrets = join(home, 'secrets'); // per-job env values (job-env.ts)
   }
 
   /** Directories outside jobs/ where files are replaced atomically (a writer killed mid-replace leaves its temp file). */

@@ -41,27 +41,37 @@ export function providerInfo(env: NodeJS.ProcessEnv = process.env): ProviderInfo
 
 /**
  * The agent a job naming only a provider runs on: the config's agent of that name when it uses that runtime,
- * else a built-in one with every default, working in the config file's directory (the workspace any agent
- * without one gets). Without a config file there is no such directory: a usage error (HTTP 400).
+ * else the built-in one, working in `workspace` (HTTP: the body's, else the config file's directory; without
+ * either there is none: a usage error, HTTP 400).
  */
-export function providerAgent(config: Config, provider: string): AgentConfig {
+export function providerAgent(config: Config, provider: string, workspace?: string): AgentConfig {
   if (!PROVIDERS.includes(provider)) throw new HerdError('usage', `unknown provider "${provider}"; known providers: ${PROVIDERS.join(', ')}`);
   const own = Object.hasOwn(config.agents, provider) ? config.agents[provider] : null;
   if (own) {
     if (own.runtime !== provider) throw new HerdError('usage', `agent "${provider}" of ${config.file} runs runtime ${own.runtime}, not ${provider}; name an agent instead`);
     return own;
   }
-  if (config.file === null) {
+  const ws = workspace ?? (config.file === null ? null : dirname(config.file));
+  if (ws === null) {
     throw new HerdError(
       'usage',
-      `no workspace for the built-in ${provider} agent: the server has no herdctl.yaml (its directory is the workspace)`,
-      'name an "agent" of the config, or start the server with --config',
+      `no workspace for the built-in ${provider} agent: give "workspace", or start the server with a herdctl.yaml (its directory is the default)`,
+      'name an "agent" of the config, or give "workspace"',
     );
   }
+  return builtinAgent(config, provider, ws);
+}
+
+/**
+ * A built-in agent: one per runtime that drives a vendor CLI (claude, codex, gemini), every setting at its
+ * default, usable with no config at all (`herdctl run claude --prompt …` works in the current directory).
+ * An agent of the config with the same name wins.
+ */
+export function builtinAgent(config: Config, runtime: string, workspace: string): AgentConfig {
   return {
-    name: provider,
-    runtime: provider,
-    workspace: dirname(config.file),
+    name: runtime,
+    runtime,
+    workspace,
     model: null,
     permissionMode: null,
     allowedTools: null,
@@ -83,15 +93,21 @@ export function providerAgent(config: Config, provider: string): AgentConfig {
     maxBudgetUsd: null,
     dailyBudgetUsd: null,
     schedules: [],
-    raw: { runtime: provider },
+    raw: { runtime },
   };
+}
+
+/** The agent `run <name>` means: the config's, else a built-in one (in `cwd`) when the name is a runtime's. */
+export function runnableAgent(config: Config, name: string, cwd: string | undefined): AgentConfig {
+  if (Object.hasOwn(config.agents, name) || !PROVIDERS.includes(name) || cwd === undefined) return getAgent(config, name);
+  return builtinAgent(config, name, cwd);
 }
 
 /**
  * The agent a submission runs on (HTTP, SDK): the named one, whose runtime must be the provider if one is
  * named; else the provider's (providerAgent), added to the returned config so submit finds it.
  */
-export function agentFor(config: Config, agent: string | undefined, provider: string | undefined): { config: Config; agent: string } {
+export function agentFor(config: Config, agent: string | undefined, provider: string | undefined, workspace?: string): { config: Config; agent: string } {
   if (provider !== undefined && !PROVIDERS.includes(provider)) throw new HerdError('usage', `"provider" must be one of ${PROVIDERS.join(', ')}`);
   if (agent) {
     const runtime = getAgent(config, agent).runtime;
@@ -101,6 +117,6 @@ export function agentFor(config: Config, agent: string | undefined, provider: st
   if (provider === undefined) {
     throw new HerdError('usage', '"agent" or "provider" is required: an agent of the config (GET /v1/agents) or one of the providers (GET /health)');
   }
-  const a = providerAgent(config, provider);
+  const a = providerAgent(config, provider, workspace);
   return { config: { ...config, agents: { ...config.agents, [a.name]: a } }, agent: a.name };
 }

@@ -1,3 +1,4 @@
+import { dropJobEnv } from './job-env.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from './diag.js';
@@ -80,7 +81,7 @@ function remove(store: JobStore, jobs: PrunedJob[], now: number, deleteBranch: b
     }
     store.index.afterOwnChange(inSync);
     for (const [j, to] of moved) {
-      releaseJobWorktree(store, to, deleteBranch);
+      releaseJobFiles(store, to, deleteBranch);
       deleteTree(to);
       try {
         tryUnlink(store.paths.agentLog(j.agent, j.id));
@@ -108,10 +109,11 @@ function sweepTrash(store: JobStore): void {
   for (const name of listDir(trashDir(store))) deleteTree(join(trashDir(store), name));
 }
 
-/** A pruned job that ran in a worktree: the worktree goes with it (read from its job.json, already in trash/). */
-function releaseJobWorktree(store: JobStore, dir: string, deleteBranch: boolean): void {
+/** What a pruned job had outside its dir goes with it: its worktree, its --env values (read from its job.json, already in trash/). */
+function releaseJobFiles(store: JobStore, dir: string, deleteBranch: boolean): void {
   try {
     const job = JSON.parse(readFileSync(join(dir, 'job.json'), 'utf8')) as Job;
+    dropJobEnv(store.paths, (job.settings as { envToken?: string } | null)?.envToken);
     if (job.worktree) releaseWorktree(store, job, deleteBranch);
   } catch {
     /* no readable job.json: nothing known to release (doctor --fix finds an orphan worktree) */

@@ -58,7 +58,7 @@ export function planStart(store: JobStore, home: string, job: Job, settings: Set
   try {
     // the agent runs in its worktree; a budget goes to runtimes that enforce it themselves
     const raw = settings.maxBudgetUsd !== null ? { ...settings.raw, max_budget_usd: settings.maxBudgetUsd } : settings.raw;
-    const prepared = prepareLaunch(store, { ...job, ...patch, ...(isolated ? { workspace: isolated.cwd } : {}) }, { ...settings, raw }, runtime, agentEnv(job));
+    const prepared = prepareLaunch(store, { ...job, ...patch, ...(isolated ? { workspace: isolated.cwd } : {}) }, { ...settings, raw }, runtime, agentEnv(job, store.paths));
     return { ok: true, prepared, patch };
   } catch (e) {
     return { ok: false, error: (e as Error).message, patch }; // the worktree made is recorded, so prune removes it

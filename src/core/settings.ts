@@ -1,6 +1,8 @@
 import type { Job } from './job.js';
 import { loadConfig, type AgentConfig, type Config } from './config.js';
 import type { Price } from './pricing.js';
+import { readJobEnv } from './job-env.js';
+import type { Paths } from './paths.js';
 
 /**
  * What the runner needs to know about a job's agent, snapshotted into
@@ -49,9 +51,13 @@ export function settingsOf(job: Job): Settings {
   return { ...DEFAULT_SETTINGS, ...s, raw: (s.raw as Record<string, unknown>) ?? {}, pricing };
 }
 
-/** The agent's env values, read at start time from the config the job was submitted with. */
-export function agentEnv(job: Job): Record<string, string> {
-  const names = (job.settings as { envNames?: string[] } | null)?.envNames ?? [];
+/** The agent's env values, read at start time: the config's (from the file the job was submitted with), then the job's own (--env, job-env.ts), which win. */
+export function agentEnv(job: Job, paths: Paths): Record<string, string> {
+  const s = job.settings as { envNames?: string[]; envToken?: string | null } | null;
+  return { ...configEnv(job, s?.envNames ?? []), ...readJobEnv(paths, s?.envToken) };
+}
+
+function configEnv(job: Job, names: string[]): Record<string, string> {
   if (names.length === 0 || !job.config) return {};
   try {
     return loadConfig(job.config).agents[job.agent]?.env ?? {};

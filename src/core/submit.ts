@@ -1,4 +1,8 @@
-import { getAgent, loadConfig, type Config, type QuotaConfig } from './config.js';
+import { loadConfig, type Config, type QuotaConfig } from './config.js';
+import { statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { copyJobEnv, dropJobEnv, saveJobEnv } from './job-env.js';
+import { runnableAgent } from './providers.js';
 import { diag } from './diag.js';
 import { checkDailyBudget } from './budget.js';
 import { HerdError } from './errors.js';
@@ -31,13 +35,21 @@ export interface SubmitInput {
   /** Job ids (or unique prefixes) that must end first; with afterAny, whatever they ended as. */
   after?: string[];
   afterAny?: boolean;
+  /** Per-job overrides (`run --workspace/--timeout/--env`): an absolute directory, a time limit, env values for the agent (never stored in the job). */
+  workspace?: string;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+  /** Where a built-in agent (no config agent of that name) works without a workspace given: the CLI's current directory. Unset: no built-ins. */
+  cwd?: string;
 }
 
 export const RESUME_PROMPT = 'Continue from where you left off';
 
 /** Persists a pending job for an agent of the config, then makes sure a runner will pick it up. */
 export function submit(store: JobStore, config: Config, input: SubmitInput): Job {
-  const agent = getAgent(config, input.agent);
+  const agent = runnableAgent(config, input.agent, input.cwd);
+  const workspace = input.workspace ?? agent.workspace;
+  if (input.workspace !== undefined) checkWorkspace(input.workspace, agent.name);
   const prompt = input.prompt ?? agent.prompt ?? getRuntime(agent.runtime).defaultPrompt;
   if (prompt === null) {
     throw new HerdError('usage', `agent "${agent.name}" has no default prompt`, `herdctl run ${agent.name} --prompt "what to do"`);
@@ -61,11 +73,15 @@ export function submit(store: JobStore, config: Config, input: SubmitInput): Job
   if (input.base) settings.base = input.base;
   if (input.retries !== undefined) settings.retries = input.retries;
   if (input.maxBudgetUsd !== undefined) settings.maxBudgetUsd = input.maxBudgetUsd;
+  if (input.timeoutMs !== undefined) settings.timeoutMs = input.timeoutMs;
+  settings.raw = { ...settings.raw, workspace };
+  const envToken = saveJobEnv(store.paths, input.env ?? {}); // durable before the job exists, so its runner finds it
+  if (envToken) Object.assign(settings, { envToken, jobEnvNames: Object.keys(input.env!) });
   const create = () =>
     store.create({
       agent: agent.name,
       prompt,
-      workspace: agent.workspace,
+      workspace,
       model: input.model ?? agent.model,
       schedule: input.schedule ?? null,
       trigger: input.trigger ?? (input.schedule ? 'schedule' : 'manual'),
@@ -78,7 +94,13 @@ export function submit(store: JobStore, config: Config, input: SubmitInput): Job
       after,
       afterAny: input.afterAny ?? false,
     });
-  const job = bucket ? withQuota(store.paths, bucket, config.quotas[bucket], create) : create();
+  let job: Job;
+  try {
+    job = bucket ? withQuota(store.paths, bucket, config.quotas[bucket], create) : create();
+  } catch (e) {
+    dropJobEnv(store.paths, envToken); // no job: its values go too
+    throw e;
+  }
   if (after.length) settleWaits(store, job.id, after);
   diag().log('info', 'job submitted', { job: job.id, agent: job.agent, trigger: job.trigger, bucket });
   ensureRunner(store.paths, agent.name);
@@ -139,7 +161,7 @@ export function jobFrom(store: JobStore, parent: Job, f: FollowUp): Job {
       sessionId: f.sessionId,
       resumedFromRecapId: f.resumedFromRecapId ?? null,
       config: parent.config,
-      settings: parent.settings,
+      settings: withOwnEnv(store, parent.settings),
       retryOf: f.retryOf ?? null,
       attempt: f.attempt ?? 1,
       notBefore: f.notBefore ?? null,
@@ -153,6 +175,24 @@ export function jobFrom(store: JobStore, parent: Job, f: FollowUp): Job {
   diag().log('info', 'job submitted', { job: job.id, agent: job.agent, trigger: job.trigger, parent: parent.id, bucket, fromRecap: f.resumedFromRecapId != null });
   ensureRunner(store.paths, parent.agent);
   return job;
+}
+
+/** A follow-up's settings, with its own copy of the parent's --env values (job-env.ts). */
+function withOwnEnv(store: JobStore, settings: Job['settings']): Job['settings'] {
+  const token = (settings as { envToken?: string | null } | null)?.envToken;
+  return token ? { ...settings, envToken: copyJobEnv(store.paths, token) } : settings;
+}
+
+/** A --workspace must be an existing directory, named absolutely (the CLI resolves a relative one against its cwd). */
+function checkWorkspace(dir: string, agent: string): void {
+  let isDir = false;
+  try {
+    isDir = isAbsolute(dir) && statSync(dir).isDirectory();
+  } catch {
+    /* missing: said below */
+  }
+  if (!isDir)
+    throw new HerdError('usage', `workspace ${JSON.stringify(dir)} is not an existing directory${isAbsolute(dir) ? '' : ' (give an absolute path)'}`, `herdctl run ${agent} --workspace "$PWD"`);
 }
 
 const UNCAPPED: QuotaConfig = { tasksPerHour: null, tasksTotal: null };

@@ -1,3 +1,5 @@
+import { parseDuration } from '../core/duration.js';
+import { checkEnvObject } from '../core/job-env.js';
 import { jobsList } from '../actions/jobs-list.js';
 import { jobsShow } from '../actions/jobs-show.js';
 import type { Ctx } from '../actions/types.js';
@@ -87,6 +89,9 @@ export async function createJob(ctx: ApiContext, r: ApiRequest): Promise<void> {
     'base',
     'retries',
     'max_budget_usd',
+    'workspace',
+    'timeout',
+    'env',
   ]);
   const task = f.string('task');
   const promptField = f.string('prompt');
@@ -95,7 +100,12 @@ export async function createJob(ctx: ApiContext, r: ApiRequest): Promise<void> {
   if (prompt !== undefined && prompt.trim() === '') throw badRequest("the task is empty; leave it out to use the agent's default prompt");
   const model = f.string('model');
   if (model !== undefined && model.trim() === '') throw badRequest('"model" is empty; leave it out to use the agent\'s model');
-  const { config, agent } = agentFor(ctx.config(), f.string('agent'), f.string('provider'));
+  const workspace = f.string('workspace');
+  const timeout = f.string('timeout');
+  const timeoutMs = timeout === undefined ? undefined : (parseDuration(timeout) ?? undefined);
+  if (timeout !== undefined && !timeoutMs) throw badRequest('"timeout" must be a duration above 0, like "30m" or "1h30m"');
+  const env = f.stringMap('env');
+  const { config, agent } = agentFor(ctx.config(), f.string('agent'), f.string('provider'), workspace);
   const webhookUrl = f.string('webhook_url');
   if (webhookUrl !== undefined && !isHttpUrl(webhookUrl)) throw badRequest('"webhook_url" must be an http(s) URL');
   const quotaBucket = f.string('quota_bucket');
@@ -115,6 +125,10 @@ export async function createJob(ctx: ApiContext, r: ApiRequest): Promise<void> {
     base: f.string('base'),
     retries: f.integer('retries', 0, 100),
     maxBudgetUsd: f.positive('max_budget_usd'),
+    // per-job overrides, as `herdctl run --workspace/--timeout/--env` takes them
+    workspace,
+    timeoutMs,
+    env: env && checkEnvObject(env),
   });
   r.jobId = job.id;
   sendJson(r.res, 201, { session_id: job.id }, { Location: `/jobs/${job.id}` });

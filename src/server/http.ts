@@ -129,6 +129,14 @@ export class Fields {
     return v;
   }
 
+  /** An object of string values (an env). */
+  stringMap(key: string): Record<string, string> | undefined {
+    const v = this.body[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((s) => typeof s !== 'string')) throw badRequest(`"${key}" must be an object of string values`);
+    return v as Record<string, string>;
+  }
+
   strings(key: string): string[] | undefined {
     const v = this.body[key];
     if (v === undefined || v === null) return undefined;
