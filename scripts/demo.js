@@ -12,7 +12,7 @@ const home = join(dir, 'state');
 const workspace = join(dir, 'app');
 mkdirSync(workspace);
 writeFileSync(join(workspace, 'README.md'), '# demo app\n');
-const config = join(dir, 'herdctl.yaml');
+const config = join(dir, 'demo.yaml'); // not herdctl.yaml: the zero-config run below must find no config walking up
 writeFileSync(
   config,
   `# the embedded demo config: a Claude Code agent (played by fixtures/bin/claude) and a plain command
@@ -30,12 +30,13 @@ agents:
 `,
 );
 const env = { ...process.env, HERDCTL_HOME: home, HERDCTL_CONFIG: config, FAKE_CLAUDE_STATE: join(dir, 'fake-claude') };
-const herdctl = (...args) => {
-  process.stdout.write(`\n$ herdctl ${args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, [join(root, 'bin/run.js'), ...args], { env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const herdctl = (...args) => herdctlIn(env, undefined, ...args);
+function herdctlIn(env, cwd, ...args) {
+  process.stdout.write(`\n${cwd ? `(in ${cwd}, no config) ` : ''}$ herdctl ${args.join(' ')}\n`);
+  const r = spawnSync(process.execPath, [join(root, 'bin/run.js'), ...args], { env, cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   process.stdout.write(r.stdout);
   return r;
-};
+}
 
 console.log(`state dir: ${home}`);
 const run = herdctl('run', 'demo-coder', '--wait');
@@ -46,6 +47,10 @@ herdctl('jobs', 'show', id);
 herdctl('jobs', 'logs', id);
 const resumed = herdctl('jobs', 'resume', id, '--prompt', 'Now summarise it in one line');
 herdctl('jobs', 'logs', resumed.stdout.trim(), '--follow');
+// zero config: the built-in claude agent, in the current directory, with the fake claude first on the PATH
+const { HERDCTL_CONFIG: _unused, ...bare } = env;
+const zero = herdctlIn({ ...bare, PATH: `${join(root, 'fixtures/bin')}:${process.env.PATH}` }, workspace, 'run', 'claude', '--prompt', 'What is in this directory?', '--wait');
+herdctl('jobs', 'show', zero.stdout.split(' ')[0].trim());
 herdctl('jobs', 'list', '--json');
 rmSync(dir, { recursive: true, force: true });
-process.exit(run.status ?? 1);
+process.exit(run.status || zero.status || 0);

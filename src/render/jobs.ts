@@ -1,3 +1,4 @@
+import { table, type Cell } from './table.js';
 import type { ChalkInstance } from 'chalk';
 import type { JobLinks } from '../core/job-links.js';
 import { displayStatus, type Job } from '../core/job.js';
@@ -18,34 +19,21 @@ export function jobDuration(job: Job, now: number): string {
 /** The `jobs list` table: plain aligned columns (cheap to load, fine in pipes). */
 export function renderJobTable(rows: ListRow[], c: ChalkInstance, now: number): string {
   const head = ['ID', 'AGENT', 'STATUS', 'REASON', 'SCHEDULE', 'STARTED', 'DURATION'];
-  const cells = rows.map((r) =>
+  const status = (s: string): Cell => ({ text: s, color: (t) => (s === 'unreadable' ? c.red(t) : colorStatus(c, t)) });
+  const cells: Cell[][] = rows.map((r) =>
     'job' in r
       ? [
-          r.job.id,
+          { text: r.job.id, color: c.dim },
           r.job.agent,
-          displayStatus(r.job),
+          status(displayStatus(r.job)),
           r.job.exitReason ?? dash,
           r.job.schedule ?? dash,
           r.job.startedAt ? formatRelative(Date.parse(r.job.startedAt), now) : dash,
           jobDuration(r.job, now),
         ]
-      : [r.id, r.agent || '?', 'unreadable', dash, dash, dash, dash],
+      : [{ text: r.id, color: c.dim }, r.agent || '?', status('unreadable'), dash, dash, dash, dash],
   );
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
-  const pad = (s: string, i: number) => s + ' '.repeat(widths[i] - s.length);
-  const lines = [c.bold(head.map(pad).join('  ').trimEnd())];
-  for (const row of cells) {
-    lines.push(
-      row
-        .map((s, i) => {
-          const padded = pad(s, i);
-          return i === 2 ? padded.replace(s, s === 'unreadable' ? c.red(s) : colorStatus(c, s)) : i === 0 ? c.dim(padded) : padded;
-        })
-        .join('  ')
-        .trimEnd(),
-    );
-  }
-  return lines.join('\n');
+  return table(head, cells, c);
 }
 
 /** `jobs show`: every field, in reading order. */

@@ -1,8 +1,7 @@
+import { table, type Cell } from './table.js';
 import type { ChalkInstance } from 'chalk';
 import { formatRelative } from '../core/duration.js';
 import type { BucketStatus, ResetResult } from '../core/quota.js';
-
-type Cell = { text: string; color?: (s: string) => string };
 
 /** `quotas list`: used/limit per cap (red when full, yellow from 80%), and when the rolling window frees a slot. */
 export function renderQuotas(rows: BucketStatus[], c: ChalkInstance, now: number): string {
@@ -17,24 +16,7 @@ export function renderQuotas(rows: BucketStatus[], c: ChalkInstance, now: number
     usage(r.tasksTotal),
     { text: r.freesAt ? `${formatRelative(Date.parse(r.freesAt), now)} (${r.freesAt.slice(11, 16)} UTC)` : '-' },
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].text.length)));
-  const lines = [
-    c.bold(
-      head
-        .map((h, i) => h.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    ),
-  ];
-  for (const row of cells) {
-    lines.push(
-      row
-        .map(({ text, color }, i) => (color ? color(text) : text) + ' '.repeat(widths[i] - text.length))
-        .join('  ')
-        .trimEnd(),
-    );
-  }
-  return lines.join('\n');
+  return table(head, cells, c);
 }
 
 export function quotasListView(rows: BucketStatus[], { configFile, now }: { configFile: string | null; now: number }, c: ChalkInstance): string {

@@ -1,0 +1,27 @@
+import type { ChalkInstance } from 'chalk';
+
+/** A table cell: its text, and a color applied after padding is measured (escape codes take no columns). */
+export type Cell = string | { text: string; color?: (s: string) => string };
+
+const textOf = (cell: Cell): string => (typeof cell === 'string' ? cell : cell.text);
+
+/**
+ * The one table renderer: columns aligned on the widest cell, two spaces
+ * apart, a bold header row (left out with `headers: false`, for pipes), no
+ * trailing spaces.
+ */
+export function table(head: string[], rows: Cell[][], c: ChalkInstance, opts: { headers?: boolean } = {}): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => textOf(r[i]).length)));
+  const line = (cells: Cell[]) =>
+    cells
+      .map((cell, i) => {
+        const text = textOf(cell);
+        const pad = ' '.repeat(widths[i] - text.length);
+        return (typeof cell === 'string' || !cell.color ? text : cell.color(text)) + pad;
+      })
+      .join('  ')
+      .trimEnd();
+  const lines = opts.headers === false ? [] : [c.bold(line(head))];
+  for (const r of rows) lines.push(line(r));
+  return lines.join('\n');
+}
