@@ -96,6 +96,15 @@ function remove(store: JobStore, jobs: PrunedJob[], now: number, deleteBranch: b
   return removed;
 }
 
+/** `jobs rm`: these finished jobs go the way prune's do (worktree, env values and index line included). */
+export function removeJobs(store: JobStore, jobs: Job[], deleteBranch: boolean, now = clock.now()): PrunedJob[] {
+  sweepTrash(store);
+  const picked = jobs.map((j) => ({ id: j.id, agent: j.agent, status: j.status, endedAt: j.completedAt ?? clock.isoAt(idTime(j.id)) }));
+  const done = remove(store, picked, now, deleteBranch);
+  diag().log('info', 'jobs removed', { deleted: done.length });
+  return done;
+}
+
 /** Index segments left holding only `gone` lines are deleted, so the index shrinks with the jobs. */
 function dropEmptySegments(store: JobStore, removed: PrunedJob[], now: number): void {
   const old = dayOf(now - SEGMENT_KEEP_MS);

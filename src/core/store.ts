@@ -222,24 +222,32 @@ export class JobStore {
 
   /** A full id, or any unique prefix of one (with or without "job-"). */
   resolve(input: string): string {
-    const want = checkIdInput(input);
+    const given = input.trim().replace(/\/+$/, ''); // a path-completed `jobs/<id>/` works too
+    const want = checkIdInput(given);
     if (isJobId(want)) {
       if (fs.existsSync(this.paths.job(want))) return want;
       throw notFound(want);
     }
     this.refreshIndex();
+    // a prefix of the id (`job-` optional), or any run of its 8 random characters (`k3x9`): what people paste
+    const run = /^[0-9a-z]{1,8}$/.test(given) ? given : null;
     const dayPart = want.slice(4, 12);
     const matches: string[] = [];
     for (const day of this.index.days()) {
-      if (!day.startsWith(dayPart) && !dayPart.startsWith(day)) continue;
+      const prefixDay = day.startsWith(dayPart) || dayPart.startsWith(day);
+      if (!prefixDay && !run) continue;
       for (const e of this.index.readDay(day)) {
-        if (e.id.startsWith(want) && fs.existsSync(this.paths.job(e.id))) matches.push(e.id);
+        if (((prefixDay && e.id.startsWith(want)) || (run !== null && e.id.slice(20).includes(run))) && fs.existsSync(this.paths.job(e.id))) matches.push(e.id);
       }
     }
     if (matches.length === 1) return matches[0];
     if (matches.length === 0) throw notFound(input);
     const shown = matches.slice(0, 10).join('\n  ');
-    throw new HerdError('ambiguous', `"${input}" matches ${matches.length} jobs:\n  ${shown}${matches.length > 10 ? '\n  …' : ''}`, 'give more characters of the id');
+    throw new HerdError(
+      'ambiguous',
+      `"${input}" matches ${matches.length} jobs:\n  ${shown}${matches.length > 10 ? `\n  … and ${matches.length - 10} more` : ''}`,
+      'give more characters of the id (a prefix, or a longer run of its last 8)',
+    );
   }
 
   /**

@@ -128,6 +128,18 @@ export function resume(store: JobStore, parent: Job, prompt: string | undefined,
   return jobFrom(store, parent, { trigger: 'resume', prompt: session ? text : recapPrompt(parent, text), sessionId: session, model, resumedFromRecapId: opts.fromRecap ? parent.id : null });
 }
 
+/**
+ * `jobs retry`: the same agent, prompt and settings again as a new job
+ * (`trigger: retry`, `parentJobId` the old one), in a fresh agent session —
+ * in the same worktree and branch when the old one ran isolated.
+ */
+export function retry(store: JobStore, parent: Job, model?: string): Job {
+  if (!isTerminal(parent.status)) {
+    throw new HerdError('conflict', `job ${parent.id} is still ${parent.status}; only a finished job can be retried`, `herdctl jobs wait ${parent.id}  (or: herdctl jobs cancel ${parent.id})`);
+  }
+  return jobFrom(store, parent, { trigger: 'retry', prompt: parent.prompt, sessionId: null, model });
+}
+
 /** What differs between an old job and a new one made from it (resume, retry). */
 export interface FollowUp {
   trigger: string;

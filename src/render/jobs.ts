@@ -121,6 +121,9 @@ export function runView(job: Job | undefined, view: { waited: boolean } | undefi
 
 export const resumeView = (job: Job): string => job.id;
 
+/** `jobs rm`: what went. */
+export const rmView = (r: { jobs: PrunedJob[] }): string => r.jobs.map((j) => `removed ${j.id}  ${j.agent}  ${j.status}`).join('\n');
+
 /** `jobs cancel`: one line per job. */
 export function cancelView(results: CancelResult[], { agent }: { agent?: string }): string {
   if (results.length === 0) return `No pending or running jobs for agent ${agent}.`;

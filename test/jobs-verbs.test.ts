@@ -1,0 +1,115 @@
+// `jobs rm` and `jobs retry`, through the real CLI: finished jobs only, worktrees
+// kept across a retry and removed with the job.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { commandAgent, nodeAgent } from './support/agents.js';
+import { fleet, waitStatus, waitTerminal } from './support/fleet.js';
+import { git, makeUserRepo } from './support/git.js';
+import { runnersGone } from './support/procs.js';
+import { runCli } from './support/cli.js';
+import { jobIdAt, writeJob } from './support/jobs.js';
+import { tempDir } from './support/tmp.js';
+
+describe('jobs rm', () => {
+  it('removes finished jobs (dir, list, index); refuses a running one naming cancel, removing nothing; a worktree goes, its branch stays unless --delete-branch', async (t) => {
+    let repo = '';
+    const f = fleet(t, ({ dir, ws }) => {
+      repo = makeUserRepo(join(dir, 'repo'));
+      return `agents:\n${commandAgent('quick', ws, nodeAgent('console.log(1)'))}${commandAgent('long', ws, nodeAgent('setTimeout(() => {}, 60000)'))}${commandAgent('iso', repo, nodeAgent('console.log(2)'), '    isolation: worktree\n')}`;
+    });
+    const done = await f.submit('quick');
+    const running = await f.submit('long');
+    const a = await f.submit('iso');
+    const b = await f.submit('iso');
+    await waitTerminal(f, done);
+    await waitStatus(f, running, ['running']);
+    for (const id of [a, b]) assert.equal((await waitTerminal(f, id)).status, 'completed');
+
+    const refused = await f.cli(['jobs', 'rm', done, running]);
+    assert.equal(refused.code, 5);
+    assert.match(refused.stderr, new RegExp(`${running} is running: only finished jobs can be removed \\(nothing was removed\\)`));
+    assert.match(refused.stderr, new RegExp(`try: herdctl jobs cancel ${running}`));
+    assert.ok(existsSync(join(f.home, 'jobs', done)), 'nothing removed');
+
+    const rm = await f.cli(['jobs', 'rm', done, a, '--json']);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.deepEqual((JSON.parse(rm.stdout).jobs as { id: string }[]).map((j) => j.id).sort(), [done, a].sort());
+    assert.ok(!existsSync(join(f.home, 'jobs', done)) && !existsSync(join(f.home, 'worktrees', a)));
+    assert.match(git(repo, 'branch', '--list', `herdctl/${a}`), new RegExp(a), 'the branch stays');
+    const list = await f.cli(['jobs', 'list', '--json']);
+    const ids = (JSON.parse(list.stdout) as { id: string }[]).map((j) => j.id);
+    assert.ok(!ids.includes(done) && !ids.includes(a) && ids.includes(b));
+
+    await runnersGone(f.home); // rm is like prune: never under a job's feet, but the iso runner may still be lingering
+    const del = await f.cli(['jobs', 'rm', b, '--delete-branch']);
+    assert.equal(del.code, 0, del.stderr);
+    assert.match(del.stdout, new RegExp(`removed ${b}`));
+    assert.equal(git(repo, 'branch', '--list', `herdctl/${b}`).trim(), '', '--delete-branch');
+    assert.equal((await f.cli(['jobs', 'rm', 'job-20200101-000000-zzzzzzzz'])).code, 3, 'an unknown id: not found');
+    assert.equal((await f.cli(['jobs', 'cancel', running])).code, 0);
+  });
+});
+
+describe('jobs retry', () => {
+  it('a new job: same agent, prompt and settings, trigger retry, parentJobId; an isolated job again in its worktree and branch; a running one is refused', async (t) => {
+    let repo = '';
+    const f = fleet(t, ({ dir }) => {
+      repo = makeUserRepo(join(dir, 'repo'));
+      return `agents:\n${commandAgent('iso', repo, nodeAgent('require("fs").appendFileSync("log.txt", "run\\\\n"); process.exit(process.env.FAIL_ONCE && !require("fs").existsSync("twice") ? (require("fs").writeFileSync("twice", ""), 1) : 0)'), '    isolation: worktree\n    env: { FAIL_ONCE: "1" }\n')}`;
+    });
+    const first = await f.submit('iso', '--prompt', 'do the thing', '--tag', 'x', '--priority', '3');
+    const j1 = await waitTerminal(f, first);
+    assert.equal(j1.status, 'failed');
+    const r = await f.cli(['jobs', 'retry', first.slice(-8)]);
+    assert.equal(r.code, 0, r.stderr);
+    const second = r.stdout.trim();
+    const j2 = await waitTerminal(f, second);
+    assert.equal(j2.status, 'completed', j2.error);
+    assert.equal(j2.trigger, 'retry');
+    assert.equal(j2.parentJobId, first);
+    assert.equal(j2.prompt, 'do the thing');
+    assert.deepEqual([j2.agent, j2.priority, j2.tags], ['iso', 3, ['x']]);
+    assert.equal(j2.sessionId === j1.sessionId && j1.sessionId !== null, false, 'a fresh session');
+    assert.equal(j2.worktree, j1.worktree, 'the same worktree');
+    assert.equal(j2.branch, `herdctl/${first}`, 'the same branch');
+    assert.match(git(j1.worktree, 'log', '--format=%s', '-3'), /herdctl/);
+
+    const pending = await f.submit('iso', '--prompt', 'later', '--after', second, '--after', await f.submit('iso', '--prompt', 'x'));
+    const busy = await f.cli(['jobs', 'retry', pending]);
+    if (busy.code === 0) assert.equal(f.job(pending).status !== 'pending', true, 'a pending job is refused');
+    else {
+      assert.equal(busy.code, 5, busy.stderr);
+      assert.match(busy.stderr, /only a finished job can be retried/);
+    }
+  });
+});
+
+describe('ids as people paste them', () => {
+  it('any run of the random part, a prefix with or without job-, a trailing /; ambiguous exits 4 listing the candidates', async (t) => {
+    const home = join(tempDir(t), 'home');
+    const at = Date.parse('2026-12-03T09:15:00Z');
+    const a = writeJob(home, { id: jobIdAt(at, 'k3x9a2bq'), createdAt: new Date(at).toISOString() }).id;
+    const b = writeJob(home, { id: jobIdAt(at + 1000, 'mmk3x9zz'), createdAt: new Date(at + 1000).toISOString() }).id;
+    const show = async (ref: string) => runCli(['jobs', 'show', ref, '--json'], { home });
+    for (const [ref, want] of [
+      ['a2bq', a],
+      ['k3x9a2bq', a],
+      ['x9zz', b],
+      ['3x9a', a],
+      [`${a}/`, a],
+      ['20261203-091501', b],
+      ['job-20261203-091500', a],
+    ] as const) {
+      const r = await show(ref);
+      assert.equal(r.code, 0, `${ref}: ${r.stderr}`);
+      assert.equal(JSON.parse(r.stdout).id, want, ref);
+    }
+    const amb = await runCli(['jobs', 'show', 'k3x9'], { home });
+    assert.equal(amb.code, 4);
+    assert.match(amb.stderr, new RegExp(`"k3x9" matches 2 jobs:\\n  (${a}|${b})\\n  (${a}|${b})`));
+    assert.equal((await runCli(['jobs', 'show', 'qqqq'], { home })).code, 3);
+    assert.equal((await runCli(['jobs', 'logs', 'a2bq', '--json'], { home })).code, 0, 'every command takes the same forms');
+  });
+});
