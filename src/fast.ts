@@ -36,8 +36,9 @@ const ACTIONS: Record<string, Action> = {
     return { r: jobsStats(p.flags as never, ctx), view: statsView };
   },
   run: async (p, ctx) => {
-    const [{ runAgent }, { runView }] = await Promise.all([import('./actions/run.js'), import('./render/jobs.js')]);
-    return { r: await runAgent(p.args[0], p.flags, ctx), view: runView };
+    const [{ runAgent }, { runView, runNotesPrinter }, { interruptSignal }] = await Promise.all([import('./actions/run.js'), import('./render/jobs.js'), import('./interrupt.js')]);
+    const waits = p.flags.wait === true || p.flags.follow === true;
+    return { r: await runAgent(p.args[0], p.flags, waits ? { ...ctx, interrupt: interruptSignal(), runNotes: runNotesPrinter() } : ctx), view: runView };
   },
 };
 

@@ -8,7 +8,7 @@ import { commandAgent, nodeAgent } from './support/agents.js';
 import { fleet, waitStatus, waitTerminal } from './support/fleet.js';
 import { git, makeUserRepo } from './support/git.js';
 import { runnersGone } from './support/procs.js';
-import { runCli } from './support/cli.js';
+import { runCli, startCli } from './support/cli.js';
 import { jobIdAt, writeJob } from './support/jobs.js';
 import { tempDir } from './support/tmp.js';
 
@@ -112,4 +112,26 @@ describe('ids as people paste them', () => {
     assert.equal((await runCli(['jobs', 'show', 'qqqq'], { home })).code, 3);
     assert.equal((await runCli(['jobs', 'logs', 'a2bq', '--json'], { home })).code, 0, 'every command takes the same forms');
   });
+});
+
+describe('run --wait / --follow: the id at once, Ctrl-C detaches', () => {
+  for (const mode of ['--wait', '--follow']) {
+    it(`${mode}: the id on stderr before the job ends; SIGINT says the job keeps running and how to follow or cancel it, exit 10; the job runs on`, async (t) => {
+      const f = fleet(t, ({ ws }) => `agents:\n${commandAgent('long', ws, nodeAgent('console.log("started"); setInterval(() => {}, 1000)'))}`);
+      const run = startCli(['run', 'long', mode], f.env);
+      t.after(() => run.child.kill('SIGKILL'));
+      const first = await run.line(/submitted to long/, { stderr: true, timeoutMs: 30_000 });
+      const id = first.split(' ')[0];
+      assert.match(id, /^job-/);
+      await waitStatus(f, id, ['running']);
+      run.child.kill('SIGINT');
+      const end = await run.exited;
+      assert.equal(end.code, 10, end.stderr);
+      assert.match(end.stderr, new RegExp(`stopped waiting: ${id} is running and keeps running`));
+      assert.match(end.stderr, new RegExp(`herdctl jobs logs ${id} --follow`));
+      assert.match(end.stderr, new RegExp(`herdctl jobs cancel ${id}`));
+      assert.equal(f.job(id).status, 'running', 'the job was not touched');
+      assert.equal((await f.cli(['jobs', 'cancel', id])).code, 0);
+    });
+  }
 });

@@ -57,8 +57,10 @@ export async function jobsLogs(idInput: string, flags: LogsFlags, ctx: Ctx): Pro
     onProblem: problem,
     onIdle: () => sink.flush(),
     isOver: () => isTerminal((job = recoverIfLost(store, store.read(id))).status),
+    signal: ctx.interrupt,
   });
   await sink.flush();
+  if (ctx.interrupt?.aborted && !ended) return {}; // the caller stopped following (run --follow: detached)
   // the complete event is the job's last word; job.json follows it a moment later: wait for that too
   if (ended && !isTerminal(job.status)) job = await (await import('../core/wait.js')).settleAfterComplete(store, id);
   return { exit: ended ? exitCodeFor(ended) : isTerminal(job.status) ? exitCodeFor(job) : Exit.OK };

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { parseDuration } from '../core/duration.js';
 import { parseEnvItems } from '../core/job-env.js';
-import { HerdError } from '../core/errors.js';
+import { Exit, HerdError } from '../core/errors.js';
+import { isTerminal } from '../core/job.js';
 import type { Job } from '../core/job.js';
 import { resolveHome } from '../core/paths.js';
 import { JobStore } from '../core/store.js';
@@ -71,9 +72,19 @@ export async function runAgent(agent: string, flags: RunFlags, ctx: Ctx): Promis
     env: parseEnvItems(flags.env ?? []),
     cwd: process.cwd(), // where a built-in agent (claude, codex, gemini with no config) works by default
   });
-  if (flags.follow) return { exit: (await jobsLogs(job.id, { follow: true }, ctx)).exit };
-  if (!flags.wait) return { data: job, view: { waited: false } };
+  if (!flags.wait && !flags.follow) return { data: job, view: { waited: false } };
+  ctx.runNotes?.started(job);
+  const detached = () => {
+    const now = store.read(job.id);
+    ctx.runNotes?.detached(now);
+    return { exit: Exit.DETACHED };
+  };
+  if (flags.follow) {
+    const followed = await jobsLogs(job.id, { follow: true }, ctx);
+    return ctx.interrupt?.aborted ? detached() : { exit: followed.exit };
+  }
   const { waitForEnd } = await import('../core/wait.js');
-  const done = await waitForEnd(store, job.id);
+  const done = await waitForEnd(store, job.id, ctx.interrupt);
+  if (ctx.interrupt?.aborted && !isTerminal(done.status)) return detached();
   return { data: done, exit: exitCodeFor(done), view: { waited: true } };
 }

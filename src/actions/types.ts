@@ -1,3 +1,4 @@
+import type { Job } from '../core/job.js';
 import type { LogLine, LogProblem } from '../core/eventlog.js';
 import type { StoppingEvent } from '../core/events.js';
 import type { SchedulerEvent } from '../core/scheduler/scheduler.js';
@@ -14,6 +15,10 @@ export interface Ctx {
   logs?: LogSink;
   /** `jobs cancel`: the runner's stopping notes (SIGINT, SIGTERM, SIGKILL) as they are written. */
   stopSteps?: (id: string, e: StoppingEvent) => void;
+  /** `run --wait/--follow`: aborted on Ctrl-C, which stops the waiting (exit 10, detached), never the job. */
+  interrupt?: AbortSignal;
+  /** `run --wait/--follow`: the job is on disk (say its id at once), or the caller stopped waiting on it. */
+  runNotes?: { started(job: Job): void; detached(job: Job): void };
   /** The scheduler's events as they happen (`herdctl start`). */
   schedulerEvents?: (e: SchedulerEvent) => void;
 }

@@ -2,14 +2,15 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base.js';
 import { configFlag } from '../config-flag.js';
 import { runAgent } from '../actions/run.js';
-import { runView } from '../render/jobs.js';
+import { runNotesPrinter, runView } from '../render/jobs.js';
+import { interruptSignal } from '../interrupt.js';
 import { logPrinter } from '../render/logs.js';
 import { PRIORITY_MAX, PRIORITY_MIN } from '../core/queue.js';
 
 export default class Run extends BaseCommand {
   static summary = 'Submit a job to an agent; it runs in the background';
   static description =
-    'The job is on disk before anything runs and its id is printed at once. --wait blocks until it ends and exits with its outcome (0 completed, 1 failed, 124 timed out, 130 cancelled); --follow also streams its events.';
+    'The job is on disk before anything runs and its id is printed at once. --wait blocks until it ends and exits with its outcome (0 completed, 1 failed, 124 timed out, 130 cancelled); --follow also streams its events. Both print the id on stderr at once; Ctrl-C stops the waiting, not the job (exit 10, detached).';
   static examples = [
     '<%= config.bin %> run claude --prompt "Explain this repository" --wait',
     '<%= config.bin %> run bragdoc-coder --prompt "Review open TODOs"',
@@ -43,6 +44,7 @@ export default class Run extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(Run);
-    return this.present(await runAgent(args.agent, flags, this.ctx(flags.home, { logs: logPrinter(this.jsonEnabled()) })), runView);
+    const waits = flags.wait || flags.follow ? { interrupt: interruptSignal(), runNotes: runNotesPrinter() } : {};
+    return this.present(await runAgent(args.agent, flags, this.ctx(flags.home, { logs: logPrinter(this.jsonEnabled()), ...waits })), runView);
   }
 }

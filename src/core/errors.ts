@@ -10,6 +10,7 @@ export const Exit = {
   QUOTA: 7, // quota denied
   CORRUPT: 8, // a state file herdctl cannot read
   ENVIRONMENT: 9, // the system or the state dir cannot be used: a full disk, no permission, a read-only filesystem, an unsupported OS
+  DETACHED: 10, // Ctrl-C on run --wait/--follow: herdctl stopped waiting; the job keeps running
   TIMEOUT: 124, // job ended failed/timeout (--wait/--follow)
   CANCELLED: 130, // job ended cancelled (--wait/--follow)
 } as const;

@@ -121,6 +121,15 @@ export function runView(job: Job | undefined, view: { waited: boolean } | undefi
 
 export const resumeView = (job: Job): string => job.id;
 
+/** `run --wait/--follow`: the id at once, and what to do after Ctrl-C — on stderr, as stdout carries the result or the events. */
+export function runNotesPrinter(): { started(job: Job): void; detached(job: Job): void } {
+  return {
+    started: (job) => process.stderr.write(`${job.id} submitted to ${job.agent}; waiting for it to end (Ctrl-C stops waiting, not the job)\n`),
+    detached: (job) =>
+      process.stderr.write(`\nstopped waiting: ${job.id} is ${job.status} and keeps running\n  follow it: herdctl jobs logs ${job.id} --follow\n  cancel it: herdctl jobs cancel ${job.id}\n`),
+  };
+}
+
 /** `jobs rm`: what went. */
 export const rmView = (r: { jobs: PrunedJob[] }): string => r.jobs.map((j) => `removed ${j.id}  ${j.agent}  ${j.status}`).join('\n');
 
