@@ -140,8 +140,8 @@ describe('herdctl serve: the HTTP API', () => {
     }
   });
 
-  it('a request body over 1 MiB is refused with 413, whether announced or streamed', async () => {
-    const big = JSON.stringify({ agent: 'coder', task: 'x'.repeat(1024 * 1024) });
+  it('a request body over 4 MiB is refused with 413, whether announced or streamed', async () => {
+    const big = JSON.stringify({ agent: 'coder', task: 'x'.repeat(4 * 1024 * 1024) });
     const r = await call(s, 'POST', '/jobs', { body: big });
     assert.equal(r.status, 413);
     assert.equal(r.body.error, 'payload_too_large');
@@ -151,7 +151,7 @@ describe('herdctl serve: the HTTP API', () => {
       const sock = net.connect(port, '127.0.0.1', () => {
         sock.write(`POST /jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.token}\r\nTransfer-Encoding: chunked\r\n\r\n`);
         const chunk = 'y'.repeat(64 * 1024);
-        for (let i = 0; i < 20; i++) sock.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+        for (let i = 0; i < 80; i++) sock.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
         sock.write(`0\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n`);
       });
       let got = '';

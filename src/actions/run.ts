@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDuration } from '../core/duration.js';
 import { parseEnvItems } from '../core/job-env.js';
@@ -14,6 +15,7 @@ import type { ActionResult, Ctx } from './types.js';
 export interface RunFlags {
   config?: string;
   prompt?: string;
+  'prompt-file'?: string;
   model?: string;
   schedule?: string;
   wait?: boolean;
@@ -31,6 +33,28 @@ export interface RunFlags {
   workspace?: string;
   timeout?: string;
   env?: string[];
+}
+
+/** The task: --prompt TEXT, --prompt - (stdin, read to its end), or --prompt-file F; any size (runtimes take long prompts on stdin or in a file). */
+async function promptOf(flags: RunFlags): Promise<string | undefined> {
+  const from = flags['prompt-file'] ?? (flags.prompt === '-' ? '-' : undefined);
+  if (from === undefined) return flags.prompt;
+  let text: string;
+  try {
+    text = from === '-' ? await readStdin() : readFileSync(from, 'utf8');
+  } catch (e) {
+    const what = from === '-' ? 'the prompt from stdin' : `--prompt-file ${from}`;
+    throw new HerdError('usage', `cannot read ${what}: ${(e as Error).message}`, 'herdctl run <agent> --prompt-file task.md  (or: cat task.md | herdctl run <agent> --prompt -)');
+  }
+  if (text.trim() === '') throw new HerdError('usage', `the prompt ${from === '-' ? 'on stdin' : `in ${from}`} is empty`, 'herdctl run <agent> --prompt "what to do"');
+  return text;
+}
+
+/** All of stdin, to its end (a pipe, a file, a heredoc; readFileSync(0) fails with EAGAIN on a non-blocking pipe). */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** A --timeout: a duration above 0. */
@@ -54,7 +78,7 @@ export async function runAgent(agent: string, flags: RunFlags, ctx: Ctx): Promis
   const store = new JobStore(resolveHome(ctx.home));
   const job = submit(store, config, {
     agent,
-    prompt: flags.prompt,
+    prompt: await promptOf(flags),
     model: flags.model,
     schedule: flags.schedule,
     priority: flags.priority,

@@ -15,6 +15,8 @@ export default class Run extends BaseCommand {
     '<%= config.bin %> run claude --prompt "Explain this repository" --wait',
     '<%= config.bin %> run bragdoc-coder --prompt "Review open TODOs"',
     '<%= config.bin %> run nightly-tests --wait',
+    'git diff | <%= config.bin %> run claude --prompt - --wait',
+    '<%= config.bin %> run coder --prompt-file task.md',
     '<%= config.bin %> run bragdoc-coder --follow --tag urgent --priority 10',
     '<%= config.bin %> run coder --worktree --retries 3 --max-budget-usd 5',
     '<%= config.bin %> run reviewer --after job-20260115-093000-abcd1234',
@@ -22,7 +24,8 @@ export default class Run extends BaseCommand {
   static args = { agent: Args.string({ description: 'an agent of herdctl.yaml, or a built-in one: claude, codex, gemini (no config needed)', required: true }) };
   static flags = {
     config: configFlag,
-    prompt: Flags.string({ char: 'p', description: "the task (default: the agent's prompt)" }),
+    prompt: Flags.string({ char: 'p', description: "the task (default: the agent's prompt); - reads it from stdin", exclusive: ['prompt-file'] }),
+    'prompt-file': Flags.string({ description: 'read the task from this file (any size)' }),
     model: Flags.string({ char: 'm', description: "the model for this job (default: the agent's model; recorded in job.json)" }),
     schedule: Flags.string({ description: 'record the job as fired by this schedule' }),
     wait: Flags.boolean({ char: 'w', description: 'wait for the job to end; exit with its outcome', exclusive: ['follow'] }),

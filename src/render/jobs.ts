@@ -89,7 +89,7 @@ export function renderJobDetail(job: Job, c: ChalkInstance, now: number, links?:
   row('Cancel reason', job.cancelReason);
   if (job.error) row('Error', c.red(job.error));
   row('Output', job.output);
-  out.push('', c.bold('Prompt'), indent(job.prompt));
+  out.push('', c.bold('Prompt'), indent(shortened(job.prompt, job.id)));
   if (job.summary) out.push('', c.bold('Result'), indent(job.summary));
   if (job.recap) {
     out.push('', c.bold('Recap'), `  ${job.recap.headline}`);
@@ -155,4 +155,16 @@ export function pruneView(r: { dryRun: boolean; olderThan: string; jobs: PrunedJ
     ...r.jobs.map((j) => `${j.id}  ${j.agent}  ${colorStatus(c, j.status)}  ended ${j.endedAt}`),
     `Would delete ${count(r.jobs.length)} (${which}); run again without --dry-run to delete them.`,
   ].join('\n');
+}
+
+const PROMPT_LINES = 20;
+const PROMPT_CHARS = 2000;
+
+/** A long prompt, shortened for people (its first lines); --json has it whole. */
+function shortened(text: string, id: string): string {
+  const lines = text.split('\n');
+  let head = lines.slice(0, PROMPT_LINES).join('\n');
+  if (head.length > PROMPT_CHARS) head = head.slice(0, PROMPT_CHARS);
+  if (head.length === text.length) return text;
+  return `${head}\n… ${text.length - head.length} more characters (${lines.length} lines in all): herdctl jobs show ${id} --json | jq -r .prompt`;
 }

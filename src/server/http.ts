@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HerdError, type ErrorCode } from '../core/errors.js';
 
 /** Request bodies larger than this are refused (413) without being read to the end. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_BODY_BYTES = 4 * 1024 * 1024; // room for a 1 MB+ prompt, JSON-escaped
 
 /** An error with an HTTP status; `body` replaces the usual {error, message} (quota denials keep their documented shape, README § Quotas). */
 export class HttpError extends Error {

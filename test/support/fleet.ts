@@ -18,7 +18,7 @@ export interface Fleet {
   config: string;
   env: NodeJS.ProcessEnv;
   /** The real CLI with this fleet's home and config. */
-  cli(args: string[], opts?: { timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
+  cli(args: string[], opts?: { timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string }): Promise<CliResult>;
   /** `herdctl run …` that must succeed; returns the job id it printed. */
   submit(agent: string, ...args: string[]): Promise<string>;
   job(id: string): Json;
@@ -50,7 +50,7 @@ export function fleet(t: TestContext, yaml: (p: { dir: string; ws: string; claud
     ws,
     config,
     env,
-    cli: (args, opts = {}) => runCli(args, { home, env: { ...env, ...opts.env }, timeoutMs: opts.timeoutMs ?? 60_000 }),
+    cli: (args, opts = {}) => runCli(args, { home, env: { ...env, ...opts.env }, timeoutMs: opts.timeoutMs ?? 60_000, input: opts.input }),
     async submit(agent, ...args) {
       const r = await f.cli(['run', agent, ...args]);
       assert.equal(r.code, 0, `run ${agent} ${args.join(' ')} failed: ${r.stderr}`);

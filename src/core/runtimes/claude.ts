@@ -324,7 +324,7 @@ function toolList(agent: Obj): string | undefined {
 function launch(input: LaunchInput): LaunchSpec {
   const { agent, prompt } = input;
   // The CLI would read a prompt starting with "-" (a Markdown list, say) as a flag, and argv strings have a size limit.
-  const viaStdin = prompt.startsWith('-') || prompt.length > ARG_PROMPT_MAX;
+  const viaStdin = prompt.startsWith('-') || Buffer.byteLength(prompt) > ARG_PROMPT_MAX;
   const argv = [programFor(agent, 'claude'), '-p', ...(viaStdin ? [] : [prompt]), '--output-format', 'stream-json', '--verbose'];
   const flag = (name: string, value: string | undefined): void => {
     if (value !== undefined) argv.push(name, value);

@@ -1,6 +1,6 @@
 import type { EventDraft, Usage } from '../events.js';
 import { HerdError } from '../errors.js';
-import { describeExit, stoppedOutcome, stringMap, textLine } from './shared.js';
+import { ARG_PROMPT_MAX, describeExit, stoppedOutcome, stringMap, textLine } from './shared.js';
 import { EX_TEMPFAIL } from './transient.js';
 import type { ExitInfo, LaunchInput, LaunchSpec, Outcome, OutputParser, Runtime } from './types.js';
 
@@ -50,14 +50,36 @@ function commandArgv(agent: Record<string, unknown>): string[] {
   return argv as string[];
 }
 
+/** The prompt file a command agent finds through $HERDCTL_PROMPT_FILE, in its job's directory. */
+export const PROMPT_FILE = 'prompt.txt';
+
+/**
+ * A command agent gets its prompt three ways: always in the file named by
+ * $HERDCTL_PROMPT_FILE; in $HERDCTL_PROMPT when it fits in one environment
+ * string (≤ 100 kB; a longer one would make the start fail with E2BIG); as its
+ * last argument with `prompt_arg: true`, within the same limit.
+ */
 function launch(input: LaunchInput): LaunchSpec {
   const argv = commandArgv(input.agent);
   const env = stringMap(input.agent.env, 'env');
-  return {
+  const bytes = Buffer.byteLength(input.prompt);
+  const fits = bytes <= ARG_PROMPT_MAX;
+  if (input.agent.prompt_arg === true && !fits) {
+    throw new HerdError(
+      'usage',
+      `the prompt is ${bytes} bytes, too long to pass as an argument (prompt_arg: true; the limit is ${ARG_PROMPT_MAX}): have the program read $HERDCTL_PROMPT_FILE instead`,
+    );
+  }
+  const spec: LaunchSpec = {
     argv: input.agent.prompt_arg === true ? [...argv, input.prompt] : [...argv],
     cwd: input.workspace,
-    env: { ...env, HERDCTL_PROMPT: input.prompt },
+    env: { ...env, ...(fits ? { HERDCTL_PROMPT: input.prompt } : {}) },
   };
+  if (input.jobDir) {
+    spec.files = { [PROMPT_FILE]: input.prompt };
+    spec.env!.HERDCTL_PROMPT_FILE = `${input.jobDir}/${PROMPT_FILE}`;
+  }
+  return spec;
 }
 
 function outcome(parser: OutputParser, exit: ExitInfo): Outcome {

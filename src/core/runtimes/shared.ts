@@ -10,7 +10,7 @@ import type { ExitInfo, Outcome } from './types.js';
 export const TEXT_MAX = 64 * 1024;
 /** Tool output, raw lines and error details are logs, not the agent's words: kept shorter. */
 export const DETAIL_MAX = 4 * 1024;
-/** Linux refuses a single argv string over 128 KiB; longer prompts go on stdin. */
+/** Linux refuses a single argv (or environment) string over 128 KiB: longer prompts go on stdin or in a file. In bytes. */
 export const ARG_PROMPT_MAX = 100_000;
 /** Bounds for passing unknown objects through. */
 const RAW_MAX_ITEMS = 100;
