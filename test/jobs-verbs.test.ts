@@ -135,3 +135,27 @@ describe('run --wait / --follow: the id at once, Ctrl-C detaches', () => {
     });
   }
 });
+
+describe('why a job is pending', () => {
+  it('show names its place in the queue and the limit in its way; logs of a pending job says so on stderr', async (t) => {
+    const LONG = nodeAgent('setInterval(() => {}, 1000)');
+    const f = fleet(t, ({ ws }) => `agents:\n${commandAgent('q', ws, LONG)}${commandAgent('other', ws, LONG)}jobs: { max_concurrent: 2 }\n`);
+    const running = await f.submit('q');
+    await waitStatus(f, running, ['running']);
+    const second = await f.submit('q');
+    const third = await f.submit('q');
+    const show = async (id: string) => (await f.cli(['jobs', 'show', id])).stdout;
+    assert.match(await show(second), /Pending +next in q's queue; waiting for q to finish a job \(1\/1 running\)/);
+    assert.match(await show(third), /Pending +1 ahead in q's queue; waiting for q to finish a job \(1\/1 running\)/);
+    const other = await f.submit('other');
+    await waitStatus(f, other, ['running']);
+    const more = await f.submit('other');
+    assert.match(await show(more), /waiting for a global slot \(2\/2 busy\)/);
+    const logs = await f.cli(['jobs', 'logs', third]);
+    assert.equal(logs.code, 0);
+    assert.equal(logs.stdout, '');
+    assert.match(logs.stderr, new RegExp(`${third} is pending \\(1 ahead in q's queue; .*\\): no events yet; follow it with: herdctl jobs logs ${third} --follow`));
+    assert.equal((await f.cli(['jobs', 'cancel', '--agent', 'q'])).code, 0);
+    assert.equal((await f.cli(['jobs', 'cancel', '--agent', 'other'])).code, 0);
+  });
+});

@@ -1,3 +1,4 @@
+import { pendingWhy } from '../core/job-links.js';
 import { Exit, HerdError } from '../core/errors.js';
 import { passesLevel, type Level } from '../core/events.js';
 import { readLog, type LogLine } from '../core/eventlog.js';
@@ -41,6 +42,10 @@ export async function jobsLogs(idInput: string, flags: LogsFlags, ctx: Ctx): Pro
   };
   const problem = sink.problem.bind(sink, path);
 
+  if (!flags.follow && job.status === 'pending' && sink.pending) {
+    const why = pendingWhy(store, job);
+    if (why) sink.pending(job, why);
+  }
   if (!flags.follow) {
     const copyOnly = sink.raw && !since && !level;
     const it = readLog(path, 0, 1, problem, copyOnly);

@@ -1,4 +1,5 @@
 import type { Job } from '../core/job.js';
+import type { PendingWhy } from '../core/job-links.js';
 import type { LogLine, LogProblem } from '../core/eventlog.js';
 import type { StoppingEvent } from '../core/events.js';
 import type { SchedulerEvent } from '../core/scheduler/scheduler.js';
@@ -30,6 +31,8 @@ export interface LogSink {
   problem(path: string, p: LogProblem): void;
   /** Called when the log has no more lines for now (follow waits for more). */
   flush(): Promise<void>;
+  /** The job is pending: no events yet, and why (without --follow). */
+  pending?(job: Job, why: PendingWhy): void;
 }
 
 /** data: what --json prints; view: what the text view needs besides (the time it was computed, the filters); exit: a non-zero outcome code. */

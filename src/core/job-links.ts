@@ -1,10 +1,41 @@
 import { isTerminal, type Job, type JobStatus } from './job.js';
+import { isLocked } from './lock.js';
+import { settingsOf } from './settings.js';
 import type { JobStore } from './store.js';
 
-/** How a job relates to others, for `jobs show`: the jobs it waits for, and every attempt of its retry chain. */
+/** How a job relates to others, for `jobs show`: the jobs it waits for, every attempt of its retry chain, and why it is still pending. */
 export interface JobLinks {
   waitsFor: { id: string; status: JobStatus | 'gone' }[];
   attempts: { id: string; attempt: number; status: JobStatus; error: string | null }[];
+  pending: PendingWhy | null;
+}
+
+/** Why a pending job has not started: its place in its agent's queue and the limits in its way. */
+export interface PendingWhy {
+  /** Pending jobs of its agent that run before it (priority, then age). */
+  ahead: number;
+  /** Jobs of its agent running, and the agent's max_concurrent (0: unlimited). */
+  agentRunning: number;
+  agentMax: number;
+  /** Global slots held, and jobs.max_concurrent (0: unlimited). */
+  slotsBusy: number;
+  slotsMax: number;
+}
+
+/** Why a pending job waits (null for any other). Reads its agent's queue and the slot locks: cheap, bounded by the pending and running jobs. */
+export function pendingWhy(store: JobStore, job: Job): PendingWhy | null {
+  if (job.status !== 'pending') return null;
+  const queue = store.queue.pending(job.agent);
+  const at = queue.findIndex((m) => m.id === job.id);
+  const settings = settingsOf(job);
+  let agentRunning = 0;
+  for (const id of store.activeIds()) {
+    const r = store.tryRead(id);
+    if (r && 'job' in r && r.job.agent === job.agent && r.job.status === 'running') agentRunning++;
+  }
+  let slotsBusy = 0;
+  for (let i = 0; i < settings.globalMaxConcurrent; i++) if (isLocked(store.paths.slotLock(i))) slotsBusy++;
+  return { ahead: at < 0 ? queue.length : at, agentRunning, agentMax: settings.maxConcurrent, slotsBusy, slotsMax: settings.globalMaxConcurrent };
 }
 
 export function jobLinks(store: JobStore, job: Job): JobLinks {
@@ -31,5 +62,5 @@ export function jobLinks(store: JobStore, job: Job): JobLinks {
     j = next;
   }
   const attempts = chain.length > 1 ? chain.map((j) => ({ id: j.id, attempt: j.attempt, status: j.status, error: j.error })) : [];
-  return { waitsFor, attempts };
+  return { waitsFor, attempts, pending: pendingWhy(store, job) };
 }

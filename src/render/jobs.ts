@@ -1,6 +1,6 @@
 import { table, type Cell } from './table.js';
 import type { ChalkInstance } from 'chalk';
-import type { JobLinks } from '../core/job-links.js';
+import type { JobLinks, PendingWhy } from '../core/job-links.js';
 import { displayStatus, type Job } from '../core/job.js';
 import type { ListRow } from '../core/store.js';
 import { formatDuration, formatRelative } from '../core/duration.js';
@@ -59,6 +59,16 @@ export function renderJobDetail(job: Job, c: ChalkInstance, now: number, links?:
   row(
     'Changes',
     job.changes ? `${job.changes.files.length} file${job.changes.files.length === 1 ? '' : 's'}, +${job.changes.insertions} −${job.changes.deletions}  (herdctl jobs diff ${job.id})` : null,
+  );
+  row(
+    'Pending',
+    links?.pending
+      ? pendingText(
+          links.pending,
+          job,
+          links.waitsFor.some((w) => w.status === 'pending' || w.status === 'running'),
+        )
+      : null,
   );
   row('Waits for', links?.waitsFor.map((w) => `${w.id} (${w.status})`).join(', ') || null);
   if (job.after.length && !links?.waitsFor.length) row('After', job.after.join(', ') + (job.afterAny ? ' (whatever they ended as)' : ''));
@@ -167,4 +177,14 @@ function shortened(text: string, id: string): string {
   if (head.length > PROMPT_CHARS) head = head.slice(0, PROMPT_CHARS);
   if (head.length === text.length) return text;
   return `${head}\n… ${text.length - head.length} more characters (${lines.length} lines in all): herdctl jobs show ${id} --json | jq -r .prompt`;
+}
+
+/** "2 ahead in the queue; waiting for a global slot (4/4 busy)": why a pending job has not started. */
+export function pendingText(p: PendingWhy, job: Pick<Job, 'agent' | 'notBefore'>, waitsOnOthers: boolean): string {
+  const parts = [p.ahead ? `${p.ahead} ahead in ${job.agent}'s queue` : `next in ${job.agent}'s queue`];
+  if (waitsOnOthers) parts.push('waiting for the jobs it runs after');
+  if (job.notBefore) parts.push('waiting for its retry time');
+  if (p.agentMax && p.agentRunning >= p.agentMax) parts.push(`waiting for ${job.agent} to finish a job (${p.agentRunning}/${p.agentMax} running)`);
+  if (p.slotsMax && p.slotsBusy >= p.slotsMax) parts.push(`waiting for a global slot (${p.slotsBusy}/${p.slotsMax} busy)`);
+  return parts.join('; ');
 }
