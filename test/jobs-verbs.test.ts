@@ -1,10 +1,13 @@
 // `jobs rm` and `jobs retry`, through the real CLI: finished jobs only, worktrees
 // kept across a retry and removed with the job.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { commandAgent, nodeAgent } from './support/agents.js';
+import { Chalk } from 'chalk';
+import type { JobEvent } from '../src/core/events.js';
+import { renderEvent } from '../src/render/events.js';
+import { claudeAgent, commandAgent, nodeAgent } from './support/agents.js';
 import { fleet, waitStatus, waitTerminal } from './support/fleet.js';
 import { git, makeUserRepo } from './support/git.js';
 import { runnersGone } from './support/procs.js';
@@ -157,5 +160,33 @@ describe('why a job is pending', () => {
     assert.match(logs.stderr, new RegExp(`${third} is pending \\(1 ahead in q's queue; .*\\): no events yet; follow it with: herdctl jobs logs ${third} --follow`));
     assert.equal((await f.cli(['jobs', 'cancel', '--agent', 'q'])).code, 0);
     assert.equal((await f.cli(['jobs', 'cancel', '--agent', 'other'])).code, 0);
+  });
+});
+
+describe('terminal safety', () => {
+  it('escape sequences and \\r from an agent are shown, not obeyed; multi-line output stays in its column; --json is byte-exact; claude text appears once', async (t) => {
+    const f = fleet(
+      t,
+      ({ ws }) =>
+        `agents:\n${commandAgent('tty', ws, nodeAgent('console.log("\\x1b[2J\\x1b]0;pwned\\x07red \\x1b[31mtext\\x1b[0m\\rover"); console.error("line one\\nline two")'))}${claudeAgent('cl', ws)}`,
+    );
+    const id = await f.submit('tty', '--prompt', 'x\x1b[31my');
+    assert.equal((await waitTerminal(f, id)).status, 'completed');
+    const human = await f.cli(['jobs', 'logs', id]);
+    // eslint-disable-next-line no-control-regex -- the raw bytes are what must not get through
+    assert.ok(!/[\u001b\r\u0007]/u.test(human.stdout), 'no raw control characters reach the terminal');
+    assert.match(human.stdout, /␛\[2J␛\]0;pwned␇red ␛\[31mtext␛\[0m␍over/);
+    const multi = renderEvent({ seq: 1, ts: '2026-12-05T06:00:00.000Z', type: 'tool_result', content: 'line one\nline two\x1b[0m' } as JobEvent, new Chalk({ level: 0 }));
+    assert.equal(multi, '06:00:00 result  line one\n                 line two␛[0m', 'a continuation line is indented to the text column');
+    const json = await f.cli(['jobs', 'logs', id, '--json']);
+    assert.equal(json.stdout, readFileSync(join(f.home, 'jobs', id, 'output.jsonl'), 'utf8'), '--json is the stored bytes');
+    assert.ok(!(await f.cli(['jobs', 'show', id])).stdout.includes('\u001b'), 'the prompt is made safe in show too');
+
+    const cl = await f.submit('cl', '--prompt', 'notool');
+    const done = await waitTerminal(f, cl);
+    assert.equal(done.status, 'completed', done.error);
+    const answer = String(done.summary).split('\n')[0];
+    const text = (await f.cli(['jobs', 'logs', cl])).stdout;
+    assert.equal(text.split(answer).length - 1, 1, `the final answer appears once in:\n${text}`);
   });
 });

@@ -1,9 +1,14 @@
 import type { ChalkInstance } from 'chalk';
 import { toolFailed, type JobEvent, type StoppingEvent } from '../core/events.js';
+import { safeBlock } from './safe.js';
 
+/** Where an event's text starts ("HH:MM:SS tag     "): continuation lines are indented to it. */
+const TEXT_COLUMN = 17;
+
+/** Agent text for a terminal: cut to `max`, control characters made visible, continuation lines kept in the text column. */
 const short = (v: unknown, max = 400): string => {
   const s = typeof v === 'string' ? v : JSON.stringify(v);
-  return s === undefined ? '' : s.length > max ? `${s.slice(0, max)}… (${s.length} chars)` : s;
+  return s === undefined ? '' : safeBlock(s.length > max ? `${s.slice(0, max)}… (${s.length} chars)` : s, TEXT_COLUMN);
 };
 
 /** One event as a human line (or a few). The same text goes to logs/<agent>/<id>.log. */
@@ -15,10 +20,12 @@ export function renderEvent(e: JobEvent, c: ChalkInstance): string {
       return `${time} ${tag('start', c.cyan)} ${short(Array.isArray(e.argv) ? (e.argv as string[]).map((a) => (a.length > 60 ? a.slice(0, 57) + '…' : a)).join(' ') : '', 300)}${e.resumedSession ? c.dim(` (resuming ${e.resumedSession})`) : ''}`;
     case 'output':
       if (e.kind === 'stopping') return `${time} ${tag('stop', c.magenta)} ${c.magenta(short(e.text ?? '', 400))}`;
-      if (e.kind === 'init') return `${time} ${tag('init', c.dim)} model ${e.model ?? '?'}, session ${e.sessionId ?? '?'}`;
+      if (e.kind === 'init') return `${time} ${tag('init', c.dim)} model ${short(e.model ?? '?', 100)}, session ${short(e.sessionId ?? '?', 100)}`;
+      // claude's result repeats the answer just printed as assistant text: each piece of agent text appears once
+      if (e.kind === 'result' && e.isError !== true) return `${time} ${tag('result', c.dim)} ${short(e.subtype ?? 'done', 60)}`;
       return `${time} ${tag(e.stream === 'stderr' ? 'stderr' : 'output', e.stream === 'stderr' ? c.yellow : c.white)} ${short(e.text ?? e.raw ?? '', 2000)}`;
     case 'tool_use':
-      return `${time} ${tag('tool', c.blue)} ${c.bold(String(e.tool ?? '?'))} ${c.dim(short(e.input, 300))}`;
+      return `${time} ${tag('tool', c.blue)} ${c.bold(short(String(e.tool ?? '?'), 100))} ${c.dim(short(e.input, 300))}`;
     case 'tool_result':
       return `${time} ${tag('result', toolFailed(e) ? c.red : c.blue)} ${toolFailed(e) ? c.red('error: ') : ''}${short(e.content, 300)}`;
     case 'error':

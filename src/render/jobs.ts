@@ -1,3 +1,4 @@
+import { safeBlock, safeText } from './safe.js';
 import { table, type Cell } from './table.js';
 import type { ChalkInstance } from 'chalk';
 import type { JobLinks, PendingWhy } from '../core/job-links.js';
@@ -81,7 +82,7 @@ export function renderJobDetail(job: Job, c: ChalkInstance, now: number, links?:
   row('Completed', job.completedAt);
   row('Duration', job.startedAt ? jobDuration(job, now) : null);
   row('Priority', job.priority || null);
-  row('Tags', job.tags.join(', '));
+  row('Tags', safeText(job.tags.join(', ')));
   row('Quota bucket', job.quotaBucket);
   row('Webhook', job.webhookUrl);
   row('Runner', job.runnerPid ? `pid ${job.runnerPid} on ${job.host ?? '?'}` : null);
@@ -96,20 +97,20 @@ export function renderJobDetail(job: Job, c: ChalkInstance, now: number, links?:
         (u.turns !== null ? `, ${u.turns} turns` : ''),
     );
   }
-  row('Cancel reason', job.cancelReason);
-  if (job.error) row('Error', c.red(job.error));
+  row('Cancel reason', job.cancelReason && safeText(job.cancelReason));
+  if (job.error) row('Error', c.red(safeBlock(job.error, 14)));
   row('Output', job.output);
   out.push('', c.bold('Prompt'), indent(shortened(job.prompt, job.id)));
   if (job.summary) out.push('', c.bold('Result'), indent(job.summary));
   if (job.recap) {
-    out.push('', c.bold('Recap'), `  ${job.recap.headline}`);
-    for (const b of job.recap.bullets) out.push(`  • ${b}`);
+    out.push('', c.bold('Recap'), `  ${safeBlock(job.recap.headline, 2)}`);
+    for (const b of job.recap.bullets) out.push(`  • ${safeBlock(b, 4)}`);
   }
   return out.join('\n');
 }
 
 const indent = (s: string) =>
-  s
+  safeText(s)
     .split('\n')
     .map((l) => `  ${l}`)
     .join('\n');

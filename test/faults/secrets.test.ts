@@ -113,7 +113,7 @@ test('11. canaries in an agent env value and in prompts never reach diagnostics;
   for (const file of walk(sb.home)) {
     const rel = relative(sb.home, file);
     const content =
-      /^jobs\/[^/]+\/(job\.json|output\.jsonl|cancel\.json)$/.test(rel) ||
+      /^jobs\/[^/]+\/(job\.json|output\.jsonl|cancel\.json|prompt\.txt)$/.test(rel) || // prompt.txt: a command agent's prompt ($HERDCTL_PROMPT_FILE)
       /^logs\/coder\//.test(rel) ||
       /^webhooks\/(pending|delivered|dead)\//.test(rel) ||
       /^scheduler\/ticks\//.test(rel) ||
