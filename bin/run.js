@@ -10,7 +10,12 @@ if ((process.env.HERDCTL_FAKE_OS || process.platform) === 'win32') {
   else process.stderr.write(`herdctl: ${message}\n  try: wsl --install\n`);
   process.exit(9);
 }
-if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+if (argv[0] === '__complete') {
+  // shell completion asks here on every tab press: no command framework (src/complete.ts)
+  const { complete } = await import('../dist/complete.js');
+  const found = await complete(argv.slice(1), new URL('../oclif.manifest.json', import.meta.url));
+  if (found.length) process.stdout.write(found.join('\n') + '\n');
+} else if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const { readFileSync } = await import('node:fs');
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`herdctl/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);

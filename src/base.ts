@@ -2,6 +2,7 @@ import { Command, Flags, Errors } from '@oclif/core';
 import { environmentError, Exit, HerdError, isEnvironmentError } from './core/errors.js';
 import type { ChalkInstance } from 'chalk';
 import { printError, printInternalError } from './render/errors.js';
+import { didYouMean } from './core/near.js';
 import { palette } from './render/style.js';
 import type { ActionResult, Ctx } from './actions/types.js';
 
@@ -51,8 +52,10 @@ export abstract class BaseCommand extends Command {
     if (err instanceof Errors.ExitError) throw err;
     // oclif's own parse errors (unknown flag, missing arg): usage errors
     if (err.oclif?.exit === 2 || /Unexpected argument|Nonexistent flag|Missing required|Expected|flag/i.test(err.message)) {
-      if (json) process.stdout.write(JSON.stringify({ error: 'usage', message: err.message }) + '\n');
-      else process.stderr.write(`herdctl: ${oneLine(err.message)}\n  try: herdctl ${this.id?.replace(/:/g, ' ') ?? ''} --help\n`);
+      const missing = (err as { args?: { name?: string }[] }).args?.map((a) => a.name ?? '?');
+      const message = usageMessage(err.message, Object.keys((this.constructor as typeof Command).flags ?? {}), missing);
+      if (json) process.stdout.write(JSON.stringify({ error: 'usage', message }) + '\n');
+      else process.stderr.write(`herdctl: ${message}\n  try: herdctl help ${this.id?.replace(/:/g, ' ') ?? ''}\n`);
       return this.exit(Exit.USAGE);
     }
     if (isEpipe(err)) return this.exit(0);
@@ -61,13 +64,24 @@ export abstract class BaseCommand extends Command {
   }
 }
 
-/** oclif's parse errors span lines ("Parsing --limit\n\tExpected …"): one line reads better after "herdctl:". */
-const oneLine = (m: string) =>
-  m
+/**
+ * oclif's parse error in our words: one line (it spans several: "Parsing
+ * --limit\n\tExpected …"), without its framework wording ("See more help
+ * with --help", "Note: --tag allows multiple values…", "The following error
+ * occurred"), and an unknown flag gets the nearest real one.
+ */
+export function usageMessage(raw: string, flags: string[], missing?: string[]): string {
+  const lines = raw
     .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .slice(0, 3)
-    .join(' — ');
+    .map((l) => l.trim().replace(/\s*See more help with --help\.?$/, ''))
+    .filter((l) => l && !/^(Note: |The following errors? occurred|See more help with --help)/.test(l));
+  const unknown = /^Nonexistent flags?: (.*)$/.exec(lines[0] ?? '');
+  if (unknown) {
+    const given = unknown[1].split(/,\s*/).map((f) => f.replace(/=.*$/, ''));
+    return given.map((f) => `unknown flag ${f}${didYouMean(f.replace(/^-+/, ''), flags, (n) => `--${n}`)}`).join('; ');
+  }
+  if (missing?.length && /^Missing \d+ required arg/.test(lines[0] ?? '')) return `missing ${missing.map((a) => `<${a}>`).join(' ')}`;
+  return lines.slice(0, 3).join(' — ');
+}
 
 const isEpipe = (e: unknown) => (e as NodeJS.ErrnoException)?.code === 'EPIPE';

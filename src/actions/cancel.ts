@@ -1,3 +1,4 @@
+import { assertKnownAgent } from './config.js';
 import { cancelJob, type CancelResult } from '../core/control.js';
 import { HerdError } from '../core/errors.js';
 import { checkName, resolveHome } from '../core/paths.js';
@@ -21,6 +22,7 @@ export async function jobsCancel(idInput: string | undefined, flags: CancelFlags
     ids = [...store.list({ agent: flags.agent, status: 'pending', limit: 10_000 }), ...store.list({ agent: flags.agent, status: 'running', limit: 10_000 })].flatMap((r) =>
       'job' in r ? [r.job.id] : [],
     );
+    if (ids.length === 0) assertKnownAgent(store, flags.agent, { home: ctx.home });
   } else throw new HerdError('usage', 'name a job id or --agent', 'herdctl jobs cancel <id>  (or: herdctl jobs cancel --agent <name>)');
   const waitMs = flags['no-wait'] ? 0 : 120_000;
   const steps = ctx.stopSteps;

@@ -6,6 +6,7 @@ import { JobStore } from '../core/store.js';
 import { kickDeliveries } from '../core/webhook-kick.js';
 import type { ListRow } from '../core/store.js';
 import type { ActionResult, Ctx } from './types.js';
+import { assertKnownAgent } from './config.js';
 import { clock } from '../core/clock.js';
 
 export interface ListFlags {
@@ -21,12 +22,14 @@ export interface JobsListView {
   now: number;
 }
 
-export function jobsList(flags: ListFlags, ctx: Ctx): ActionResult<unknown[], JobsListView> {
+/** `unknownAgent`: the CLI calls an --agent naming no agent a typo (exit 3); the API filters to nothing, as a query does. */
+export function jobsList(flags: ListFlags, ctx: Ctx, unknownAgent: 'error' | 'empty' = 'error'): ActionResult<unknown[], JobsListView> {
   const now = clock.now();
   const sinceMs = sinceFlag(flags.since, now, '--since', 'herdctl jobs list --since 24h');
   if (flags.agent) checkName(flags.agent, 'agent');
   const store = new JobStore(resolveHome(ctx.home));
   const rows = store.list({ status: flags.status as JobStatus | undefined, agent: flags.agent, sinceMs, limit: flags.limit }, (job) => recoverIfLost(store, job));
+  if (flags.agent && rows.length === 0 && unknownAgent === 'error') assertKnownAgent(store, flags.agent, { home: ctx.home });
   kickDeliveries(store.paths.home, now); // due webhooks go out from a detached worker
   return {
     data: rows.map((r) => ('job' in r ? r.job : { id: r.id, agent: r.agent || null, status: 'unreadable', error: r.problem })),

@@ -1,3 +1,4 @@
+import { nearest } from '../near.js';
 import type * as Yaml from 'yaml';
 import type { z as Z } from 'zod';
 import { createRequire } from 'node:module';
@@ -49,8 +50,13 @@ function formatPath(path: Path): string {
 
 /** Zod reports all unknown keys of one mapping in one issue; the user wants each at its own line. */
 export function toProblems(issue: Z.ZodIssue, doc: Yaml.Document, lc: Yaml.LineCounter): Problem[] {
-  const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
-  return paths.map((path) => ({ ...locate(doc, lc, path), path, message: issue.message }));
+  if (issue.code !== 'unrecognized_keys') return [{ ...locate(doc, lc, issue.path), path: issue.path, message: issue.message }];
+  const allowed = /allowed keys: (.*)$/.exec(issue.message)?.[1].split(', ') ?? [];
+  return issue.keys.map((k) => {
+    const path = [...issue.path, k];
+    const near = nearest(k, allowed);
+    return { ...locate(doc, lc, path), path, message: near ? `unknown key; did you mean "${near}"? allowed keys: ${allowed.join(', ')}` : issue.message };
+  });
 }
 
 /** Line and column of the key at `path`, or of the deepest part of it that exists (the parent of a missing key). */

@@ -1,0 +1,18 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../base.js';
+import { completionScript } from '../complete.js';
+import { HerdError } from '../core/errors.js';
+
+export default class Completion extends BaseCommand {
+  static summary = 'Print the shell completion script for bash, zsh or fish';
+  static description = 'Completes commands, flags and their values, agent names (from the config, and the built-in ones) and recent job ids (from the state dir).';
+  static examples = ['source <(<%= config.bin %> completion bash)', 'source <(<%= config.bin %> completion zsh)', '<%= config.bin %> completion fish > ~/.config/fish/completions/herdctl.fish'];
+  static args = { shell: Args.string({ description: 'bash, zsh or fish', required: true, options: ['bash', 'zsh', 'fish'] }) };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(Completion);
+    const script = completionScript(args.shell);
+    if (script === null) throw new HerdError('usage', `no completion for shell ${args.shell}`, 'herdctl completion bash');
+    process.stdout.write(script);
+  }
+}
