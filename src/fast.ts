@@ -19,7 +19,7 @@ type Parsed = { args: string[]; flags: Record<string, unknown> };
 type Shown = { r: ActionResult<any, any>; view?: (data: any, view: any, c: ChalkInstance) => string | null }; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Action = (p: Parsed, ctx: Ctx) => Promise<Shown>;
 
-const INTEGER: Record<string, [number, number]> = { limit: [1, Infinity], 'since-seq': [0, Infinity], priority: [-999, 999], retries: [0, 100] };
+const INTEGER: Record<string, [number, number]> = { limit: [1, Infinity], 'since-seq': [0, Infinity], priority: [-999, 999], retries: [0, 100], tail: [0, Infinity] };
 
 const ACTIONS: Record<string, Action> = {
   'jobs:list': async (p, ctx) => {

@@ -190,3 +190,63 @@ describe('terminal safety', () => {
     assert.equal(text.split(answer).length - 1, 1, `the final answer appears once in:\n${text}`);
   });
 });
+
+describe('the verbs people reach for', () => {
+  it('jobs wait (worst outcome, --any, --timeout), logs --tail, list --tag / -o wide / --no-headers, config check', async (t) => {
+    const f = fleet(
+      t,
+      ({ ws }) =>
+        `agents:\n${commandAgent('ok', ws, nodeAgent('for (let i = 1; i <= 6; i++) console.log("line " + i)'))}${commandAgent('bad', ws, nodeAgent('process.exit(3)'))}${commandAgent('long', ws, nodeAgent('setInterval(() => {}, 1000)'), '    env: { TOKEN: "s3cret-value" }\n')}jobs: { max_concurrent: 4 }\n`,
+    );
+    const ok = await f.submit('ok', '--tag', 'nightly', '--tag', 'fast', '--prompt', 'print\nsix lines');
+    const bad = await f.submit('bad', '--tag', 'nightly');
+    const long = await f.submit('long');
+    await waitStatus(f, long, ['running']);
+
+    const both = await f.cli(['jobs', 'wait', ok, bad]);
+    assert.equal(both.code, 1, 'a failure is the worst outcome');
+    assert.match(both.stdout, new RegExp(`${ok} completed \\(success\\)\\n${bad} failed`));
+    assert.equal((await f.cli(['jobs', 'wait', ok])).code, 0);
+    const any = await f.cli(['jobs', 'wait', long, ok, '--any', '--json']);
+    assert.equal(any.code, 0, any.stderr);
+    assert.equal(JSON.parse(any.stdout)[0].id, ok, '--any: the first to end');
+    const timeout = await f.cli(['jobs', 'wait', long, '--timeout', '1s']);
+    assert.equal(timeout.code, 124);
+    assert.match(timeout.stdout, /stopped waiting; the jobs go on/);
+    assert.equal(f.job(long).status, 'running');
+
+    const tail = await f.cli(['jobs', 'logs', ok, '--tail', '2', '--json']);
+    assert.deepEqual(
+      tail.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).type),
+      ['output', 'complete'],
+    );
+    assert.match((await f.cli(['jobs', 'logs', ok, '-n', '3'])).stdout, /line 5\n.*line 6\n.*done/);
+
+    const tagged = await f.cli(['jobs', 'list', '--tag', 'nightly', '--json']);
+    assert.deepEqual((JSON.parse(tagged.stdout) as { id: string }[]).map((j) => j.id).sort(), [ok, bad].sort());
+    const all = await f.cli(['jobs', 'list', '--tag', 'nightly', '--tag', 'fast', '--json']);
+    assert.deepEqual(
+      (JSON.parse(all.stdout) as { id: string }[]).map((j) => j.id),
+      [ok],
+      'repeated: every tag',
+    );
+    const wide = await f.cli(['jobs', 'list', '--tag', 'nightly', '-o', 'wide']);
+    assert.match(wide.stdout, /^ID +AGENT +STATUS +REASON +SCHEDULE +STARTED +DURATION +TAGS +PROMPT +ERROR$/m);
+    assert.match(wide.stdout, /nightly,fast +print six lines/, 'a prompt on one line in its column');
+    const bare = await f.cli(['jobs', 'list', '--no-headers']);
+    assert.equal(bare.stdout.trim().split('\n').length, 3);
+    assert.doesNotMatch(bare.stdout, /^ID /m);
+    assert.match((await f.cli(['jobs', 'show', ok])).stdout, /Tags +nightly, fast/);
+
+    const check = await f.cli(['config', 'check']);
+    assert.equal(check.code, 0, check.stderr);
+    assert.match(check.stdout, /valid/);
+    assert.match(check.stdout, /TOKEN: "\*\*\*"/);
+    assert.doesNotMatch(check.stdout, /s3cret-value/);
+    assert.equal(JSON.parse((await f.cli(['config', 'check', '--json'])).stdout).agents.long.env.TOKEN, '***');
+    assert.equal((await f.cli(['jobs', 'cancel', long])).code, 0);
+  });
+});

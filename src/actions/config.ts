@@ -1,4 +1,5 @@
-import { findConfigPath, loadConfig, type Config } from '../core/config.js';
+import { findConfigPath, loadConfig, type Config, type ResolvedConfig } from '../core/config.js';
+import type { ActionResult, Ctx } from './types.js';
 import { Paths, resolveHome } from '../core/paths.js';
 import { HerdError } from '../core/errors.js';
 import { didYouMean } from '../core/near.js';
@@ -27,4 +28,16 @@ export function assertKnownAgent(store: JobStore, name: string, flags: { config?
   }
   if (known.has(name)) return;
   throw new HerdError('not_found', `no agent "${name}"${didYouMean(name, known)}`, 'herdctl agents list');
+}
+
+/** `herdctl config check`: loads and validates (errors name file:line:col, exit 6), then returns the resolved config. */
+export function configCheck(flags: { config?: string }, ctx: Ctx): ActionResult<ResolvedConfig> {
+  const config = loadConfigFor({ config: flags.config, home: ctx.home });
+  const agents = Object.fromEntries(
+    Object.entries(config.agents).map(([name, a]) => {
+      const { raw: _raw, name: _name, env, ...rest } = a;
+      return [name, { ...rest, env: Object.fromEntries(Object.keys(env).map((k) => [k, '***'])) }];
+    }),
+  );
+  return { data: { file: config.file, agents, jobs: config.jobs, quotas: config.quotas, webhooks: config.webhooks, pricing: config.pricing } };
 }

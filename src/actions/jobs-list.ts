@@ -4,7 +4,7 @@ import { checkName, resolveHome } from '../core/paths.js';
 import { recoverIfLost } from '../core/recovery.js';
 import { JobStore } from '../core/store.js';
 import { kickDeliveries } from '../core/webhook-kick.js';
-import type { ListRow } from '../core/store.js';
+import type { JobsListView } from '../core/store.js';
 import type { ActionResult, Ctx } from './types.js';
 import { assertKnownAgent } from './config.js';
 import { clock } from '../core/clock.js';
@@ -13,13 +13,10 @@ export interface ListFlags {
   status?: string;
   agent?: string;
   since?: string;
+  tag?: string[];
   limit: number;
-}
-
-export interface JobsListView {
-  rows: ListRow[];
-  filtered: boolean;
-  now: number;
+  output?: string;
+  'no-headers'?: boolean;
 }
 
 /** `unknownAgent`: the CLI calls an --agent naming no agent a typo (exit 3); the API filters to nothing, as a query does. */
@@ -28,11 +25,11 @@ export function jobsList(flags: ListFlags, ctx: Ctx, unknownAgent: 'error' | 'em
   const sinceMs = sinceFlag(flags.since, now, '--since', 'herdctl jobs list --since 24h');
   if (flags.agent) checkName(flags.agent, 'agent');
   const store = new JobStore(resolveHome(ctx.home));
-  const rows = store.list({ status: flags.status as JobStatus | undefined, agent: flags.agent, sinceMs, limit: flags.limit }, (job) => recoverIfLost(store, job));
+  const rows = store.list({ status: flags.status as JobStatus | undefined, agent: flags.agent, sinceMs, tags: flags.tag, limit: flags.limit }, (job) => recoverIfLost(store, job));
   if (flags.agent && rows.length === 0 && unknownAgent === 'error') assertKnownAgent(store, flags.agent, { home: ctx.home });
   kickDeliveries(store.paths.home, now); // due webhooks go out from a detached worker
   return {
     data: rows.map((r) => ('job' in r ? r.job : { id: r.id, agent: r.agent || null, status: 'unreadable', error: r.problem })),
-    view: { rows, filtered: !!(flags.status || flags.agent || flags.since), now },
+    view: { rows, filtered: !!(flags.status || flags.agent || flags.since || flags.tag?.length), now, wide: flags.output === 'wide', headers: !flags['no-headers'] },
   };
 }

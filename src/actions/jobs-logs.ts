@@ -1,7 +1,7 @@
 import { pendingWhy } from '../core/job-links.js';
 import { Exit, HerdError } from '../core/errors.js';
 import { passesLevel, type Level } from '../core/events.js';
-import { readLog, type LogLine } from '../core/eventlog.js';
+import { readLog, tailStart, type LogLine } from '../core/eventlog.js';
 import { followLog } from '../core/follow.js';
 import { isTerminal, type Job } from '../core/job.js';
 import { resolveHome } from '../core/paths.js';
@@ -13,6 +13,7 @@ export interface LogsFlags {
   follow?: boolean;
   level?: string;
   'since-seq'?: number;
+  tail?: number;
 }
 
 /** How `--follow` (and `run --wait`) exit: the job's outcome. */
@@ -46,9 +47,32 @@ export async function jobsLogs(idInput: string, flags: LogsFlags, ctx: Ctx): Pro
     const why = pendingWhy(store, job);
     if (why) sink.pending(job, why);
   }
+  // --tail N: unfiltered, start N whole lines from the end (read backwards); filtered, keep the last N that pass
+  const tail = flags.tail;
+  const filtered = since > 0 || level !== undefined;
+  let from = tail !== undefined && !filtered ? tailStart(path, tail) : 0;
+  if (tail !== undefined && filtered) {
+    const kept: LogLine[] = [];
+    const it = readLog(path, 0, 1, problem);
+    let r = it.next();
+    for (; !r.done; r = it.next()) {
+      const l = r.value;
+      if (!l.event) continue;
+      if (l.event.type === 'complete') ended = l.event as unknown as Pick<Job, 'status' | 'exitReason'>;
+      if (l.event.seq < since || (level && !passesLevel(l.event, level))) continue;
+      kept.push(l);
+      if (kept.length > tail) kept.shift();
+    }
+    for (const l of kept) await sink.line(l);
+    from = r.value.end;
+  }
   if (!flags.follow) {
+    if (tail !== undefined && filtered) {
+      await sink.flush();
+      return {};
+    }
     const copyOnly = sink.raw && !since && !level;
-    const it = readLog(path, 0, 1, problem, copyOnly);
+    const it = readLog(path, from, 1, problem, copyOnly);
     for (let r = it.next(); !r.done; r = it.next()) {
       if (copyOnly) {
         if (r.value.event) await sink.line(r.value);
@@ -58,6 +82,7 @@ export async function jobsLogs(idInput: string, flags: LogsFlags, ctx: Ctx): Pro
     return {};
   }
   await followLog(path, {
+    from,
     onLine: emit,
     onProblem: problem,
     onIdle: () => sink.flush(),

@@ -262,3 +262,39 @@ function scanTail(fd: number, size: number): { lastWhole: number; seq: number } 
   }
   return { lastWhole: Math.max(lastWhole, 0), seq: 0 };
 }
+
+/**
+ * The byte offset where the last `n` whole lines of a log begin, found by
+ * reading backwards from the end (a 1 GB log costs a few chunks, not a
+ * pass): `jobs logs --tail N`. A torn last line (no "\n" yet) is not counted.
+ */
+export function tailStart(path: string, n: number): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch {
+    return 0; // missing: readLog says so
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, 64 * 1024));
+    let end = size;
+    let seen = -1; // the newline ending the last whole line is not a line start
+    let first = true;
+    while (end > 0) {
+      const len = Math.min(buf.length, end);
+      fs.readSync(fd, buf, 0, len, end - len);
+      for (let i = len - 1; i >= 0; i--) {
+        if (first) {
+          first = false;
+          if (buf[i] !== 0x0a) continue; // a torn last line: whole lines end before it
+        }
+        if (buf[i] === 0x0a && ++seen === n) return end - len + i + 1;
+      }
+      end -= len;
+    }
+    return 0;
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -43,10 +43,23 @@ export interface ListFilter {
   status?: JobStatus;
   agent?: string;
   sinceMs?: number;
+  /** Every one of these tags. */
+  tags?: string[];
   limit: number;
 }
 
+const hasTags = (job: Job, tags: string[] | undefined): boolean => !tags?.length || tags.every((t) => job.tags.includes(t));
+
 export type ListRow = { job: Job } | { id: string; agent: string; problem: string };
+
+/** What `jobs list` shows besides its data: the rows, whether a filter was given, the time, the columns. */
+export interface JobsListView {
+  rows: ListRow[];
+  filtered: boolean;
+  now: number;
+  wide?: boolean;
+  headers?: boolean;
+}
 
 /** A job.json larger than this is not a job herdctl wrote: reported as corrupt, never slurped. */
 const MAX_JOB_BYTES = 16 * 1024 * 1024;
@@ -271,7 +284,7 @@ export class JobStore {
         const r = this.tryRead(e.id);
         if (r === null) continue; // deleted, or a creation still in flight
         if ('problem' in r) {
-          if (!filter.status && !filter.agent) rows.push({ id: e.id, agent: e.agent, problem: r.problem });
+          if (!filter.status && !filter.agent && !filter.tags?.length) rows.push({ id: e.id, agent: e.agent, problem: r.problem });
         } else {
           if (e.status === 'unreadable') this.heal(r.job); // repaired since: index it again
           let job = r.job;
@@ -279,6 +292,7 @@ export class JobStore {
           if (!exact && isTerminal(job.status)) this.index.append(job.id, entryLine(job)); // heal a line a crash kept from the index
           if (filter.status && job.status !== filter.status) continue;
           if (filter.agent && job.agent !== filter.agent) continue;
+          if (!hasTags(job, filter.tags)) continue;
           rows.push({ job });
         }
         if (rows.length >= filter.limit) return rows;
@@ -306,7 +320,7 @@ export class JobStore {
       const r = this.tryRead(id);
       if (!r || 'problem' in r) continue;
       const job = check(r.job);
-      if (job.status !== filter.status || (filter.agent && job.agent !== filter.agent)) continue;
+      if (job.status !== filter.status || (filter.agent && job.agent !== filter.agent) || !hasTags(job, filter.tags)) continue;
       if (filter.sinceMs !== undefined && (Date.parse(job.createdAt) || idTime(id)) < filter.sinceMs) continue;
       jobs.push(job);
     }

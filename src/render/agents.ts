@@ -1,3 +1,5 @@
+import { stringify } from 'yaml';
+import type { ResolvedConfig } from '../core/config.js';
 import type { AgentSummary } from '../core/config.js';
 import { formatDuration } from '../core/duration.js';
 
@@ -12,4 +14,17 @@ export function agentsListView({ config, agents }: { config: string | null; agen
     );
   }
   return out.length ? out.join('\n') : null;
+}
+
+/** `config check`: the resolved config as YAML (the reader's own format), under a line naming the file. */
+export function configView(r: ResolvedConfig): string {
+  if (!r.file) return 'No herdctl.yaml found (looked at --config, $HERDCTL_CONFIG, ./herdctl.yaml and up, and the state dir): the built-in agents claude, codex and gemini work without one.';
+  const body = {
+    agents: r.agents,
+    jobs: r.jobs,
+    ...(Object.keys(r.quotas).length ? { quotas: r.quotas } : {}),
+    webhooks: r.webhooks,
+    ...(Object.keys(r.pricing).length ? { pricing: r.pricing } : {}),
+  };
+  return `# ${r.file}: valid. As herdctl reads it: defaults applied, durations in ms, env values masked.\n${stringify(body).trimEnd()}`;
 }

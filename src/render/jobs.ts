@@ -1,3 +1,4 @@
+import type { JobsListView } from '../core/store.js';
 import { safeBlock, safeText } from './safe.js';
 import { table, type Cell } from './table.js';
 import type { ChalkInstance } from 'chalk';
@@ -18,8 +19,9 @@ export function jobDuration(job: Job, now: number): string {
 }
 
 /** The `jobs list` table: plain aligned columns (cheap to load, fine in pipes). */
-export function renderJobTable(rows: ListRow[], c: ChalkInstance, now: number): string {
-  const head = ['ID', 'AGENT', 'STATUS', 'REASON', 'SCHEDULE', 'STARTED', 'DURATION'];
+export function renderJobTable(rows: ListRow[], c: ChalkInstance, now: number, opts: { wide?: boolean; headers?: boolean } = {}): string {
+  const head = ['ID', 'AGENT', 'STATUS', 'REASON', 'SCHEDULE', 'STARTED', 'DURATION', ...(opts.wide ? ['TAGS', 'PROMPT', 'ERROR'] : [])];
+  const oneLine = (s: string | null, max: number) => (s ? safeText(s.replace(/\s+/g, ' ')).slice(0, max) : dash);
   const status = (s: string): Cell => ({ text: s, color: (t) => (s === 'unreadable' ? c.red(t) : colorStatus(c, t)) });
   const cells: Cell[][] = rows.map((r) =>
     'job' in r
@@ -31,10 +33,11 @@ export function renderJobTable(rows: ListRow[], c: ChalkInstance, now: number): 
           r.job.schedule ?? dash,
           r.job.startedAt ? formatRelative(Date.parse(r.job.startedAt), now) : dash,
           jobDuration(r.job, now),
+          ...(opts.wide ? [oneLine(r.job.tags.join(','), 30), oneLine(r.job.prompt, 50), oneLine(r.job.error, 60)] : []),
         ]
-      : [{ text: r.id, color: c.dim }, r.agent || '?', status('unreadable'), dash, dash, dash, dash],
+      : [{ text: r.id, color: c.dim }, r.agent || '?', status('unreadable'), dash, dash, dash, dash, ...(opts.wide ? [dash, dash, oneLine(r.problem, 60)] : [])],
   );
-  return table(head, cells, c);
+  return table(head, cells, c, { headers: opts.headers });
 }
 
 /** `jobs show`: every field, in reading order. */
@@ -116,9 +119,9 @@ const indent = (s: string) =>
     .join('\n');
 
 /** `jobs list`: the table, or why it is empty. */
-export function jobsListView(_data: unknown, { rows, filtered, now }: { rows: ListRow[]; filtered: boolean; now: number }, c: ChalkInstance): string {
-  if (rows.length === 0) return filtered ? 'No jobs match these filters.' : 'No jobs yet. Start one with: herdctl run <agent>';
-  return renderJobTable(rows, c, now);
+export function jobsListView(_data: unknown, { rows, filtered, now, wide, headers }: JobsListView, c: ChalkInstance): string | null {
+  if (rows.length === 0) return headers === false ? null : filtered ? 'No jobs match these filters.' : 'No jobs yet. Start one with: herdctl run <agent>';
+  return renderJobTable(rows, c, now, { wide, headers });
 }
 
 export const jobsShowView = (job: Job, { now, links }: { now: number; links?: JobLinks }, c: ChalkInstance): string => renderJobDetail(job, c, now, links);
@@ -139,6 +142,12 @@ export function runNotesPrinter(): { started(job: Job): void; detached(job: Job)
     detached: (job) =>
       process.stderr.write(`\nstopped waiting: ${job.id} is ${job.status} and keeps running\n  follow it: herdctl jobs logs ${job.id} --follow\n  cancel it: herdctl jobs cancel ${job.id}\n`),
   };
+}
+
+/** `jobs wait`: one line per job, as it ended (or is, when the wait gave up). */
+export function waitView(jobs: Job[], view: { timedOut: boolean }): string {
+  const lines = jobs.map((j) => `${j.id} ${j.status}${j.exitReason ? ` (${j.exitReason})` : ''}${j.error ? `: ${safeText(j.error)}` : ''}`);
+  return view.timedOut ? [...lines, 'stopped waiting; the jobs go on'].join('\n') : lines.join('\n');
 }
 
 /** `jobs rm`: what went. */

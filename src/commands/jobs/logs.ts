@@ -11,6 +11,7 @@ export default class JobsLogs extends BaseCommand {
   static examples = [
     '<%= config.bin %> jobs logs job-20260115-093000-k3x9a2bq',
     '<%= config.bin %> jobs logs 20260115-0930 --follow',
+    '<%= config.bin %> jobs logs k3x9 --tail 20 -f',
     '<%= config.bin %> jobs logs 20260115-0930 --json | jq -c \'select(.type=="tool_use") | .tool\'',
   ];
   static args = { id: Args.string({ description: 'job id or a unique prefix of one', required: true }) };
@@ -18,6 +19,7 @@ export default class JobsLogs extends BaseCommand {
     follow: Flags.boolean({ char: 'f', description: 'keep printing new events until the job ends' }),
     level: Flags.string({ description: 'only events at this level or above', options: [...LEVELS] }),
     'since-seq': Flags.integer({ description: 'only events with seq ≥ N', min: 0 }),
+    tail: Flags.integer({ char: 'n', description: 'only the last N events (with --follow: then the new ones)', min: 0 }),
   };
 
   async run(): Promise<unknown> {

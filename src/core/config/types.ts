@@ -81,3 +81,13 @@ export interface Config {
   /** `pricing:` overrides of the built-in price table, by model name. */
   pricing: Record<string, Price>;
 }
+
+/** What `config check` prints: the config as herdctl resolved it (defaults applied, paths absolute), env values masked. */
+export interface ResolvedConfig {
+  file: string | null;
+  agents: Record<string, Record<string, unknown>>;
+  jobs: JobsConfig;
+  quotas: Record<string, QuotaConfig>;
+  webhooks: WebhooksConfig;
+  pricing: Record<string, Price>;
+}
