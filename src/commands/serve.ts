@@ -11,7 +11,7 @@ export default class Serve extends BaseCommand {
   static examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --port 8080 --print-token', 'curl -H "Authorization: Bearer $(cat ~/.herdctl/serve.token)" localhost:7878/jobs'];
   static flags = {
     config: configFlag,
-    port: Flags.integer({ char: 'p', description: 'TCP port (0: any free port)', default: 7878, min: 0, max: 65_535 }),
+    port: Flags.integer({ description: 'TCP port (0: any free port)', default: 7878, min: 0, max: 65_535 }),
     host: Flags.string({ description: 'address to bind; anything but loopback exposes the API to the network', default: '127.0.0.1' }),
     'print-token': Flags.boolean({ description: 'also print the token (and a dashboard link carrying it)' }),
   };

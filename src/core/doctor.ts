@@ -141,8 +141,7 @@ function webhookCheck(home: string): Check {
   const outbox = new Outbox(home);
   const pending = outbox.ids('pending').length;
   const dead = outbox.ids('dead').length;
-  if (dead)
-    return { name: 'webhooks', status: 'problem', detail: `${dead} delivery(ies) given up, ${pending} pending`, fix: 'herdctl webhooks list --status dead, then: herdctl webhooks redeliver <id>' };
+  if (dead) return { name: 'webhooks', status: 'problem', detail: `${dead} delivery(ies) given up, ${pending} pending`, fix: 'herdctl webhooks list --dead, then: herdctl webhooks redeliver <id>' };
   return { name: 'webhooks', status: pending ? 'info' : 'ok', detail: pending ? `${pending} delivery(ies) pending` : 'nothing pending', fix: null };
 }
 

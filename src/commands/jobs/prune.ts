@@ -16,7 +16,7 @@ export default class JobsPrune extends BaseCommand {
     'older-than': Flags.string({ description: 'delete jobs that ended longer ago than this (30d, 12h, 2w)', required: true }),
     status: Flags.string({ char: 's', description: 'only jobs that ended with this status', options: ['completed', 'failed', 'cancelled'] }),
     'keep-last': Flags.integer({ description: 'keep the newest N matching jobs whatever their age', min: 0 }),
-    'dry-run': Flags.boolean({ char: 'n', description: 'list what would be deleted; delete nothing' }),
+    'dry-run': Flags.boolean({ description: 'list what would be deleted; delete nothing' }),
     'delete-branch': Flags.boolean({ description: 'also delete the herdctl/<job-id> branches of jobs that ran in a worktree (their worktrees are always removed)' }),
   };
 
