@@ -23,6 +23,16 @@ const INTEGER: Record<string, [number, number]> = { limit: [1, Infinity], 'since
 
 const ACTIONS: Record<string, Action> = {
   'jobs:list': async (p, ctx) => {
+    if (p.flags.watch === true) {
+      const [{ watchList }, { interruptSignal }, { watchPrinter }, { palette }] = await Promise.all([
+        import('./watch-list.js'),
+        import('./interrupt.js'),
+        import('./render/jobs.js'),
+        import('./render/style.js'),
+      ]);
+      await watchList(p.flags as never, ctx, watchPrinter(palette(), process.stdout.isTTY === true), interruptSignal());
+      return { r: {} };
+    }
     const [{ jobsList }, { jobsListView }] = await Promise.all([import('./actions/jobs-list.js'), import('./render/jobs.js')]);
     return { r: jobsList(p.flags as never, ctx), view: jobsListView };
   },

@@ -250,3 +250,19 @@ describe('the verbs people reach for', () => {
     assert.equal((await f.cli(['jobs', 'cancel', long])).code, 0);
   });
 });
+
+describe('jobs list --watch', () => {
+  it('in a pipe: each new or changed row once, as it changes; Ctrl-C ends it with exit 0', async (t) => {
+    const f = fleet(t, ({ ws }) => `agents:\n${commandAgent('w', ws, nodeAgent('setTimeout(() => console.log("done"), 1500)'))}`);
+    const watch = startCli(['jobs', 'list', '--watch'], f.env);
+    t.after(() => watch.child.kill('SIGKILL'));
+    const id = await f.submit('w');
+    await watch.line(new RegExp(`^${id} +w +(pending|running) `), { timeoutMs: 30_000 });
+    await watch.line(new RegExp(`^${id} +w +completed +success`), { timeoutMs: 30_000 });
+    watch.child.kill('SIGINT');
+    const end = await watch.exited;
+    assert.equal(end.code, 0, end.stderr);
+    assert.doesNotMatch(end.stdout, /^ID /m, 'no header in a pipe');
+    assert.equal(end.stdout.split('\n').filter((l) => l.includes('completed')).length, 1, 'an unchanged row is not printed again');
+  });
+});

@@ -1,3 +1,4 @@
+import { clock } from '../core/clock.js';
 import type { JobsListView } from '../core/store.js';
 import { safeBlock, safeText } from './safe.js';
 import { table, type Cell } from './table.js';
@@ -197,4 +198,13 @@ export function pendingText(p: PendingWhy, job: Pick<Job, 'agent' | 'notBefore'>
   if (p.agentMax && p.agentRunning >= p.agentMax) parts.push(`waiting for ${job.agent} to finish a job (${p.agentRunning}/${p.agentMax} running)`);
   if (p.slotsMax && p.slotsBusy >= p.slotsMax) parts.push(`waiting for a global slot (${p.slotsBusy}/${p.slotsMax} busy)`);
   return parts.join('; ');
+}
+
+/** `jobs list --watch`: on a TTY the whole table redrawn in place; in a pipe each new or changed row, headerless. */
+export function watchPrinter(c: ChalkInstance, tty: boolean): { screen(view: JobsListView): void; changed(rows: ListRow[], view: JobsListView): void; tty: boolean } {
+  return {
+    tty,
+    screen: (view) => process.stdout.write(`\x1b[H\x1b[2J${c.dim(`every 1s: herdctl jobs list (Ctrl-C to stop)  ${clock.isoAt(view.now).slice(11, 19)}`)}\n\n${jobsListView(null, view, c) ?? ''}\n`),
+    changed: (rows, view) => process.stdout.write(renderJobTable(rows, c, view.now, { wide: view.wide, headers: false }) + '\n'),
+  };
 }

@@ -21,10 +21,20 @@ export default class JobsList extends BaseCommand {
     limit: Flags.integer({ char: 'n', description: 'at most this many jobs', default: 20, min: 1 }),
     output: Flags.string({ char: 'o', description: 'wide: also the tags, prompt and error columns', options: ['wide'] }),
     'no-headers': Flags.boolean({ description: 'no header row (for scripts)' }),
+    watch: Flags.boolean({ description: 'keep listing: redrawn in place on a terminal, changed rows only in a pipe; Ctrl-C stops' }),
   };
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(JobsList);
+    if (flags.watch) {
+      const [{ watchList }, { interruptSignal }, { watchPrinter }, { palette }] = await Promise.all([
+        import('../../watch-list.js'),
+        import('../../interrupt.js'),
+        import('../../render/jobs.js'),
+        import('../../render/style.js'),
+      ]);
+      return watchList(flags, this.ctx(flags.home), watchPrinter(palette(), process.stdout.isTTY === true), interruptSignal());
+    }
     return this.present(jobsList(flags, this.ctx(flags.home)), jobsListView);
   }
 }
