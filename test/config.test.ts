@@ -209,9 +209,9 @@ webhooks: { retry_max: -1, retry_base: 0s }
 test('unknown keys are reported one per line, listing the allowed keys', () => {
   const lines = problems('agent:\n  a: {}\nagents:\n  a: { max_turn: 5, modle: x }\n');
   assert.equal(lines.length, 3);
-  assert.equal(lines[0], 'herdctl.yaml:1:1: agent: unknown key; allowed keys: agents, jobs, quotas, pricing, webhooks');
-  assert.match(lines[1], /^herdctl\.yaml:4:8: agents\.a\.max_turn: unknown key; allowed keys: runtime, workspace, model, .*max_turns.*, schedules$/);
-  assert.match(lines[2], /^herdctl\.yaml:4:21: agents\.a\.modle: unknown key; allowed keys: /);
+  assert.equal(lines[0], 'herdctl.yaml:1:1: agent: unknown key; did you mean "agents"? allowed keys: agents, jobs, quotas, pricing, webhooks');
+  assert.match(lines[1], /^herdctl\.yaml:4:8: agents\.a\.max_turn: unknown key; did you mean "max_turns"\? allowed keys: runtime, workspace, model, .*max_turns.*, schedules$/);
+  assert.match(lines[2], /^herdctl\.yaml:4:21: agents\.a\.modle: unknown key; did you mean "model"\? allowed keys: /);
 });
 
 test('each runtime owns its keys: checked with its own messages, refused on an agent of another runtime', () => {
