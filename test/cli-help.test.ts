@@ -89,3 +89,24 @@ describe('shell completion', () => {
     assert.equal(bash.stdout.trim(), 'show', bash.stderr);
   });
 });
+
+describe('one table renderer', () => {
+  it('every table command takes --no-headers: no header row, the same rows', async (t) => {
+    const dir = tempDir(t);
+    const config = join(dir, 'herdctl.yaml');
+    writeFileSync(config, `agents:\n${commandAgent('a', dir, nodeAgent('0'), '    schedules:\n      nightly: { cron: "0 2 * * *" }\n')}quotas:\n  ci: { tasks_per_hour: 5 }\n`);
+    const home = join(dir, 'home');
+    for (const [cmd, header] of [
+      [['quotas', 'list'], /^BUCKET /m],
+      [['schedules', 'list'], /^AGENT +SCHEDULE /m],
+    ] as const) {
+      const withHead = await runCli([...cmd, '--config', config], { home });
+      const bare = await runCli([...cmd, '--config', config, '--no-headers'], { home });
+      assert.equal(bare.code, 0, bare.stderr);
+      assert.match(withHead.stdout, header);
+      assert.doesNotMatch(bare.stdout, header);
+      assert.equal(bare.stdout.trim().split('\n').length, 1, `${cmd.join(' ')}: the one row`);
+    }
+    assert.equal((await runCli(['webhooks', 'list', '--no-headers'], { home })).code, 0);
+  });
+});

@@ -8,6 +8,7 @@ import type { ActionResult, Ctx } from './types.js';
 import { clock } from '../core/clock.js';
 
 interface ConfigFlags {
+  'no-headers'?: boolean;
   config?: string;
 }
 
@@ -41,9 +42,9 @@ export async function startScheduler(flags: ConfigFlags, ctx: Ctx): Promise<Acti
 
 // ─── schedules list ──────────────────────────────────────────────────────────
 
-export function listSchedules(flags: ConfigFlags, ctx: Ctx): ActionResult<SchedulesStatus, { configFile: string | null; now: number }> {
+export function listSchedules(flags: ConfigFlags, ctx: Ctx): ActionResult<SchedulesStatus, { configFile: string | null; now: number; headers: boolean }> {
   const home = resolveHome(ctx.home);
   const config = loadConfig(findConfigPath({ flag: flags.config, env: process.env, cwd: process.cwd(), home }));
   const now = clock.now();
-  return { data: schedulesStatus(new JobStore(home), config, now), view: { configFile: config.file, now } };
+  return { data: schedulesStatus(new JobStore(home), config, now), view: { configFile: config.file, now, headers: !flags['no-headers'] } };
 }

@@ -10,12 +10,13 @@ import type { ActionResult, Ctx } from './types.js';
 import { clock } from '../core/clock.js';
 
 export interface WebhooksListFlags {
+  'no-headers'?: boolean;
   dead?: boolean;
   limit: number;
 }
 
 /** Pending (soonest attempt first), then dead, then delivered (newest first); --dead: only the dead letters. */
-export function webhooksList(flags: WebhooksListFlags, ctx: Ctx): ActionResult<DeliveryRow[], { dead: boolean; more: number; limit: number; now: number }> {
+export function webhooksList(flags: WebhooksListFlags, ctx: Ctx): ActionResult<DeliveryRow[], { dead: boolean; more: number; limit: number; now: number; headers: boolean }> {
   const home = resolveHome(ctx.home);
   const outbox = new Outbox(home);
   const now = clock.now();
@@ -35,7 +36,7 @@ export function webhooksList(flags: WebhooksListFlags, ctx: Ctx): ActionResult<D
     more += ids.length - Math.min(room, ids.length);
   }
   kickDeliveries(home, now); // due ones go out from a detached worker
-  return { data: rows, view: { dead: !!flags.dead, more, limit: flags.limit, now } };
+  return { data: rows, view: { dead: !!flags.dead, more, limit: flags.limit, now, headers: !flags['no-headers'] } };
 }
 
 /** Back to pending with attempts reset, then one attempt now; exits 1 unless that attempt delivered it. */

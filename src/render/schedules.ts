@@ -1,15 +1,21 @@
+import { table } from './table.js';
 import type { ChalkInstance } from 'chalk';
 import { formatRelative } from '../core/duration.js';
 import type { SchedulerEvent } from '../core/scheduler/scheduler.js';
 import type { ScheduleRow, SchedulesStatus } from '../core/scheduler/status.js';
 
 /** `schedules list`: one row per schedule, then whether a scheduler runs. */
-export function schedulesListView({ schedules: rows, scheduler }: SchedulesStatus, { configFile, now }: { configFile: string | null; now: number }, c: ChalkInstance): string {
+export function schedulesListView(
+  { schedules: rows, scheduler }: SchedulesStatus,
+  { configFile, now, headers }: { configFile: string | null; now: number; headers?: boolean },
+  c: ChalkInstance,
+): string {
   const out: string[] = [];
   if (!configFile) out.push('No herdctl.yaml found (looked at --config, $HERDCTL_CONFIG, ./herdctl.yaml and up, and the state dir).');
   else if (rows.length === 0) out.push(`No schedules in ${configFile}.`);
-  else out.push(renderTable(rows, c, now));
-  if (rows.length) out.push(scheduler ? `\nscheduler: pid ${scheduler.pid} on ${scheduler.host}, since ${scheduler.startedAt}` : '\nscheduler: not running (start it with: herdctl start)');
+  else out.push(renderTable(rows, c, now, headers));
+  if (rows.length && headers !== false)
+    out.push(scheduler ? `\nscheduler: pid ${scheduler.pid} on ${scheduler.host}, since ${scheduler.startedAt}` : '\nscheduler: not running (start it with: herdctl start)');
   return out.join('\n');
 }
 
@@ -50,20 +56,14 @@ export function schedulerEventLine(e: SchedulerEvent): ['out' | 'err', string] {
   }
 }
 
-function renderTable(rows: ScheduleRow[], c: ChalkInstance, now: number): string {
+function renderTable(rows: ScheduleRow[], c: ChalkInstance, now: number, headers = true): string {
   const when = (t: string | null) => (t ? formatRelative(Date.parse(t), now) : '-');
   const head = ['AGENT', 'SCHEDULE', 'EXPRESSION', 'TIMEZONE', 'LAST FIRE', 'NEXT FIRE', 'LAST OUTCOME'];
   const cells = rows.map((r) => {
     const skipped = r.lastTick && r.lastTick.outcome !== 'fire' && r.lastTick.job === null ? `, then ${r.lastTick.outcome}` : '';
     return [r.agent, r.schedule, r.expression, r.timezone ?? '-', when(r.lastFire), r.enabled ? when(r.nextFire) : 'disabled', (r.lastOutcome ?? '-') + skipped];
   });
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
-  const line = (row: string[]) =>
-    row
-      .map((s, i) => s.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  return [c.bold(line(head)), ...cells.map(line)].join('\n');
+  return table(head, cells, c, { headers });
 }
 
 /** `herdctl start`'s output: one line per scheduler event (JSON with --json); errors and invalid configs to stderr. */

@@ -1,3 +1,4 @@
+import { table } from './table.js';
 import type { ChalkInstance } from 'chalk';
 import { formatDuration } from '../core/duration.js';
 import type { Stats } from '../core/stats.js';
@@ -39,13 +40,7 @@ export function renderStats(s: Stats, c: ChalkInstance): string {
     compact(a.tokens.output),
     `$${a.costUsd.toFixed(2)}`,
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i])))
-      .join('  ')
-      .trimEnd();
-  out.push('', c.bold(line(head)), ...rows.map(line));
+  out.push('', table(head, rows, c, { right: [1, 2, 3, 4, 5, 6, 7] }));
 
   const bins = s.durationHistogram;
   const most = Math.max(...bins.map((b) => b.count));

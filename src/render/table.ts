@@ -7,17 +7,18 @@ const textOf = (cell: Cell): string => (typeof cell === 'string' ? cell : cell.t
 
 /**
  * The one table renderer: columns aligned on the widest cell, two spaces
- * apart, a bold header row (left out with `headers: false`, for pipes), no
- * trailing spaces.
+ * apart, a bold header row (left out with `headers: false`, for pipes),
+ * `right`-aligned columns for numbers, no trailing spaces.
  */
-export function table(head: string[], rows: Cell[][], c: ChalkInstance, opts: { headers?: boolean } = {}): string {
+export function table(head: string[], rows: Cell[][], c: ChalkInstance, opts: { headers?: boolean; right?: number[] } = {}): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => textOf(r[i]).length)));
   const line = (cells: Cell[]) =>
     cells
       .map((cell, i) => {
         const text = textOf(cell);
         const pad = ' '.repeat(widths[i] - text.length);
-        return (typeof cell === 'string' || !cell.color ? text : cell.color(text)) + pad;
+        const shown = typeof cell === 'string' || !cell.color ? text : cell.color(text);
+        return opts.right?.includes(i) ? pad + shown : shown + pad; // numbers line up on the right
       })
       .join('  ')
       .trimEnd();

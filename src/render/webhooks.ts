@@ -1,3 +1,4 @@
+import { table, type Cell } from './table.js';
 import type { ChalkInstance } from 'chalk';
 import { formatRelative } from '../core/duration.js';
 import type { Delivery, DeliveryRow } from '../core/webhook-outbox.js';
@@ -13,28 +14,21 @@ function when(d: Delivery, now: number): string {
 }
 
 /** The `webhooks list` table: plain aligned columns, like `jobs list`. */
-export function renderDeliveryTable(rows: DeliveryRow[], c: ChalkInstance, now: number): string {
+export function renderDeliveryTable(rows: DeliveryRow[], c: ChalkInstance, now: number, headers = true): string {
   const head = ['JOB', 'STATUS', 'ATTEMPTS', 'NEXT / LAST', 'URL'];
-  const cells = rows.map((d) => ('problem' in d ? [d.jobId, d.status, '-', d.problem, '-'] : [d.jobId, d.status, `${d.attempts}/${d.retryMax + 1}`, when(d, now), d.url]));
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
-  const pad = (s: string, i: number) => s + ' '.repeat(widths[i] - s.length);
-  const paint = (s: string) => (c[COLOR[s] ?? 'gray'] as unknown as (t: string) => string)(s);
-  const lines = [c.bold(head.map(pad).join('  ').trimEnd())];
-  for (const row of cells) {
-    lines.push(
-      row
-        .map((s, i) => (i === 1 ? pad(s, i).replace(s, paint(s)) : i === 0 ? c.dim(pad(s, i)) : pad(s, i)))
-        .join('  ')
-        .trimEnd(),
-    );
-  }
-  return lines.join('\n');
+  const paint = (s: string): Cell => ({ text: s, color: c[COLOR[s] ?? 'gray'] as unknown as (t: string) => string });
+  const cells: Cell[][] = rows.map((d) =>
+    'problem' in d
+      ? [{ text: d.jobId, color: c.dim }, paint(d.status), '-', d.problem, '-']
+      : [{ text: d.jobId, color: c.dim }, paint(d.status), `${d.attempts}/${d.retryMax + 1}`, when(d, now), d.url],
+  );
+  return table(head, cells, c, { headers });
 }
 
 /** `webhooks list`: the table (and how many more --limit hid), or why it is empty. */
-export function webhooksListView(rows: DeliveryRow[], v: { dead: boolean; more: number; limit: number; now: number }, c: ChalkInstance): string {
+export function webhooksListView(rows: DeliveryRow[], v: { dead: boolean; more: number; limit: number; now: number; headers?: boolean }, c: ChalkInstance): string {
   if (rows.length === 0) return v.dead ? 'No dead-lettered webhooks.' : 'No webhook deliveries yet. A job run with --webhook URL (or an agent with webhook_url) gets one when it ends.';
-  return renderDeliveryTable(rows, c, v.now) + (v.more ? `\n… ${v.more} more (--limit ${v.limit + v.more} shows all)` : '');
+  return renderDeliveryTable(rows, c, v.now, v.headers) + (v.more ? `\n… ${v.more} more (--limit ${v.limit + v.more} shows all)` : '');
 }
 
 /** `webhooks redeliver`: how the attempt went. */
