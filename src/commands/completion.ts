@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../base.js';
-import { completionScript } from '../complete.js';
-import { HerdError } from '../core/errors.js';
+import { completion } from '../actions/completion.js';
+import { completionView } from '../render/completion.js';
 
 export default class Completion extends BaseCommand {
   static summary = 'Print the shell completion script for bash, zsh or fish';
@@ -9,10 +9,8 @@ export default class Completion extends BaseCommand {
   static examples = ['source <(<%= config.bin %> completion bash)', 'source <(<%= config.bin %> completion zsh)', '<%= config.bin %> completion fish > ~/.config/fish/completions/herdctl.fish'];
   static args = { shell: Args.string({ description: 'bash, zsh or fish', required: true, options: ['bash', 'zsh', 'fish'] }) };
 
-  async run(): Promise<void> {
-    const { args } = await this.parse(Completion);
-    const script = completionScript(args.shell);
-    if (script === null) throw new HerdError('usage', `no completion for shell ${args.shell}`, 'herdctl completion bash');
-    process.stdout.write(script);
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(Completion);
+    return this.present(completion(args.shell, this.ctx(flags.home)), completionView);
   }
 }
