@@ -331,6 +331,8 @@ function cliCases(m) {
     },
     { key: 'show', label: 'jobs show <full id>', args: [BIN, 'jobs', 'show', s.id, ...home], target: { flat: true }, check: checkShow(s.id) },
     { key: 'show-prefix', label: 'jobs show <prefix>', args: [BIN, 'jobs', 'show', s.prefix, ...home], target: { flat: true }, check: checkShow(s.id) },
+    // a run of the random part (`jobs show k3x9`): a byte search over the whole index, so not flat, but bounded
+    { key: 'show-suffix', label: 'jobs show <run of its last 8>', args: [BIN, 'jobs', 'show', s.id.slice(-8), ...home], target: { ratio: 2.5 }, check: checkShow(s.id) },
     { key: 'logs', label: `jobs logs <id> --json (${s.events} ev)`, args: [BIN, 'jobs', 'logs', s.id, '--json', ...home], target: { flat: true }, check: checkLogs(m, s.id) },
   ];
 }

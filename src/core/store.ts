@@ -247,12 +247,11 @@ export class JobStore {
     const dayPart = want.slice(4, 12);
     const matches: string[] = [];
     for (const day of this.index.days()) {
-      const prefixDay = day.startsWith(dayPart) || dayPart.startsWith(day);
-      if (!prefixDay && !run) continue;
-      for (const e of this.index.readDay(day)) {
-        if (((prefixDay && e.id.startsWith(want)) || (run !== null && e.id.slice(20).includes(run))) && fs.existsSync(this.paths.job(e.id))) matches.push(e.id);
-      }
+      if (!day.startsWith(dayPart) && !dayPart.startsWith(day)) continue;
+      for (const e of this.index.readDay(day)) if (e.id.startsWith(want) && fs.existsSync(this.paths.job(e.id))) matches.push(e.id);
     }
+    if (run !== null) for (const id of this.index.idsWithRun(run)) if (isJobId(id) && !matches.includes(id) && fs.existsSync(this.paths.job(id))) matches.push(id);
+    matches.sort().reverse(); // newest first, whichever way they matched
     if (matches.length === 1) return matches[0];
     if (matches.length === 0) throw notFound(input);
     const shown = matches.slice(0, 10).join('\n  ');
