@@ -32,7 +32,8 @@ export async function jobsLogs(idInput: string, flags: LogsFlags, ctx: Ctx): Pro
   const id = store.resolve(idInput);
   let job = store.read(id); // a clear error now for an unreadable job.json
   const path = store.paths.outputFile(id);
-  const since = flags['since-seq'] ?? 0;
+  // --since-seq N: the events after seq N, as the API's ?since=N and Last-Event-ID: N ("I have up to N")
+  const since = flags['since-seq'] === undefined ? 0 : flags['since-seq'] + 1;
   const level = flags.level as Level | undefined;
   let ended: Pick<Job, 'status' | 'exitReason'> | null = null;
   const emit = async (l: LogLine) => {

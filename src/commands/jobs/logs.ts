@@ -18,7 +18,7 @@ export default class JobsLogs extends BaseCommand {
   static flags = {
     follow: Flags.boolean({ char: 'f', description: 'keep printing new events until the job ends' }),
     level: Flags.string({ description: 'only events at this level or above', options: [...LEVELS] }),
-    'since-seq': Flags.integer({ description: 'only events with seq ≥ N', min: 0 }),
+    'since-seq': Flags.integer({ description: "only events after seq N (as the API's ?since=N and Last-Event-ID)", min: 0 }),
     tail: Flags.integer({ char: 'n', description: 'only the last N events (with --follow: then the new ones)', min: 0 }),
   };
 
