@@ -239,6 +239,9 @@ describe('the verbs people reach for', () => {
     const bare = await f.cli(['jobs', 'list', '--no-headers']);
     assert.equal(bare.stdout.trim().split('\n').length, 3);
     assert.doesNotMatch(bare.stdout, /^ID /m);
+    const cut = await f.cli(['jobs', 'list', '--limit', '1']);
+    assert.match(cut.stdout, /… more jobs match: the newest 1 are shown \(--limit 5 shows more\)/, 'a cut list says so');
+    assert.doesNotMatch((await f.cli(['jobs', 'list', '--limit', '3'])).stdout, /more jobs match/, 'not when all are shown');
     assert.match((await f.cli(['jobs', 'show', ok])).stdout, /Tags +nightly, fast/);
 
     const check = await f.cli(['config', 'check']);

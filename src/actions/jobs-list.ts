@@ -25,11 +25,13 @@ export function jobsList(flags: ListFlags, ctx: Ctx, unknownAgent: 'error' | 'em
   const sinceMs = sinceFlag(flags.since, now, '--since', 'herdctl jobs list --since 24h');
   if (flags.agent) checkName(flags.agent, 'agent');
   const store = new JobStore(resolveHome(ctx.home));
-  const rows = store.list({ status: flags.status as JobStatus | undefined, agent: flags.agent, sinceMs, tags: flags.tag, limit: flags.limit }, (job) => recoverIfLost(store, job));
+  // one row more than shown says whether the list was cut (counting them all would read the whole index)
+  const found = store.list({ status: flags.status as JobStatus | undefined, agent: flags.agent, sinceMs, tags: flags.tag, limit: flags.limit + 1 }, (job) => recoverIfLost(store, job));
+  const rows = found.slice(0, flags.limit);
   if (flags.agent && rows.length === 0 && unknownAgent === 'error') assertKnownAgent(store, flags.agent, { home: ctx.home });
   kickDeliveries(store.paths.home, now); // due webhooks go out from a detached worker
   return {
     data: rows.map((r) => ('job' in r ? r.job : { id: r.id, agent: r.agent || null, status: 'unreadable', error: r.problem })),
-    view: { rows, filtered: !!(flags.status || flags.agent || flags.since || flags.tag?.length), now, wide: flags.output === 'wide', headers: !flags['no-headers'] },
+    view: { rows, filtered: !!(flags.status || flags.agent || flags.since || flags.tag?.length), now, wide: flags.output === 'wide', headers: !flags['no-headers'], more: found.length > rows.length },
   };
 }

@@ -59,6 +59,8 @@ export interface JobsListView {
   now: number;
   wide?: boolean;
   headers?: boolean;
+  /** More jobs match than --limit showed. */
+  more?: boolean;
 }
 
 /** A job.json larger than this is not a job herdctl wrote: reported as corrupt, never slurped. */

@@ -120,9 +120,11 @@ const indent = (s: string) =>
     .join('\n');
 
 /** `jobs list`: the table, or why it is empty. */
-export function jobsListView(_data: unknown, { rows, filtered, now, wide, headers }: JobsListView, c: ChalkInstance): string | null {
+export function jobsListView(_data: unknown, { rows, filtered, now, wide, headers, more }: JobsListView, c: ChalkInstance): string | null {
   if (rows.length === 0) return headers === false ? null : filtered ? 'No jobs match these filters.' : 'No jobs yet. Start one with: herdctl run <agent>';
-  return renderJobTable(rows, c, now, { wide, headers });
+  const table = renderJobTable(rows, c, now, { wide, headers });
+  // the footer is for people: --no-headers output stays rows only
+  return more && headers !== false ? `${table}\n${c.dim(`… more jobs match: the newest ${rows.length} are shown (--limit ${rows.length * 5} shows more)`)}` : table;
 }
 
 export const jobsShowView = (job: Job, { now, links }: { now: number; links?: JobLinks }, c: ChalkInstance): string => renderJobDetail(job, c, now, links);
