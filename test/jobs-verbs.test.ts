@@ -212,6 +212,7 @@ describe('the verbs people reach for', () => {
     assert.equal(JSON.parse(any.stdout)[0].id, ok, '--any: the first to end');
     const timeout = await f.cli(['jobs', 'wait', long, '--timeout', '1s']);
     assert.equal(timeout.code, 124);
+    assert.match(timeout.stderr, new RegExp(`^waiting for ${long} to end \\(Ctrl-C stops waiting, not the jobs\\)\n$`), 'one line before a wait');
     assert.match(timeout.stdout, /stopped waiting; the jobs go on/);
     assert.equal(f.job(long).status, 'running');
 

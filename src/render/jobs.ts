@@ -153,6 +153,10 @@ export function waitView(jobs: Job[], view: { timedOut: boolean }): string {
   return view.timedOut ? [...lines, 'stopped waiting; the jobs go on'].join('\n') : lines.join('\n');
 }
 
+/** `jobs wait`: one line on stderr before a wait that may be long (stdout keeps the outcome). */
+export const waitingNote = (ids: string[], any: boolean): void =>
+  void process.stderr.write(`waiting for ${any && ids.length > 1 ? 'the first of ' : ''}${ids.length === 1 ? ids[0] : `${ids.length} jobs`} to end (Ctrl-C stops waiting, not the jobs)\n`);
+
 /** `jobs rm`: what went. */
 export const rmView = (r: { jobs: PrunedJob[] }): string => r.jobs.map((j) => `removed ${j.id}  ${j.agent}  ${j.status}`).join('\n');
 

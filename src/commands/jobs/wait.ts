@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
 import { jobsWait } from '../../actions/jobs-wait.js';
 import { interruptSignal } from '../../interrupt.js';
-import { waitView } from '../../render/jobs.js';
+import { waitingNote, waitView } from '../../render/jobs.js';
 
 export default class JobsWait extends BaseCommand {
   static summary = 'Wait until jobs end; exit with the worst outcome';
@@ -18,6 +18,6 @@ export default class JobsWait extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { argv, flags } = await this.parse(JobsWait);
-    return this.present(await jobsWait(argv as string[], flags, this.ctx(flags.home, { interrupt: interruptSignal() })), waitView);
+    return this.present(await jobsWait(argv as string[], flags, this.ctx(flags.home, { interrupt: interruptSignal(), waiting: waitingNote })), waitView);
   }
 }
