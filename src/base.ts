@@ -81,6 +81,8 @@ export function usageMessage(raw: string, flags: string[], missing?: string[]): 
     return given.map((f) => `unknown flag ${f}${didYouMean(f.replace(/^-+/, ''), flags, (n) => `--${n}`)}`).join('; ');
   }
   if (missing?.length && /^Missing \d+ required arg/.test(lines[0] ?? '')) return `missing ${missing.map((a) => `<${a}>`).join(' ')}`;
+  const extra = /^Unexpected arguments?: (.*)$/.exec(lines[0] ?? '');
+  if (extra) return `unexpected argument${extra[1].includes(',') ? 's' : ''} ${extra[1]} (a text with spaces needs quotes; a prompt goes after --prompt)`;
   return lines.slice(0, 3).join(' — ');
 }
 

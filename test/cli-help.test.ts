@@ -40,7 +40,7 @@ describe('did you mean', () => {
     assert.deepEqual(JSON.parse(json.stdout), { error: 'usage', message: 'unknown flag --stauts; did you mean --status?' });
     assert.equal(
       usageMessage('Unexpected argument: b\nSee more help with --help\n\nNote: --tag allows multiple values. Because of this you need to provide all arguments before providing that flag.', ['tag']),
-      'Unexpected argument: b',
+      'unexpected argument b (a text with spaces needs quotes; a prompt goes after --prompt)',
       "oclif's notes on an unrelated error are dropped",
     );
 
@@ -97,6 +97,7 @@ describe('one table renderer', () => {
     writeFileSync(config, `agents:\n${commandAgent('a', dir, nodeAgent('0'), '    schedules:\n      nightly: { cron: "0 2 * * *" }\n')}quotas:\n  ci: { tasks_per_hour: 5 }\n`);
     const home = join(dir, 'home');
     for (const [cmd, header] of [
+      [['agents', 'list'], /^NAME +RUNTIME /m],
       [['quotas', 'list'], /^BUCKET /m],
       [['schedules', 'list'], /^AGENT +SCHEDULE /m],
     ] as const) {

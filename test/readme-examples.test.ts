@@ -111,7 +111,8 @@ test('every command-table example in README.md works against a demo state dir', 
   const ordered = [...all.filter((e) => !/ jobs rm /.test(e)), ...all.filter((e) => / jobs rm /.test(e))];
   const failures: string[] = [];
   for (const example of ordered) {
-    const line = ids.reduce((l, [re, id]) => l.replace(re, id), example);
+    // the README's ids stand for demo jobs; a server takes any free port (7878 may be taken on a shared machine)
+    const line = ids.reduce((l, [re, id]) => l.replace(re, id), example) + (/^herdctl serve\b/.test(example) ? ' --port 0' : '');
     const fresh = mkdtempSync(join(dir, 'cwd-')); // herdctl init writes here
     const r = LONG_RUNNING.test(example) ? await longRunning(line) : await sh(line, /herdctl init/.test(example) ? fresh : dir);
     const want = EXPECTED_EXIT[example] ?? 0;

@@ -1,3 +1,4 @@
+import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
 import { configFlag } from '../../config-flag.js';
 import { agentsList } from '../../actions/agents.js';
@@ -6,7 +7,7 @@ import { agentsListView } from '../../render/agents.js';
 export default class AgentsList extends BaseCommand {
   static summary = 'List the agents of the config';
   static examples = ['<%= config.bin %> agents list', '<%= config.bin %> agents list --config ./herdctl.yaml --json'];
-  static flags = { config: configFlag };
+  static flags = { config: configFlag, 'no-headers': Flags.boolean({ description: 'no header row (for scripts)' }) };
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(AgentsList);
