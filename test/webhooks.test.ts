@@ -145,7 +145,8 @@ test('a hanging receiver: the attempt times out and is retried', async (t) => {
   const t0 = Date.now();
   assert.equal((await deliverDue(home)).retrying, 1);
   const took = Date.now() - t0;
-  assert.ok(took >= 280 && took < 5000, `gave up after the timeout: ${took} ms`);
+  // the hanging receiver never answers: any end at all is the timeout's (the bound only rules out a hang, on a loaded box too)
+  assert.ok(took >= 280 && took < 30_000, `gave up after the timeout: ${took} ms`);
   assert.equal(record(home, 'pending', job.id).lastError, 'timeout after 300ms');
   await deliverUntilSettled(home);
   assert.equal(rx.hits.length, 2);
