@@ -19,7 +19,7 @@ if (argv[0] === '__complete') {
   const { readFileSync } = await import('node:fs');
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`herdctl/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
-} else if (!(await (await import('../dist/fast.js')).tryFast(argv, new URL('../oclif.manifest.json', import.meta.url)))) {
+} else if (!(await (await import('../dist/fast.js')).tryFast(argv))) {
   const { execute } = await import('@oclif/core');
   await execute({ dir: import.meta.url });
 }

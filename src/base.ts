@@ -1,4 +1,6 @@
-import { Command, Flags, Errors } from '@oclif/core';
+import { Command, Errors } from '@oclif/core';
+import { oclifFlag } from './flags/oclif.js';
+import { HOME_FLAG } from './flags/spec.js';
 import { environmentError, Exit, HerdError, isEnvironmentError } from './core/errors.js';
 import type { ChalkInstance } from 'chalk';
 import { printError, printInternalError } from './render/errors.js';
@@ -14,7 +16,7 @@ import type { ActionResult, Ctx } from './actions/types.js';
 export abstract class BaseCommand extends Command {
   static enableJsonFlag = true;
   static baseFlags = {
-    home: Flags.string({ description: 'state directory (default: $HERDCTL_HOME or ~/.herdctl)', helpGroup: 'GLOBAL' }),
+    home: oclifFlag(HOME_FLAG),
   };
 
   protected ctx(home: string | undefined, extra: Omit<Ctx, 'home'> = {}): Ctx {

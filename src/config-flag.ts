@@ -1,3 +1,4 @@
-import { Flags } from '@oclif/core';
+import { oclifFlag } from './flags/oclif.js';
+import { CONFIG_FLAG } from './flags/spec.js';
 
-export const configFlag = Flags.string({ char: 'c', description: 'herdctl.yaml to use (default: $HERDCTL_CONFIG, ./herdctl.yaml walking up, then <home>/herdctl.yaml)' });
+export const configFlag = oclifFlag(CONFIG_FLAG);

@@ -7,7 +7,7 @@ import { canonicalManifest } from '../scripts/sort-manifest.js';
 import { ROOT } from './support/cli.js';
 
 /**
- * oclif.manifest.json is what oclif (and bin/run.js's fast path) parse flags
+ * oclif.manifest.json is what oclif parses flags
  * from, so it must say exactly what the command classes in src/commands say.
  */
 const SRC = join(ROOT, 'src', 'commands');

@@ -1,11 +1,10 @@
-import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base.js';
-import { configFlag } from '../config-flag.js';
 import { runAgent } from '../actions/run.js';
 import { runNotesPrinter, runView } from '../render/jobs.js';
 import { interruptSignal } from '../interrupt.js';
 import { logPrinter } from '../render/logs.js';
-import { PRIORITY_MAX, PRIORITY_MIN } from '../core/queue.js';
+import { RUN } from '../flags/run.js';
+import { oclifArgs, oclifFlags } from '../flags/oclif.js';
 
 export default class Run extends BaseCommand {
   static summary = 'Submit a job to an agent; it runs in the background';
@@ -21,29 +20,8 @@ export default class Run extends BaseCommand {
     '<%= config.bin %> run coder --worktree --retries 3 --max-budget-usd 5',
     '<%= config.bin %> run reviewer --after job-20260115-093000-abcd1234',
   ];
-  static args = { agent: Args.string({ description: 'an agent of herdctl.yaml, or a built-in one: claude, codex, gemini (no config needed)', required: true }) };
-  static flags = {
-    config: configFlag,
-    prompt: Flags.string({ char: 'p', description: "the task (default: the agent's prompt); - reads it from stdin", exclusive: ['prompt-file'] }),
-    'prompt-file': Flags.string({ description: 'read the task from this file (any size)' }),
-    model: Flags.string({ char: 'm', description: "the model for this job (default: the agent's model; recorded in job.json)" }),
-    schedule: Flags.string({ description: 'record the job as fired by this schedule' }),
-    wait: Flags.boolean({ char: 'w', description: 'wait for the job to end; exit with its outcome', exclusive: ['follow'] }),
-    follow: Flags.boolean({ char: 'f', description: "stream the job's events until it ends; exit with its outcome" }),
-    priority: Flags.integer({ description: 'higher runs first among pending jobs', default: 0, min: PRIORITY_MIN, max: PRIORITY_MAX }),
-    tag: Flags.string({ char: 't', description: 'a tag (repeatable)', multiple: true }),
-    webhook: Flags.string({ description: 'POST the terminal status to this URL' }),
-    'quota-bucket': Flags.string({ description: 'count the job against this quota bucket' }),
-    worktree: Flags.boolean({ description: 'run in a git worktree of its own, on the branch herdctl/<job-id> (isolation: worktree)' }),
-    base: Flags.string({ description: 'with --worktree: the ref its branch starts from, resolved when the job starts (default: HEAD)' }),
-    retries: Flags.integer({ description: 'run again after a transient failure (5xx, overloaded, rate limit, dropped connection) up to N times', min: 0, max: 100 }),
-    'max-budget-usd': Flags.string({ description: 'stop the job once it has spent this many US dollars' }),
-    after: Flags.string({ description: 'start only after this job has ended (repeatable); cancelled if it did not complete', multiple: true }),
-    'after-any': Flags.boolean({ description: 'with --after: start whatever the jobs ended as', dependsOn: ['after'] }),
-    workspace: Flags.string({ description: "the directory the agent works in, for this job (default: the agent's; a built-in agent's: the current directory)" }),
-    timeout: Flags.string({ description: "stop the job after this long, e.g. 30m (default: the agent's timeout)" }),
-    env: Flags.string({ description: "KEY=VALUE in the agent's environment, for this job (repeatable; never written to job files or logs)", multiple: true }),
-  };
+  static args = oclifArgs(RUN.args);
+  static flags = oclifFlags(RUN.flags);
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(Run);

@@ -1,8 +1,8 @@
-import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
 import { jobsLogs } from '../../actions/jobs-logs.js';
 import { logPrinter } from '../../render/logs.js';
-import { LEVELS } from '../../core/events.js';
+import { JOBS_LOGS } from '../../flags/jobs-logs.js';
+import { oclifArgs, oclifFlags } from '../../flags/oclif.js';
 
 export default class JobsLogs extends BaseCommand {
   static summary = "Print a job's events; --follow streams them live until the job ends";
@@ -14,13 +14,8 @@ export default class JobsLogs extends BaseCommand {
     '<%= config.bin %> jobs logs k3x9 --tail 20 -f',
     '<%= config.bin %> jobs logs 20260115-0930 --json | jq -c \'select(.type=="tool_use") | .tool\'',
   ];
-  static args = { id: Args.string({ description: 'job id or a unique prefix of one', required: true }) };
-  static flags = {
-    follow: Flags.boolean({ char: 'f', description: 'keep printing new events until the job ends' }),
-    level: Flags.string({ description: 'only events at this level or above', options: [...LEVELS] }),
-    'since-seq': Flags.integer({ description: "only events after seq N (as the API's ?since=N and Last-Event-ID)", min: 0 }),
-    tail: Flags.integer({ char: 'n', description: 'only the last N events (with --follow: then the new ones)', min: 0 }),
-  };
+  static args = oclifArgs(JOBS_LOGS.args);
+  static flags = oclifFlags(JOBS_LOGS.flags);
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(JobsLogs);

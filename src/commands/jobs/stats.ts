@@ -1,17 +1,15 @@
-import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base.js';
 import { statsView } from '../../render/stats.js';
 import { jobsStats } from '../../actions/stats.js';
+import { JOBS_STATS } from '../../flags/jobs-stats.js';
+import { oclifFlags } from '../../flags/oclif.js';
 
 export default class JobsStats extends BaseCommand {
   static summary = 'Job counts, run times, success rates and tokens/cost, from what is on disk';
   static description =
     'Counts the jobs created in the window (all time by default): completed, failed, cancelled, queued, running, events published, webhooks delivered and dead-lettered, and per agent the run time p50/p95, success rate (completed of finished) and tokens/cost. The human view adds a per-day sparkline and a histogram of run times.';
   static examples = ['<%= config.bin %> jobs stats --since 7d', '<%= config.bin %> jobs stats --agent bragdoc-coder --json | jq .agents[0].durationMs'];
-  static flags = {
-    agent: Flags.string({ char: 'a', description: 'only jobs of this agent' }),
-    since: Flags.string({ description: 'only jobs created since a duration ago (24h, 7d) or a date (2024-01-15)' }),
-  };
+  static flags = oclifFlags(JOBS_STATS.flags);
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(JobsStats);
