@@ -2,10 +2,10 @@
 // Synthetic herdctl state for benchmarks, written straight to disk in the real
 // on-disk format (see src/core/store.ts, index-log.ts, queue.ts, eventlog.ts):
 //
-//   node scripts/gen-state.js <home> <N> [--seed S] [--now MS]
+//   node scripts/gen-state.js <home> <N> [--seed S] [--now MS] [--events E]
 //       N jobs, ids spread over the last 90 days: ~78% completed, ~15% failed,
 //       ~5% cancelled, a few pending (the newest, queued), none running.
-//       ≈50 events each in output.jsonl, index segments (creation line +
+//       ≈E events each in output.jsonl (default 50; the bench's 1M state takes 5), index segments (creation line +
 //       terminal line per job, as JobStore writes them), queue markers for the
 //       pending jobs, index/synced = mtime of jobs/ in ns (index in sync).
 //   node scripts/gen-state.js <home> --big-log [--bytes B]
@@ -428,7 +428,7 @@ function writeRange(home, p, from, to, progress = /** @type {(n: number) => void
           : null,
       summary: end.status === 'completed' ? `Done: ${r.pick(PROMPTS).toLowerCase()}.` : null,
     };
-    const target = isSample ? 50 : r.int(30, 70);
+    const target = isSample ? 50 : r.int(Math.max(3, Math.round(p.events * 0.6)), Math.round(p.events * 1.4)); // 30–70 by default
     const ev = jobEvents(r, corpus, job2, agent, target, end);
     const final = normalizeJob(job2);
     const text = ev.lines.join('\n') + '\n';
@@ -445,7 +445,11 @@ function writeRange(home, p, from, to, progress = /** @type {(n: number) => void
 }
 
 /** N jobs in `home` (which must hold no jobs yet), split over worker threads. */
-export async function generate(home, n, { seed = 42, now = Date.now(), log = /** @type {(line: string) => void} */ (() => {}), workers = Math.max(1, Math.min(4, availableParallelism() - 1)) } = {}) {
+export async function generate(
+  home,
+  n,
+  { seed = 42, now = Date.now(), log = /** @type {(line: string) => void} */ (() => {}), workers = Math.max(1, Math.min(4, availableParallelism() - 1)), events: perJob = 50 } = {},
+) {
   const t0 = Date.now();
   const paths = pathsOf(resolve(home));
   if (fs.existsSync(paths.jobs) && fs.readdirSync(paths.jobs).length > 0) throw new Error(`${paths.jobs} is not empty; remove ${paths.home} first`);
@@ -455,7 +459,7 @@ export async function generate(home, n, { seed = 42, now = Date.now(), log = /**
   mkdirp(paths.index);
   for (const a of AGENTS) mkdirp(join(paths.queue, a.name)); // every creation made its agent's queue dir
 
-  const p = plan(n, seed, now);
+  const p = { ...plan(n, seed, now), events: perJob };
   let done = 0;
   const progress = (k) => {
     done += k;
@@ -610,7 +614,7 @@ export function generateBigLog(home, totalBytes = 1 << 30, { seed = 7, now = Dat
 
 function usage(msg) {
   if (msg) process.stderr.write(`gen-state: ${msg}\n`);
-  process.stderr.write('usage: node scripts/gen-state.js <home> <N> [--seed S]\n       node scripts/gen-state.js <home> --big-log [--bytes B]\n');
+  process.stderr.write('usage: node scripts/gen-state.js <home> <N> [--seed S] [--events E]\n       node scripts/gen-state.js <home> --big-log [--bytes B]\n');
   process.exit(2);
 }
 
@@ -620,13 +624,13 @@ async function main(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--big-log') opt.big = true;
-    else if (a === '--bytes' || a === '--seed' || a === '--now' || a === '--workers') opt[a.slice(2)] = Number(argv[++i]);
+    else if (a === '--bytes' || a === '--seed' || a === '--now' || a === '--workers' || a === '--events') opt[a.slice(2)] = Number(argv[++i]);
     else if (a === '-h' || a === '--help') usage();
     else if (a.startsWith('-')) usage(`unknown option ${a}`);
     else pos.push(a);
   }
   const log = (s) => process.stderr.write(s + '\n');
-  const common = { log, ...(opt.seed !== undefined ? { seed: opt.seed } : {}), ...(opt.now !== undefined ? { now: opt.now } : {}), ...(opt.workers ? { workers: opt.workers } : {}) };
+  const common = { log, ...(opt.seed !== undefined ? { seed: opt.seed } : {}), ...(opt.now !== undefined ? { now: opt.now } : {}), ...(opt.workers ? { workers: opt.workers } : {}), ...(opt.events ? { events: opt.events } : {}) };
   let out;
   if (opt.big) {
     if (pos.length !== 1) usage();

@@ -6,6 +6,7 @@ import type { ChalkInstance } from 'chalk';
 import { printError, printInternalError } from './render/errors.js';
 import { didYouMean } from './core/near.js';
 import { palette } from './render/style.js';
+import { clearStatus } from './render/status-line.js';
 import type { ActionResult, Ctx } from './actions/types.js';
 
 /**
@@ -29,6 +30,7 @@ export abstract class BaseCommand extends Command {
    * becomes the exit code.
    */
   protected present<T, V>(r: ActionResult<T, V>, view?: (data: T, view: V, c: ChalkInstance) => string | null): T | undefined {
+    clearStatus(); // a wait's status line goes before its result
     if (view && !this.jsonEnabled() && r.data !== undefined) {
       const text = view(r.data, r.view as V, palette());
       if (text !== null) this.log(text);
@@ -46,6 +48,7 @@ export abstract class BaseCommand extends Command {
 
   protected async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     const json = this.argv.includes('--json');
+    clearStatus();
     if (isEnvironmentError(err)) err = environmentError(err); // the disk or the permissions, not a bug
     if (err instanceof HerdError) {
       printError(err, json);

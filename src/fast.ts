@@ -52,7 +52,7 @@ const ACTIONS: Record<string, Action> = {
   run: async (p, ctx) => {
     const [{ runAgent }, { runView, runNotesPrinter }, { interruptSignal }] = await Promise.all([import('./actions/run.js'), import('./render/jobs.js'), import('./interrupt.js')]);
     const waits = p.flags.wait === true || p.flags.follow === true;
-    return { r: await runAgent(p.args[0], p.flags, waits ? { ...ctx, interrupt: interruptSignal(), runNotes: runNotesPrinter() } : ctx), view: runView };
+    return { r: await runAgent(p.args[0], p.flags, waits ? { ...ctx, interrupt: interruptSignal(), runNotes: runNotesPrinter(p.flags.follow !== true) } : ctx), view: runView };
   },
 };
 
@@ -71,10 +71,12 @@ export async function tryFast(argv: string[]): Promise<boolean> {
   if (!parsed) return false;
   const json = parsed.flags.json === true;
   const streams = found[0] === 'jobs:logs' || (found[0] === 'run' && parsed.flags.follow === true);
+  const waits = found[0] === 'run' && parsed.flags.wait === true; // its status line goes before its result
   const ctx: Ctx = { home: parsed.flags.home as string | undefined, ...(streams ? { logs: (await import('./render/logs.js')).logPrinter(json) } : {}) };
   process.stdout.on('error', (e: NodeJS.ErrnoException) => e.code === 'EPIPE' && process.exit(0));
   try {
     const { r, view } = await ACTIONS[found[0]](parsed, ctx);
+    if (waits) (await import('./render/status-line.js')).clearStatus();
     if (json && r.data !== undefined) process.stdout.write(JSON.stringify(r.data, null, 2) + '\n');
     else if (!json && view && r.data !== undefined) {
       const text = view(r.data, r.view, (await import('./render/style.js')).palette());
@@ -82,6 +84,7 @@ export async function tryFast(argv: string[]): Promise<boolean> {
     }
     process.exitCode = r.exit ?? 0;
   } catch (caught) {
+    if (waits) (await import('./render/status-line.js')).clearStatus();
     const e = isEnvironmentError(caught) ? environmentError(caught) : caught; // the disk or the permissions, not a bug
     if (e instanceof HerdError) {
       printError(e, json);

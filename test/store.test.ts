@@ -414,3 +414,24 @@ test('permissions: under umask 000 every directory is 0700 and every file 0600 (
   assert.deepEqual(bad, []);
   assert.ok(fs.readdirSync(join(home, 'jobs')).length === 2);
 });
+
+test('a rebuild from jobs/ alone indexes every job in one pass, and reports a job.json too large to be one (or a linked job dir) without reading it as a job', (t) => {
+  const home = tempHome(t);
+  const store = new JobStore(home);
+  const made = Array.from({ length: 30 }, () => store.create(newJob()).id);
+  const { id: huge } = writeJob(home, { createdAt: '2025-12-01T08:00:00Z' });
+  fs.writeFileSync(join(store.paths.job(huge), 'job.json'), `{"pad":"${'x'.repeat(17 * 1024 * 1024)}"}`);
+  const elsewhere = join(home, '..', `${huge.slice(0, -8)}zzzzzzzz-target`);
+  fs.mkdirSync(elsewhere);
+  t.after(() => fs.rmSync(elsewhere, { recursive: true, force: true }));
+  const linked = `${huge.slice(0, -8)}zzzzzzzz`;
+  fs.symlinkSync(elsewhere, join(store.paths.jobs, linked));
+  fs.rmSync(store.paths.index, { recursive: true });
+  const rows = new JobStore(home).list({ limit: 100 });
+  assert.deepEqual(ids(rows).filter((id) => made.includes(id)).sort(), [...made].sort(), 'every job indexed');
+  const problems = Object.fromEntries(rows.flatMap((r) => ('problem' in r ? [[r.id, r.problem]] : [])));
+  assert.match(problems[huge] ?? '', /is over 16 MiB; a job.json is never that large/);
+  assert.match(problems[linked] ?? '', /symbolic link/);
+  const segs = fs.readdirSync(store.paths.index).filter((n) => n.startsWith('seg-'));
+  assert.ok(segs.length <= 2, `one segment per creation day: ${segs.join(', ')}`);
+});

@@ -20,7 +20,7 @@ export async function jobsWait(ids: string[], flags: { any?: boolean; timeout?: 
   const resolved = [...new Set(ids.map((i) => store.resolve(i)))];
   const limitMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout);
   if (limitMs === null || limitMs === 0) throw new HerdError('usage', `--timeout ${JSON.stringify(flags.timeout)} is not a duration above 0`, 'herdctl jobs wait <id> --timeout 10m');
-  if (!resolved.every((id) => isTerminal(store.read(id).status))) ctx.waiting?.(resolved, !!flags.any);
+  if (!resolved.every((id) => isTerminal(store.read(id).status))) ctx.waiting?.(resolved, !!flags.any, limitMs);
   const stop = new AbortController();
   const timer = limitMs === undefined ? null : setTimeout(() => stop.abort(), limitMs);
   ctx.interrupt?.addEventListener('abort', () => stop.abort());

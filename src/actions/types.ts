@@ -21,7 +21,7 @@ export interface Ctx {
   /** `run --wait/--follow`: the job is on disk (say its id at once), or the caller stopped waiting on it. */
   runNotes?: { started(job: Job): void; detached(job: Job): void };
   /** `jobs wait`: the jobs it is about to wait on (said once: a wait may be long). */
-  waiting?: (ids: string[], any: boolean) => void;
+  waiting?: (ids: string[], any: boolean, limitMs?: number) => void;
   /** The scheduler's events as they happen (`herdctl start`). */
   schedulerEvents?: (e: SchedulerEvent) => void;
 }

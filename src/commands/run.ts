@@ -25,7 +25,7 @@ export default class Run extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(Run);
-    const waits = flags.wait || flags.follow ? { interrupt: interruptSignal(), runNotes: runNotesPrinter() } : {};
+    const waits = flags.wait || flags.follow ? { interrupt: interruptSignal(), runNotes: runNotesPrinter(!flags.follow) } : {};
     return this.present(await runAgent(args.agent, flags, this.ctx(flags.home, { logs: logPrinter(this.jsonEnabled()), ...waits })), runView);
   }
 }

@@ -171,6 +171,16 @@ export function listDir(path: string): string[] {
   }
 }
 
+/** listDir with each entry's type as readdir gives it (no stat; a filesystem that does not say gives neither directory nor link). */
+export function listDirTyped(path: string): fs.Dirent[] {
+  try {
+    return fs.readdirSync(path, { withFileTypes: true });
+  } catch (e) {
+    if (isErrno(e, 'ENOENT', 'ENOTDIR')) return [];
+    throw e;
+  }
+}
+
 /**
  * Removes temp files a crashed writer left behind in `dir`: those over a
  * minute old, and those over 5 s old whose writer (the pid in the name) is

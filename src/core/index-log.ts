@@ -108,6 +108,17 @@ export class JobIndex {
     appendShared(this.segPath(idDay(id)), line);
   }
 
+  /** Many lines at once, one append per day's segment: a rebuild of 100k jobs makes ~100 writes, not 100k. */
+  appendAll(lines: Iterable<readonly [id: string, line: string]>): void {
+    const byDay = new Map<string, string[]>();
+    for (const [id, line] of lines) {
+      const day = idDay(id);
+      (byDay.get(day) ?? byDay.set(day, []).get(day)!).push(line);
+    }
+    if (byDay.size) ensureDir(this.dir);
+    for (const [day, dayLines] of byDay) appendShared(this.segPath(day), dayLines.join(''));
+  }
+
   /** Segment days, newest first, optionally only those on or after `sinceDay` (YYYYMMDD). */
   days(sinceDay?: string): string[] {
     const days = new Set<string>();

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { toolFailed, type JobEvent, type StoppingEvent } from '../core/events.js';
 import { safeBlock } from './safe.js';
+import { clearStatus, showStatus } from './status-line.js';
 
 /** Where an event's text starts ("HH:MM:SS tag     "): continuation lines are indented to it. */
 const TEXT_COLUMN = 17;
@@ -49,5 +50,11 @@ export function renderStopStep(id: string, e: StoppingEvent, c: ChalkInstance): 
 
 /** Prints each stopping step as it happens (not with --json: the results say how it ended). */
 export function stopStepPrinter(json: boolean, c: ChalkInstance): ((id: string, e: StoppingEvent) => void) | undefined {
-  return json ? undefined : (id, e) => process.stdout.write(renderStopStep(id, e, c) + '\n');
+  if (json) return undefined;
+  return (id, e) => {
+    clearStatus();
+    process.stdout.write(renderStopStep(id, e, c) + '\n');
+    const next = e.escalations?.[0];
+    showStatus(`waiting for ${id} to stop`, next ? { atMs: Date.parse(next.at), what: next.signal } : undefined);
+  };
 }

@@ -10,6 +10,7 @@ import { formatDuration, formatRelative } from '../core/duration.js';
 import type { CancelResult } from '../core/control.js';
 import type { PrunedJob } from '../core/prune.js';
 import { colorStatus } from './style.js';
+import { clearStatus, showStatus } from './status-line.js';
 
 const dash = '-';
 
@@ -138,12 +139,21 @@ export function runView(job: Job | undefined, view: { waited: boolean } | undefi
 
 export const resumeView = (job: Job): string => job.id;
 
-/** `run --wait/--follow`: the id at once, and what to do after Ctrl-C — on stderr, as stdout carries the result or the events. */
-export function runNotesPrinter(): { started(job: Job): void; detached(job: Job): void } {
+/**
+ * `run --wait/--follow`: the id at once, and what to do after Ctrl-C — on
+ * stderr, as stdout carries the result or the events. --wait (whose stdout is
+ * quiet until the end) also gets a status line on a terminal.
+ */
+export function runNotesPrinter(spinner: boolean): { started(job: Job): void; detached(job: Job): void } {
   return {
-    started: (job) => process.stderr.write(`${job.id} submitted to ${job.agent}; waiting for it to end (Ctrl-C stops waiting, not the job)\n`),
-    detached: (job) =>
-      process.stderr.write(`\nstopped waiting: ${job.id} is ${job.status} and keeps running\n  follow it: herdctl jobs logs ${job.id} --follow\n  cancel it: herdctl jobs cancel ${job.id}\n`),
+    started: (job) => {
+      process.stderr.write(`${job.id} submitted to ${job.agent}; waiting for it to end (Ctrl-C stops waiting, not the job)\n`);
+      if (spinner) showStatus(`waiting for ${job.id} (${job.agent}) to end`);
+    },
+    detached: (job) => {
+      clearStatus();
+      process.stderr.write(`\nstopped waiting: ${job.id} is ${job.status} and keeps running\n  follow it: herdctl jobs logs ${job.id} --follow\n  cancel it: herdctl jobs cancel ${job.id}\n`);
+    },
   };
 }
 
@@ -153,9 +163,12 @@ export function waitView(jobs: Job[], view: { timedOut: boolean }): string {
   return view.timedOut ? [...lines, 'stopped waiting; the jobs go on'].join('\n') : lines.join('\n');
 }
 
-/** `jobs wait`: one line on stderr before a wait that may be long (stdout keeps the outcome). */
-export const waitingNote = (ids: string[], any: boolean): void =>
-  void process.stderr.write(`waiting for ${any && ids.length > 1 ? 'the first of ' : ''}${ids.length === 1 ? ids[0] : `${ids.length} jobs`} to end (Ctrl-C stops waiting, not the jobs)\n`);
+/** `jobs wait`: one line on stderr before a wait that may be long (stdout keeps the outcome), and a status line on a terminal. */
+export function waitingNote(ids: string[], any: boolean, limitMs?: number): void {
+  const what = `${any && ids.length > 1 ? 'the first of ' : ''}${ids.length === 1 ? ids[0] : `${ids.length} jobs`}`;
+  process.stderr.write(`waiting for ${what} to end (Ctrl-C stops waiting, not the jobs)\n`);
+  showStatus(`waiting for ${what} to end`, limitMs === undefined ? undefined : { atMs: clock.now() + limitMs, what: 'gives up' });
+}
 
 /** `jobs rm`: what went. */
 export const rmView = (r: { jobs: PrunedJob[] }): string => r.jobs.map((j) => `removed ${j.id}  ${j.agent}  ${j.status}`).join('\n');
