@@ -630,7 +630,13 @@ async function main(argv) {
     else pos.push(a);
   }
   const log = (s) => process.stderr.write(s + '\n');
-  const common = { log, ...(opt.seed !== undefined ? { seed: opt.seed } : {}), ...(opt.now !== undefined ? { now: opt.now } : {}), ...(opt.workers ? { workers: opt.workers } : {}), ...(opt.events ? { events: opt.events } : {}) };
+  const common = {
+    log,
+    ...(opt.seed !== undefined ? { seed: opt.seed } : {}),
+    ...(opt.now !== undefined ? { now: opt.now } : {}),
+    ...(opt.workers ? { workers: opt.workers } : {}),
+    ...(opt.events ? { events: opt.events } : {}),
+  };
   let out;
   if (opt.big) {
     if (pos.length !== 1) usage();

@@ -428,7 +428,13 @@ test('a rebuild from jobs/ alone indexes every job in one pass, and reports a jo
   fs.symlinkSync(elsewhere, join(store.paths.jobs, linked));
   fs.rmSync(store.paths.index, { recursive: true });
   const rows = new JobStore(home).list({ limit: 100 });
-  assert.deepEqual(ids(rows).filter((id) => made.includes(id)).sort(), [...made].sort(), 'every job indexed');
+  assert.deepEqual(
+    ids(rows)
+      .filter((id) => made.includes(id))
+      .sort(),
+    [...made].sort(),
+    'every job indexed',
+  );
   const problems = Object.fromEntries(rows.flatMap((r) => ('problem' in r ? [[r.id, r.problem]] : [])));
   assert.match(problems[huge] ?? '', /is over 16 MiB; a job.json is never that large/);
   assert.match(problems[linked] ?? '', /symbolic link/);
