@@ -199,6 +199,10 @@ test('jobs stats (CLI): the human view and --json, bad flags are usage errors', 
     const r = await runCli(['jobs', 'stats', ...bad], { home });
     assert.equal(r.code, 2, `${bad.join(' ')}: ${r.stderr}`);
   }
+  const rows = await runCli(['jobs', 'stats', '--no-headers'], { home });
+  assert.equal(rows.code, 0, rows.stderr);
+  assert.match(rows.stdout, /^a +4 +75\.0% +20s +6m40s +600 +60 +\$0\.06\nb +2 +50\.0% +5s +2h00m +1000 +100 +\$1\.50\n$/, 'the per-agent rows alone, for scripts');
   const empty = await runCli(['jobs', 'stats'], { home: tempHome(t) });
   assert.equal(empty.stdout, 'No jobs yet. Start one with: herdctl run <agent>\n');
+  assert.equal((await runCli(['jobs', 'stats', '--no-headers'], { home: tempHome(t) })).stdout, '', 'no rows, no text');
 });

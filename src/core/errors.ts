@@ -59,7 +59,11 @@ export const isErrno = (e: unknown, ...codes: string[]): e is NodeJS.ErrnoExcept
 export const isEnvironmentError = (e: unknown): e is NodeJS.ErrnoException => isErrno(e, 'ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE');
 
 export const ENV_ERROR_HINT = (e: NodeJS.ErrnoException): string =>
-  e.code === 'ENOSPC' || e.code === 'EDQUOT' ? 'free some disk space, then retry' : "check the state dir's permissions and filesystem, then retry";
+  e.code === 'ENOSPC' || e.code === 'EDQUOT'
+    ? 'free some disk space, then retry'
+    : e.code === 'EROFS'
+      ? 'the state dir is on a read-only filesystem: remount it read-write, or pass --home <a writable dir>'
+      : "check the state dir's permissions and filesystem, then retry";
 
 /** An errno error of the environment as the error the user sees (exit 9; JSON under --json), naming the errno. */
 export function environmentError(e: NodeJS.ErrnoException, what?: string): HerdError {

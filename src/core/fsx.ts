@@ -30,7 +30,22 @@ export function ensureDir(path: string): void {
   try {
     io.mkdirSync(path, { recursive: true, mode: DIR_MODE });
   } catch (e) {
-    if (!isErrno(e, 'EEXIST')) throw e;
+    if (isErrno(e, 'EEXIST')) return;
+    // node's recursive mkdir says ENOENT for any failure (a read-only filesystem too): the plain mkdir says which
+    if (!isErrno(e, 'ENOENT') || !existsDir(dirname(path))) throw e;
+    try {
+      io.mkdirSync(path, { mode: DIR_MODE });
+    } catch (plain) {
+      if (!isErrno(plain, 'EEXIST')) throw plain;
+    }
+  }
+}
+
+function existsDir(path: string): boolean {
+  try {
+    return fs.statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -6,5 +6,6 @@ export const JOBS_STATS = {
   flags: {
     agent: { kind: 'string', char: 'a', description: 'only jobs of this agent' },
     since: { kind: 'string', description: 'only jobs created since a duration ago (24h, 7d) or a date (2024-01-15)' },
+    'no-headers': { kind: 'boolean', description: 'only the per-agent table rows: no titles, header, sparkline or histogram (for scripts)' },
   },
 } as const satisfies CommandSpec;

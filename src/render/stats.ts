@@ -29,18 +29,7 @@ export function renderStats(s: Stats, c: ChalkInstance): string {
   const last = s.perDay[s.perDay.length - 1]?.day ?? '';
   out.push('', `${c.bold('Created per ' + (spark.perColumn === 1 ? 'day' : `${spark.perColumn} days`))}  ${c.green(spark.text)}  ${c.dim(`${first} … ${last}, peak ${num(spark.peak)}`)}`);
 
-  const head = ['AGENT', 'JOBS', 'SUCCESS', 'P50', 'P95', 'TOKENS IN', 'TOKENS OUT', 'COST'];
-  const rows = s.agents.map((a) => [
-    a.agent,
-    num(a.jobs),
-    a.successRate === null ? '-' : `${(a.successRate * 100).toFixed(1)}%`,
-    a.durationMs ? formatDuration(a.durationMs.p50) : '-',
-    a.durationMs ? formatDuration(a.durationMs.p95) : '-',
-    compact(a.tokens.input),
-    compact(a.tokens.output),
-    `$${a.costUsd.toFixed(2)}`,
-  ]);
-  out.push('', table(head, rows, c, { right: [1, 2, 3, 4, 5, 6, 7] }));
+  out.push('', agentTable(s, c));
 
   const bins = s.durationHistogram;
   const most = Math.max(...bins.map((b) => b.count));
@@ -57,6 +46,22 @@ export function renderStats(s: Stats, c: ChalkInstance): string {
   return out.join('\n');
 }
 
+/** Per agent: jobs, success rate, run time p50/p95, tokens and cost; `headers: false` leaves out the header row. */
+function agentTable(s: Stats, c: ChalkInstance, headers = true): string {
+  const head = ['AGENT', 'JOBS', 'SUCCESS', 'P50', 'P95', 'TOKENS IN', 'TOKENS OUT', 'COST'];
+  const rows = s.agents.map((a) => [
+    a.agent,
+    num(a.jobs),
+    a.successRate === null ? '-' : `${(a.successRate * 100).toFixed(1)}%`,
+    a.durationMs ? formatDuration(a.durationMs.p50) : '-',
+    a.durationMs ? formatDuration(a.durationMs.p95) : '-',
+    compact(a.tokens.input),
+    compact(a.tokens.output),
+    `$${a.costUsd.toFixed(2)}`,
+  ]);
+  return table(head, rows, c, { right: [1, 2, 3, 4, 5, 6, 7], headers });
+}
+
 /** 300000 → "5m": the histogram's bounds are whole units. */
 const roundDuration = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
 
@@ -70,5 +75,8 @@ export function sparkline(values: number[]): { text: string; perColumn: number; 
   return { text, perColumn, peak };
 }
 
-export const statsView = (s: Stats, { filtered }: { filtered: boolean }, c: ChalkInstance): string =>
-  s.created === 0 && !filtered ? 'No jobs yet. Start one with: herdctl run <agent>' : renderStats(s, c);
+/** --no-headers: the per-agent rows alone (nothing at all when there are none), like `jobs list --no-headers`. */
+export function statsView(s: Stats, { filtered, headers }: { filtered: boolean; headers: boolean }, c: ChalkInstance): string | null {
+  if (!headers) return s.agents.length ? agentTable(s, c, false) : null;
+  return s.created === 0 && !filtered ? 'No jobs yet. Start one with: herdctl run <agent>' : renderStats(s, c);
+}
