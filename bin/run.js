@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Fast paths first: --version and the hot commands (run, jobs list/show/logs) skip
-// the command framework, whose start-up alone costs twice node's own (src/fast.ts).
+// the command framework, whose start-up alone costs twice node's own (src/fast.ts),
+// from one bundled file (scripts/bundle.js).
 const argv = process.argv.slice(2);
 // HERDCTL_FAKE_OS stands in for process.platform in tests (docs/platforms.md)
 if ((process.env.HERDCTL_FAKE_OS || process.platform) === 'win32') {
@@ -19,7 +20,7 @@ if (argv[0] === '__complete') {
   const { readFileSync } = await import('node:fs');
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`herdctl/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
-} else if (!(await (await import('../dist/fast.js')).tryFast(argv))) {
+} else if (!(await (await import('../dist/bundle/fast.js')).tryFast(argv))) {
   const { execute } = await import('@oclif/core');
   await execute({ dir: import.meta.url });
 }
