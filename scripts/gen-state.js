@@ -40,7 +40,9 @@ const { RecapBuilder } = await load('core/recap.js');
 const { Paths } = await load('core/paths.js');
 const { Queue } = await load('core/queue.js');
 
-export const GENERATOR_VERSION = 5;
+export const GENERATOR_VERSION = 6;
+/** The host id in the index segments' names (index/seg-YYYYMMDDHH@<host>.tsv), as one host would have written them. */
+const SEG_HOST = 'bench-host';
 
 const DAY = 86_400_000;
 const DIR_MODE = 0o700;
@@ -480,7 +482,7 @@ export async function generate(
     ),
   );
 
-  // index segments, one per creation day, lines in the order JobStore would have appended them
+  // index segments, one per creation hour, lines in the order JobStore would have appended them
   const segs = new Map();
   const counts = { completed: 0, failed: 0, cancelled: 0, pending: 0 };
   let events = 0;
@@ -488,9 +490,9 @@ export async function generate(
   let sample = null;
   for (const part of parts) {
     for (const [ms, line] of part.segLines) {
-      const day = line.slice(4, 12);
-      let a = segs.get(day);
-      if (!a) segs.set(day, (a = []));
+      const hour = line.slice(4, 12) + line.slice(13, 15);
+      let a = segs.get(hour);
+      if (!a) segs.set(hour, (a = []));
       a.push([ms, line]);
     }
     for (const k of Object.keys(counts)) counts[k] += part.counts[k];
@@ -498,9 +500,9 @@ export async function generate(
     bytes += part.bytes;
     sample ??= part.sample;
   }
-  for (const [day, lines] of segs) {
+  for (const [hour, lines] of segs) {
     lines.sort((a, b) => a[0] - b[0]);
-    fs.writeFileSync(join(paths.index, `seg-${day}.tsv`), lines.map((l) => l[1]).join(''), { mode: FILE_MODE });
+    fs.writeFileSync(join(paths.index, `seg-${hour}@${SEG_HOST}.tsv`), lines.map((l) => l[1]).join(''), { mode: FILE_MODE });
   }
   writeSynced(paths);
   return {
@@ -541,7 +543,7 @@ export function generateBigLog(home, totalBytes = 1 << 30, { seed = 7, now = Dat
     trigger: 'manual',
     parentJobId: null,
   });
-  fs.appendFileSync(join(paths.index, `seg-${id.slice(4, 12)}.tsv`), entryLine(job), { mode: FILE_MODE });
+  fs.appendFileSync(join(paths.index, `seg-${id.slice(4, 12)}${id.slice(13, 15)}@${SEG_HOST}.tsv`), entryLine(job), { mode: FILE_MODE });
   const dir = join(paths.jobs, id);
   fs.mkdirSync(dir, { mode: DIR_MODE });
 
@@ -605,7 +607,7 @@ export function generateBigLog(home, totalBytes = 1 << 30, { seed = 7, now = Dat
   flush();
   fs.closeSync(fd);
   fs.writeFileSync(join(dir, 'job.json'), JSON.stringify(final, null, 2) + '\n', { mode: FILE_MODE });
-  fs.appendFileSync(join(paths.index, `seg-${id.slice(4, 12)}.tsv`), entryLine(final, e.seq), { mode: FILE_MODE });
+  fs.appendFileSync(join(paths.index, `seg-${id.slice(4, 12)}${id.slice(13, 15)}@${SEG_HOST}.tsv`), entryLine(final, e.seq), { mode: FILE_MODE });
   writeSynced(paths);
   return { generator: GENERATOR_VERSION, home: paths.home, bigLog: { id, bytes: written, events: e.seq }, generatedAt: now, seconds: (Date.now() - t0) / 1000 };
 }

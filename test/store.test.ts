@@ -71,7 +71,7 @@ test('create() persists a pending job durably: job.json, queue marker, index lin
     queued.some((n) => n.endsWith(job.id) && !n.startsWith('.')),
     `no published queue marker in ${queued}`,
   );
-  const seg = fs.readFileSync(join(home, 'index', `seg-${job.id.slice(4, 12)}@${hostId()}.tsv`), 'utf8');
+  const seg = fs.readFileSync(join(home, 'index', `seg-${job.id.slice(4, 12)}${job.id.slice(13, 15)}@${hostId()}.tsv`), 'utf8');
   assert.ok(
     seg.split('\n').some((l) => l.startsWith(`${job.id}\tpending\tcoder`)),
     seg,
@@ -235,7 +235,7 @@ test('hand-made changes to jobs/: a copied-in job is listed, a deleted one disap
   const rebuilt = new JobStore(home);
   assert.deepEqual(new Set(ids(rebuilt.list({ limit: 50 }))), new Set([made[1], fresh.id]));
   assert.deepEqual(ids(rebuilt.list({ limit: 50, status: 'failed' })), [fresh.id]);
-  assert.ok(fs.readdirSync(join(home, 'index')).some((n) => /^seg-\d{8}@[a-z0-9-]+\.tsv$/.test(n)));
+  assert.ok(fs.readdirSync(join(home, 'index')).some((n) => /^seg-\d{10}@[a-z0-9-]+\.tsv$/.test(n)));
 });
 
 test('copied-in pending and running jobs are found by --status pending/running', (t) => {
@@ -439,5 +439,5 @@ test('a rebuild from jobs/ alone indexes every job in one pass, and reports a jo
   assert.match(problems[huge] ?? '', /is over 16 MiB; a job.json is never that large/);
   assert.match(problems[linked] ?? '', /symbolic link/);
   const segs = fs.readdirSync(store.paths.index).filter((n) => n.startsWith('seg-'));
-  assert.ok(segs.length <= 2, `one segment per creation day: ${segs.join(', ')}`);
+  assert.ok(segs.length <= 3, `one segment per creation hour: ${segs.join(', ')}`);
 });

@@ -26,8 +26,11 @@ export function idTime(id: string): number {
   return Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8), +t.slice(0, 2), +t.slice(2, 4), +t.slice(4, 6));
 }
 
-/** The UTC day of an id, "YYYYMMDD" — the index segment it belongs to. */
+/** The UTC day of an id, "YYYYMMDD". */
 export const idDay = (id: string): string => id.slice(4, 12);
+
+/** The UTC hour of an id, "YYYYMMDDHH" — the index segment it belongs to. */
+export const idHour = (id: string): string => id.slice(4, 12) + id.slice(13, 15);
 
 /**
  * Checks user input before any path is built from it: an id or a prefix of

@@ -3,16 +3,20 @@ import { join } from 'node:path';
 import { listDir, readIfExists, tryUnlink, writeFileAtomic, ensureDir } from './fsx.js';
 import { hostId } from './host-id.js';
 import { appendShared } from './shared-append.js';
-import { idDay, isJobId } from './ids.js';
+import { idHour, isJobId } from './ids.js';
 import type { Job } from './job.js';
-import { clock } from './clock.js';
+import { clock, systemClock } from './clock.js';
 
 /**
- * The derived job index: index/seg-YYYYMMDD@<host id>.tsv, one segment per UTC
- * creation day and per host, append-only, and appended to by that host only:
- * a network filesystem has no append operation, so two hosts appending to one
- * file lose lines (see docs/multihost.md). Older state dirs have one
- * seg-YYYYMMDD.tsv per day; it is read like another host's. A line is written
+ * The derived job index: index/seg-YYYYMMDDHH@<host id>.tsv, one segment per
+ * UTC creation hour and per host, append-only, and appended to by that host
+ * only: a network filesystem has no append operation, so two hosts appending
+ * to one file lose lines (see docs/multihost.md). An hour, not a day: the
+ * newest page reads the newest segment, which stays small however long the
+ * history (at 1M jobs over 90 days a day holds 11k jobs, an hour 460).
+ * Older state dirs have per-day segments (seg-YYYYMMDD@<host>.tsv, or
+ * seg-YYYYMMDD.tsv): a day that has one is read as one bucket, with its hour
+ * segments, so nothing is read out of order. A line is written
  * when a job is created (status pending) and when it ends (its terminal
  * status, with the figures `stats` needs). Within a segment the last line of
  * an id wins; across segments a terminal line wins over a non-terminal one
@@ -36,7 +40,8 @@ export interface IndexEntry {
 }
 
 const TERMINAL_STATUSES = new Set(['completed', 'failed', 'cancelled']);
-const SEG_RE = /^seg-(\d{8})(?:@[a-z0-9-]+)?\.tsv$/;
+/** seg-<day>[<hour>][@<host>].tsv: group 1 the day, group 2 the hour (none in an older per-day segment). */
+const SEG_RE = /^seg-(\d{8})(\d{2})?(?:@[a-z0-9-]+)?\.tsv$/;
 /** Across hosts' segments: gone beats an end, an end beats anything else. */
 const rank = (status: string): number => (status === 'gone' ? 2 : TERMINAL_STATUSES.has(status) ? 1 : 0);
 const clean = (s: string | null | undefined) => (s ?? '').replace(/[\t\n\r]/g, ' ');
@@ -90,43 +95,79 @@ export class JobIndex {
     private readonly jobsDir: string,
   ) {}
 
-  /** This host's segment of a day: the only index file it appends to for that day. */
-  private segPath(day: string): string {
-    return join(this.dir, `seg-${day}@${hostId()}.tsv`);
+  /** This host's segment of an hour (YYYYMMDDHH): the only index file it appends to for that hour. */
+  private segPath(hour: string): string {
+    return join(this.dir, `seg-${hour}@${hostId()}.tsv`);
   }
 
-  /** Every host's segment of a day (and the pre-host one of older state dirs), in name order. */
-  segPaths(day: string): string[] {
-    return listDir(this.dir)
-      .filter((name) => name === `seg-${day}.tsv` || (name.startsWith(`seg-${day}@`) && SEG_RE.test(name)))
+  private listing: { names: string[]; mtimeNs: bigint; takenMs: number } | null = null;
+
+  /**
+   * The names in index/, listed again only when the directory changed: a
+   * stats or a prune asks for the segments of each of ~2,000 hours. A listing
+   * taken within the filesystem's timestamp granularity of the directory's
+   * last change is not trusted (a file added in the same tick would not move
+   * the mtime). Wall time, not herdctl's clock: mtimes are wall time.
+   */
+  private names(): string[] {
+    let mtimeNs: bigint;
+    try {
+      mtimeNs = fs.statSync(this.dir, { bigint: true }).mtimeNs;
+    } catch {
+      return [];
+    }
+    const l = this.listing;
+    if (l && l.mtimeNs === mtimeNs && l.takenMs - Number(mtimeNs / 1_000_000n) > 2000) return l.names;
+    const takenMs = systemClock.now();
+    const names = listDir(this.dir);
+    this.listing = { names, mtimeNs, takenMs };
+    return names;
+  }
+
+  /**
+   * Every host's segments of a bucket, in name order: an hour's (YYYYMMDDHH),
+   * or a whole day's (YYYYMMDD: its per-day segments of older state dirs and
+   * all its hours).
+   */
+  segPaths(bucket: string): string[] {
+    return this.names()
+      .filter((name) => name.startsWith(`seg-${bucket}`) && SEG_RE.test(name))
       .sort()
       .map((name) => join(this.dir, name));
   }
 
   append(id: string, line: string): void {
     ensureDir(this.dir);
-    appendShared(this.segPath(idDay(id)), line);
+    appendShared(this.segPath(idHour(id)), line);
   }
 
-  /** Many lines at once, one append per day's segment: a rebuild of 100k jobs makes ~100 writes, not 100k. */
+  /** Many lines at once, one append per hour's segment: a rebuild of 100k jobs makes ~2,000 writes, not 100k. */
   appendAll(lines: Iterable<readonly [id: string, line: string]>): void {
-    const byDay = new Map<string, string[]>();
+    const byHour = new Map<string, string[]>();
     for (const [id, line] of lines) {
-      const day = idDay(id);
-      (byDay.get(day) ?? byDay.set(day, []).get(day)!).push(line);
+      const hour = idHour(id);
+      (byHour.get(hour) ?? byHour.set(hour, []).get(hour)!).push(line);
     }
-    if (byDay.size) ensureDir(this.dir);
-    for (const [day, dayLines] of byDay) appendShared(this.segPath(day), dayLines.join(''));
+    if (byHour.size) ensureDir(this.dir);
+    for (const [hour, hourLines] of byHour) appendShared(this.segPath(hour), hourLines.join(''));
   }
 
-  /** Segment days, newest first, optionally only those on or after `sinceDay` (YYYYMMDD). */
+  /**
+   * The index's buckets, newest first: an hour (YYYYMMDDHH), or a whole day
+   * (YYYYMMDD) when the day has a per-day segment of an older state dir.
+   * `sinceDay` (YYYYMMDD): only buckets of that day or later.
+   */
   days(sinceDay?: string): string[] {
-    const days = new Set<string>();
-    for (const name of listDir(this.dir)) {
+    const wholeDays = new Set<string>();
+    const hours = new Set<string>();
+    for (const name of this.names()) {
       const m = SEG_RE.exec(name);
-      if (m && (!sinceDay || m[1] >= sinceDay)) days.add(m[1]);
+      if (!m || (sinceDay && m[1] < sinceDay)) continue;
+      if (m[2] === undefined) wholeDays.add(m[1]);
+      else hours.add(m[1] + m[2]);
     }
-    return [...days].sort().reverse();
+    const buckets = [...wholeDays, ...[...hours].filter((h) => !wholeDays.has(h.slice(0, 8)))];
+    return buckets.sort().reverse(); // a day's key sorts below every later day's hours, above every earlier day's
   }
 
   /**
@@ -137,7 +178,7 @@ export class JobIndex {
   idsWithRun(run: string): string[] {
     const found = new Set<string>();
     const needle = Buffer.from(run);
-    for (const name of listDir(this.dir)) {
+    for (const name of this.names()) {
       if (!SEG_RE.test(name)) continue;
       let bytes: Buffer;
       try {
@@ -154,7 +195,7 @@ export class JobIndex {
     return [...found];
   }
 
-  /** One day's jobs, newest first, merged across hosts' segments; 'gone' entries dropped. */
+  /** One bucket's jobs (an hour's, or a whole day's), newest first, merged across segments; 'gone' entries dropped. */
   readDay(day: string): IndexEntry[] {
     const byId = new Map<string, IndexEntry>();
     for (const path of this.segPaths(day)) {
@@ -216,7 +257,7 @@ export class JobIndex {
   /** Ids noted unreadable by any host (older state dirs: one shared file). */
   unreadable(): string[] {
     const ids: string[] = [];
-    for (const name of listDir(this.dir)) {
+    for (const name of this.names()) {
       if (name === 'unreadable' || name.startsWith('unreadable@')) ids.push(...(readIfExists(join(this.dir, name)) ?? '').split('\n').filter(isJobId));
     }
     return [...new Set(ids)];

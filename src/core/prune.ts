@@ -48,7 +48,7 @@ export function pruneJobs(store: JobStore, opts: PruneOptions, check: (job: Job)
   const picked: PrunedJob[] = [];
   let kept = 0;
   for (const day of store.index.days()) {
-    if (keepLast === 0 && day > dayOf(cutoff)) continue; // created after the cutoff: cannot have ended before it
+    if (keepLast === 0 && day.slice(0, 8) > dayOf(cutoff)) continue; // created after the cutoff: cannot have ended before it
     for (const e of dayEntries(store, day, undefined, check)) {
       if (!TERMINAL.has(e.status as JobStatus) || (opts.status && e.status !== opts.status)) continue;
       if (kept < keepLast) {

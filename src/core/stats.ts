@@ -144,7 +144,7 @@ export function computeStats(store: JobStore, filter: StatsFilter, check: (job: 
   const perDay = new Map<string, DayCount>();
   for (const day of store.index.days(sinceDay)) {
     // the window's first day is cut at the --since instant: never cached
-    const partial = day === sinceDay;
+    const partial = day.slice(0, 8) === sinceDay;
     const stamp = partial ? null : store.index.dayStamp(day);
     let sum = stamp ? cache.get(day, stamp) : null;
     if (!sum) {
@@ -153,9 +153,10 @@ export function computeStats(store: JobStore, filter: StatsFilter, check: (job: 
     }
     for (const [agent, s] of Object.entries(sum.agents)) {
       if (filter.agent && agent !== filter.agent) continue;
-      const d = perDay.get(day) ?? { day, created: 0, completed: 0, failed: 0, cancelled: 0, active: 0 };
-      perDay.set(day, {
-        day,
+      const date = day.slice(0, 8); // an hour's bucket counts to its day
+      const d = perDay.get(date) ?? { day: date, created: 0, completed: 0, failed: 0, cancelled: 0, active: 0 };
+      perDay.set(date, {
+        day: date,
         created: d.created + s.jobs,
         completed: d.completed + s.completed,
         failed: d.failed + s.failed,

@@ -249,10 +249,11 @@ export class JobStore {
     this.refreshIndex();
     // a prefix of the id (`job-` optional), or any run of its 8 random characters (`k3x9`): what people paste
     const run = /^[0-9a-z]{1,8}$/.test(given) ? given : null;
-    const dayPart = want.slice(4, 12);
+    // the buckets the prefix can be in: "job-20261021-0036" names one hour, "job-202610" a month of them
+    const bucketPart = want.slice(4, 12) + want.slice(13, 15);
     const matches: string[] = [];
     for (const day of this.index.days()) {
-      if (!day.startsWith(dayPart) && !dayPart.startsWith(day)) continue;
+      if (!day.startsWith(bucketPart) && !bucketPart.startsWith(day)) continue;
       for (const e of this.index.readDay(day)) if (e.id.startsWith(want) && fs.existsSync(this.paths.job(e.id))) matches.push(e.id);
     }
     if (run !== null) for (const id of this.index.idsWithRun(run)) if (isJobId(id) && !matches.includes(id) && fs.existsSync(this.paths.job(id))) matches.push(id);
