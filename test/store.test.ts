@@ -441,3 +441,27 @@ test('a rebuild from jobs/ alone indexes every job in one pass, and reports a jo
   const segs = fs.readdirSync(store.paths.index).filter((n) => n.startsWith('seg-'));
   assert.ok(segs.length <= 3, `one segment per creation hour: ${segs.join(', ')}`);
 });
+
+test("older per-day index segments are read with their day's hour segments, newest first, and a job that ends there is seen", (t) => {
+  const home = tempHome(t);
+  const day = (h: number, m = 0) => `2026-11-20T${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00Z`;
+  const old = [writeJob(home, { createdAt: day(3) }).id, writeJob(home, { createdAt: day(9) }).id, writeJob(home, { createdAt: day(15), status: 'pending' }).id];
+  const store = new JobStore(home);
+  store.list({ limit: 10 }); // the index, per hour
+  // as an older herdctl left it: the day in one per-day segment
+  const hours = fs.readdirSync(store.paths.index).filter((n) => n.startsWith('seg-20261120'));
+  assert.equal(hours.length, 3);
+  fs.writeFileSync(join(store.paths.index, `seg-20261120@${hostId()}.tsv`), hours.map((n) => fs.readFileSync(join(store.paths.index, n), 'utf8')).join(''));
+  for (const n of hours) fs.rmSync(join(store.paths.index, n));
+  const later = writeJob(home, { createdAt: '2026-11-21T01:00:00Z' }).id;
+  const fresh = new JobStore(home);
+  assert.deepEqual(ids(fresh.list({ limit: 10 })), [later, old[2], old[1], old[0]]);
+  // the day's pending job ends: its line goes to its hour's segment, and wins over the day segment's
+  const running = fresh.commit(fresh.read(old[2]), { to: 'running' });
+  fresh.commit(running, { to: 'failed', exitReason: 'error', error: 'boom' });
+  assert.ok(fs.existsSync(join(store.paths.index, `seg-2026112015@${hostId()}.tsv`)));
+  const again = new JobStore(home);
+  assert.deepEqual(again.index.days('20261120'), ['2026112101', '20261120'], 'the day read whole, after the later day');
+  assert.deepEqual(again.list({ status: 'failed', limit: 10 }).map(rowId), [old[2]]);
+  assert.equal(again.resolve(old[1].slice(0, 17)), old[1], 'a prefix naming the hour finds it in the day segment');
+});
