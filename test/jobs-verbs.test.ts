@@ -241,8 +241,11 @@ describe('the verbs people reach for', () => {
     assert.equal(bare.stdout.trim().split('\n').length, 3);
     assert.doesNotMatch(bare.stdout, /^ID /m);
     const cut = await f.cli(['jobs', 'list', '--limit', '1']);
-    assert.match(cut.stdout, /… more jobs match: the newest 1 are shown \(--limit 5 shows more\)/, 'a cut list says so');
-    assert.doesNotMatch((await f.cli(['jobs', 'list', '--limit', '3'])).stdout, /more jobs match/, 'not when all are shown');
+    assert.match(cut.stdout, /… 2 more jobs match: the newest 1 are shown \(--limit 5 shows more\)/, 'a cut list says how many more');
+    assert.match((await f.cli(['jobs', 'list', '--limit', '2'])).stdout, /… 1 more job matches: the newest 2/);
+    assert.match((await f.cli(['jobs', 'list', '--limit', '1', '--tag', 'nightly'])).stdout, /… more jobs match \(a --tag list is not counted\): the newest 1/);
+    assert.doesNotMatch((await f.cli(['jobs', 'list', '--limit', '3'])).stdout, /more/, 'not when all are shown');
+    assert.doesNotMatch((await f.cli(['jobs', 'list', '--limit', '1', '--json'])).stdout, /more/, '--json: rows alone');
     assert.match((await f.cli(['jobs', 'show', ok])).stdout, /Tags +nightly, fast/);
 
     const check = await f.cli(['config', 'check']);

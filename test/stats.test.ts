@@ -137,7 +137,7 @@ test('stats cache: settled days are reused, and any change to a day (a job endin
   const store = new JobStore(home);
   const first = computeStats(store, {}, same, NOW);
   const cacheFile = join(home, 'index', 'stats-cache.json');
-  const cachedDays = () => [...new Set(Object.keys(JSON.parse(fs.readFileSync(cacheFile, 'utf8')).days).map((hour) => hour.slice(0, 8)))].sort(); // cached per hour
+  const cachedDays = () => [...new Set(Object.keys(JSON.parse(fs.readFileSync(cacheFile, 'utf8')).buckets).map((hour) => hour.slice(0, 8)))].sort(); // cached per hour
   const cached = cachedDays();
   const day = (daysAgo: number) => new Date(NOON - daysAgo * DAY).toISOString().slice(0, 10).replace(/-/g, '');
   assert.deepEqual(cached, [day(3), day(1)].sort(), 'days with a pending or running job are not cached');

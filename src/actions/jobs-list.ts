@@ -1,5 +1,6 @@
 import { sinceFlag } from '../core/duration.js';
-import type { JobStatus } from '../core/job.js';
+import type { Job, JobStatus } from '../core/job.js';
+import { countMatching, type CountFilter } from '../core/list-count.js';
 import { checkName, resolveHome } from '../core/paths.js';
 import { recoverIfLost } from '../core/recovery.js';
 import { JobStore } from '../core/store.js';
@@ -17,6 +18,13 @@ export interface ListFlags {
   limit: number;
   output?: string;
   'no-headers'?: boolean;
+  json?: boolean;
+}
+
+/** How many more match than the `shown`; null when that cannot be counted (tags are not indexed). */
+function countMore(store: JobStore, filter: CountFilter, check: (job: Job) => Job, shown: number): number | null {
+  const total = countMatching(store, filter, check);
+  return total === null ? null : Math.max(1, total - shown); // at least the one row past the limit
 }
 
 /** `unknownAgent`: the CLI calls an --agent naming no agent a typo (exit 3); the API filters to nothing, as a query does. */
@@ -25,13 +33,16 @@ export function jobsList(flags: ListFlags, ctx: Ctx, unknownAgent: 'error' | 'em
   const sinceMs = sinceFlag(flags.since, now, '--since', 'herdctl jobs list --since 24h');
   if (flags.agent) checkName(flags.agent, 'agent');
   const store = new JobStore(resolveHome(ctx.home));
-  // one row more than shown says whether the list was cut (counting them all would read the whole index)
-  const found = store.list({ status: flags.status as JobStatus | undefined, agent: flags.agent, sinceMs, tags: flags.tag, limit: flags.limit + 1 }, (job) => recoverIfLost(store, job));
+  const filter = { status: flags.status as JobStatus | undefined, agent: flags.agent, sinceMs, tags: flags.tag };
+  const check = (job: Job) => recoverIfLost(store, job);
+  const found = store.list({ ...filter, limit: flags.limit + 1 }, check);
   const rows = found.slice(0, flags.limit);
+  // a cut list says how many more there are (people only: --json and --no-headers print rows alone)
+  const more = found.length > rows.length && !flags.json && !flags['no-headers'] ? countMore(store, filter, check, rows.length) : 0;
   if (flags.agent && rows.length === 0 && unknownAgent === 'error') assertKnownAgent(store, flags.agent, { home: ctx.home });
   kickDeliveries(store.paths.home, now); // due webhooks go out from a detached worker
   return {
     data: rows.map((r) => ('job' in r ? r.job : { id: r.id, agent: r.agent || null, status: 'unreadable', error: r.problem })),
-    view: { rows, filtered: !!(flags.status || flags.agent || flags.since || flags.tag?.length), now, wide: flags.output === 'wide', headers: !flags['no-headers'], more: found.length > rows.length },
+    view: { rows, filtered: !!(flags.status || flags.agent || flags.since || flags.tag?.length), now, wide: flags.output === 'wide', headers: !flags['no-headers'], more },
   };
 }

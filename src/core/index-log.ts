@@ -100,7 +100,7 @@ export class JobIndex {
     return join(this.dir, `seg-${hour}@${hostId()}.tsv`);
   }
 
-  private listing: { names: string[]; mtimeNs: bigint; takenMs: number } | null = null;
+  private listing: { names: string[]; mtimeNs: bigint; takenMs: number; byBucket?: Map<string, string[]> } | null = null;
 
   /**
    * The names in index/, listed again only when the directory changed: a
@@ -114,6 +114,7 @@ export class JobIndex {
     try {
       mtimeNs = fs.statSync(this.dir, { bigint: true }).mtimeNs;
     } catch {
+      this.listing = null; // no index/ (yet)
       return [];
     }
     const l = this.listing;
@@ -130,10 +131,19 @@ export class JobIndex {
    * all its hours).
    */
   segPaths(bucket: string): string[] {
-    return this.names()
-      .filter((name) => name.startsWith(`seg-${bucket}`) && SEG_RE.test(name))
-      .sort()
-      .map((name) => join(this.dir, name));
+    const names = this.names();
+    const l = this.listing;
+    if (!l) return [];
+    if (!l.byBucket) {
+      // grouped once per listing: a per-bucket scan of 2,000 names for each of 2,000 hours would be 4M comparisons
+      l.byBucket = new Map();
+      for (const name of [...names].sort()) {
+        const m = SEG_RE.exec(name);
+        if (!m) continue;
+        for (const key of m[2] === undefined ? [m[1]] : [m[1], m[1] + m[2]]) (l.byBucket.get(key) ?? l.byBucket.set(key, []).get(key)!).push(join(this.dir, name));
+      }
+    }
+    return l.byBucket.get(bucket) ?? [];
   }
 
   append(id: string, line: string): void {

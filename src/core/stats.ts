@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { dayEntries, dayOf } from './entries.js';
-import { listDir, readIfExists, writeFileAtomic } from './fsx.js';
+import { listDir } from './fsx.js';
+import { BucketCache } from './bucket-cache.js';
 import { ID_LENGTH, idDay, idTime, isJobId } from './ids.js';
 import type { Job } from './job.js';
 import type { JobStore } from './store.js';
@@ -11,7 +12,7 @@ import { Paths } from './paths.js';
  * `jobs stats`: figures derived from what is on disk, through the index (a
  * terminal line carries status, times, tokens, cost and event count), so
  * they survive restarts. A day whose jobs have all ended is summed once and
- * kept in a cache beside the index (`DayCache`); only days with live jobs
+ * kept in a cache beside the index (`BucketCache`); only days with live jobs
  * are read each time. Every figure is about the jobs created in the window
  * (`--since`), of one agent when asked.
  */
@@ -116,6 +117,9 @@ interface Day {
 
 const newSum = (): DaySum => ({ jobs: 0, queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0, unreadable: 0, events: 0, tokensIn: 0, tokensOut: 0, costUsd: 0, durations: [] });
 
+/** v2: keyed per hour bucket, under `buckets` */
+const CACHE_VERSION = 2;
+
 const COUNTED = { pending: 'queued', running: 'running', completed: 'completed', failed: 'failed', cancelled: 'cancelled', unreadable: 'unreadable' } as const;
 
 function summarizeDay(store: JobStore, day: string, sinceMs: number | undefined, check: (job: Job) => Job): Day {
@@ -139,18 +143,16 @@ function summarizeDay(store: JobStore, day: string, sinceMs: number | undefined,
 export function computeStats(store: JobStore, filter: StatsFilter, check: (job: Job) => Job, now = clock.now()): Stats {
   store.refreshIndex();
   const sinceDay = filter.sinceMs !== undefined ? dayOf(filter.sinceMs) : undefined;
-  const cache = new DayCache(store.index.dir);
+  const cache = new BucketCache<Record<string, DaySum>>(store.index.dir, 'stats-cache', CACHE_VERSION);
   const byAgent = new Map<string, DaySum>();
   const perDay = new Map<string, DayCount>();
   for (const day of store.index.days(sinceDay)) {
     // the window's first day is cut at the --since instant: never cached
     const partial = day.slice(0, 8) === sinceDay;
     const stamp = partial ? null : store.index.dayStamp(day);
-    let sum = stamp ? cache.get(day, stamp) : null;
-    if (!sum) {
-      sum = summarizeDay(store, day, partial ? filter.sinceMs : undefined, check);
-      if (stamp && sum.settled) cache.set(day, stamp, sum);
-    }
+    const hit = stamp ? cache.get(day, stamp) : null;
+    const sum: Day = hit ? { settled: true, agents: hit } : summarizeDay(store, day, partial ? filter.sinceMs : undefined, check);
+    if (!hit && stamp && sum.settled) cache.set(day, stamp, sum.agents);
     for (const [agent, s] of Object.entries(sum.agents)) {
       if (filter.agent && agent !== filter.agent) continue;
       const date = day.slice(0, 8); // an hour's bucket counts to its day
@@ -283,57 +285,4 @@ export function webhookCounts(home: string, keep: (id: string) => boolean = () =
       return isJobId(id) && keep(id);
     }).length;
   return { delivered: count('delivered'), dead: count('dead') };
-}
-
-const CACHE_VERSION = 1;
-
-/**
- * index/stats-cache.json: the summaries of settled days (every job in them
- * terminal), keyed by their segment's size and mtime — any append (a job
- * ending, a `gone` line) changes them, so a stale summary is never used.
- * Derived: delete it and the next `jobs stats` rebuilds it. Written without
- * fsync: a torn file after a crash only means a miss.
- */
-class DayCache {
-  private days: Record<string, { stamp: string; agents: Record<string, DaySum> }> = {};
-  private changed = false;
-
-  constructor(private readonly dir: string) {
-    try {
-      const c = JSON.parse(readIfExists(this.file) ?? 'null');
-      if (c?.v === CACHE_VERSION && typeof c.days === 'object') this.days = c.days;
-    } catch {
-      /* torn or foreign: rebuilt */
-    }
-  }
-
-  private get file(): string {
-    return join(this.dir, 'stats-cache.json');
-  }
-
-  get(day: string, stamp: string): Day | null {
-    const c = this.days[day];
-    return c && c.stamp === stamp ? { settled: true, agents: c.agents } : null;
-  }
-
-  set(day: string, stamp: string, d: Day): void {
-    this.days[day] = { stamp, agents: d.agents };
-    this.changed = true;
-  }
-
-  /** Writes the cache if it changed, dropping days whose segment is gone. */
-  save(existing: string[]): void {
-    const keep = new Set(existing);
-    for (const day of Object.keys(this.days)) {
-      if (keep.has(day)) continue;
-      delete this.days[day];
-      this.changed = true;
-    }
-    if (!this.changed) return;
-    try {
-      writeFileAtomic(this.file, JSON.stringify({ v: CACHE_VERSION, days: this.days }), { durable: false });
-    } catch {
-      /* a cache that cannot be written is only slower next time */
-    }
-  }
 }

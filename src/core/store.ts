@@ -59,11 +59,10 @@ export interface JobsListView {
   now: number;
   wide?: boolean;
   headers?: boolean;
-  /** More jobs match than --limit showed. */
-  more?: boolean;
+  /** How many more jobs match than --limit showed (0: none; null: more, but how many is unknown — a --tag list). */
+  more?: number | null;
 }
 
-/** A job.json larger than this is not a job herdctl wrote: reported as corrupt, never slurped. */
 /** A job.json is a few kB; one this large is not ours, and is reported rather than parsed. */
 const MAX_JOB_CHARS = 16 * 1024 * 1024;
 const tooLarge = (file: string): ReadResult => ({ problem: `${file} is over ${MAX_JOB_CHARS / 1024 / 1024} MiB; a job.json is never that large` });

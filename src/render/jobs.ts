@@ -1,7 +1,7 @@
 import { clock } from '../core/clock.js';
 import type { JobsListView } from '../core/store.js';
 import { safeBlock, safeText } from './safe.js';
-import { table, type Cell } from './table.js';
+import { num, table, type Cell } from './table.js';
 import type { ChalkInstance } from 'chalk';
 import type { JobLinks, PendingWhy } from '../core/job-links.js';
 import { displayStatus, type Job } from '../core/job.js';
@@ -125,7 +125,9 @@ export function jobsListView(_data: unknown, { rows, filtered, now, wide, header
   if (rows.length === 0) return headers === false ? null : filtered ? 'No jobs match these filters.' : 'No jobs yet. Start one with: herdctl run <agent>';
   const table = renderJobTable(rows, c, now, { wide, headers });
   // the footer is for people: --no-headers output stays rows only
-  return more && headers !== false ? `${table}\n${c.dim(`… more jobs match: the newest ${rows.length} are shown (--limit ${rows.length * 5} shows more)`)}` : table;
+  if (more === 0 || more === undefined || headers === false) return table;
+  const how = more === null ? 'more jobs match (a --tag list is not counted)' : `${num(more)} more ${more === 1 ? 'job matches' : 'jobs match'}`;
+  return `${table}\n${c.dim(`… ${how}: the newest ${rows.length} are shown (--limit ${rows.length * 5} shows more)`)}`;
 }
 
 export const jobsShowView = (job: Job, { now, links }: { now: number; links?: JobLinks }, c: ChalkInstance): string => renderJobDetail(job, c, now, links);

@@ -1,4 +1,4 @@
-import { table } from './table.js';
+import { num, table } from './table.js';
 import type { ChalkInstance } from 'chalk';
 import { formatDuration } from '../core/duration.js';
 import type { Stats } from '../core/stats.js';
@@ -8,8 +8,6 @@ const BLOCKS = '▁▂▃▄▅▆▇█';
 const SPARK_MAX = 60;
 const BAR_MAX = 40;
 
-/** 12345 → "12,345" (toLocaleString would load ICU: slower than the whole count) */
-const num = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const compact = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}k` : String(n));
 
 /** The human `jobs stats`: totals, a per-day sparkline, a per-agent table and a histogram of run times. */

@@ -26,3 +26,6 @@ export function table(head: string[], rows: Cell[][], c: ChalkInstance, opts: { 
   for (const r of rows) lines.push(line(r));
   return lines.join('\n');
 }
+
+/** 12345 → "12,345" (toLocaleString would load ICU: slower than a whole `jobs list`) */
+export const num = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');

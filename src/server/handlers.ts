@@ -56,7 +56,8 @@ export function listJobs(ctx: ApiContext, r: ApiRequest): void {
   if (offset < 0) throw badRequest('offset must be a non-negative integer');
   const text = (q.get('q') ?? '').trim().toLowerCase();
   const scan = text ? SEARCH_SCAN : Math.min(offset + limit + 1, SEARCH_SCAN + limit + 1);
-  const { data } = jobsList({ status, agent: q.get('agent') || undefined, since: q.get('since') || undefined, limit: scan }, actx(ctx.store.paths.home), 'empty');
+  // json: the API answers JSON, so no "N more" count for people is made
+  const { data } = jobsList({ status, agent: q.get('agent') || undefined, since: q.get('since') || undefined, limit: scan, json: true }, actx(ctx.store.paths.home), 'empty');
   let rows = (data ?? []) as Record<string, unknown>[];
   if (text) rows = rows.filter((j) => matches(j, text));
   sendJson(r.res, 200, { jobs: rows.slice(offset, offset + limit).map(withDisplay), offset, more: rows.length > offset + limit });
