@@ -323,7 +323,13 @@ function cliCases(m) {
     { key: 'version', label: 'herdctl --version', args: [BIN, '--version'], target: { ratio: 1.5 } },
     { key: 'list', label: 'jobs list', args: [BIN, 'jobs', 'list', ...home], target: { ratio: 2, flat: true }, check: checkList(m, {}) },
     { key: 'list-failed', label: 'jobs list --status failed', args: [BIN, 'jobs', 'list', '--status', 'failed', ...home], target: { ratio: 2, flat: true }, check: checkList(m, { status: 'failed' }) },
-    { key: 'list-pending', label: 'jobs list --status pending', args: [BIN, 'jobs', 'list', '--status', 'pending', ...home], target: { ratio: 2, flat: true }, check: checkList(m, { status: 'pending' }) },
+    {
+      key: 'list-pending',
+      label: 'jobs list --status pending',
+      args: [BIN, 'jobs', 'list', '--status', 'pending', ...home],
+      target: { ratio: 2, flat: true },
+      check: checkList(m, { status: 'pending' }),
+    },
     {
       key: 'list-agent-since',
       label: `jobs list --agent A --since 24h`,

@@ -18,7 +18,8 @@ test('countMatching equals the length of the uncut list for every filter, cached
   const home = tempHome(t);
   const statuses = ['completed', 'failed', 'cancelled', 'completed', 'pending'] as const;
   for (let i = 0; i < 40; i++) {
-    writeJob(home, { createdAt: new Date(NOW - (i % 9) * 5 * HOUR - i * 1000).toISOString(), agent: i % 3 ? 'a' : 'b', status: i < 3 ? 'pending' : statuses[i % 4] });
+    const tags = [['x'], ['x', 'y'], [], ['y']][i % 4];
+    writeJob(home, { createdAt: new Date(NOW - (i % 9) * 5 * HOUR - i * 1000).toISOString(), agent: i % 3 ? 'a' : 'b', status: i < 3 ? 'pending' : statuses[i % 4], tags });
   }
   const broken = writeJob(home, { createdAt: new Date(NOW - 30 * HOUR).toISOString(), rawJobJson: '{ torn' }).id;
   const store = new JobStore(home);
@@ -30,13 +31,21 @@ test('countMatching equals the length of the uncut list for every filter, cached
     { agent: 'b' },
     { sinceMs: NOW - 12 * HOUR },
     { sinceMs: NOW - 26 * HOUR, agent: 'a' },
+    { tags: ['x'] },
+    { tags: ['y', 'x'], status: 'failed' },
+    { tags: ['y'], agent: 'b', sinceMs: NOW - 20 * HOUR },
   ];
   const listed = (f: CountFilter) => store.list({ ...f, status: f.status as never, limit: 1000 }).length;
+  // a line of an older herdctl carries no tags: job.json is read for them (here: every other hour's)
+  store.list({ limit: 1 });
+  for (const name of fs.readdirSync(store.paths.index).filter((n, i) => n.startsWith('seg-') && i % 2 === 0)) {
+    const path = join(store.paths.index, name);
+    fs.writeFileSync(path, fs.readFileSync(path, 'utf8').replace(/\t\[[^\n]*\]\n/g, '\n'));
+  }
   for (const round of ['from the index', 'from the cache']) {
     for (const f of filters) assert.equal(countMatching(store, f, same), listed(f), `${JSON.stringify(f)}, ${round}`);
   }
   assert.ok(fs.existsSync(join(store.paths.index, 'count-cache.json')));
-  assert.equal(countMatching(store, { tags: ['x'] }, same), null, 'tags are not indexed');
   assert.equal(countMatching(store, {}, same), 41, 'the unreadable one counts when nothing filters');
 
   // a cached (settled) hour changes: a job copied in, another removed

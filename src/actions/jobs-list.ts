@@ -21,10 +21,9 @@ export interface ListFlags {
   json?: boolean;
 }
 
-/** How many more match than the `shown`; null when that cannot be counted (tags are not indexed). */
-function countMore(store: JobStore, filter: CountFilter, check: (job: Job) => Job, shown: number): number | null {
-  const total = countMatching(store, filter, check);
-  return total === null ? null : Math.max(1, total - shown); // at least the one row past the limit
+/** How many more match than the `shown`. */
+function countMore(store: JobStore, filter: CountFilter, check: (job: Job) => Job, shown: number): number {
+  return Math.max(1, countMatching(store, filter, check) - shown); // at least the one row past the limit
 }
 
 /** `unknownAgent`: the CLI calls an --agent naming no agent a typo (exit 3); the API filters to nothing, as a query does. */

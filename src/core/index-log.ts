@@ -21,7 +21,8 @@ import { clock, systemClock } from './clock.js';
  * status, with the figures `stats` needs). Within a segment the last line of
  * an id wins; across segments a terminal line wins over a non-terminal one
  * (terminal is final) and `gone` over both. Terminal lines are exact; a
- * non-terminal entry must be checked against job.json. Delete the folder and
+ * non-terminal entry must be checked against job.json. The last column holds
+ * the job's tags as JSON (lines of older herdctls end before it). Delete the folder and
  * the next command rebuilds it from jobs/.
  */
 export interface IndexEntry {
@@ -37,6 +38,8 @@ export interface IndexEntry {
   outputTokens: number;
   costUsd: number;
   events: number;
+  /** The job's tags; undefined on a line written before the index carried them (then job.json knows). */
+  tags?: string[];
 }
 
 const TERMINAL_STATUSES = new Set(['completed', 'failed', 'cancelled']);
@@ -62,6 +65,7 @@ export function entryLine(job: Job, events = 0): string {
       job.usage?.outputTokens ?? 0,
       job.usage?.costUsd ?? 0,
       events,
+      JSON.stringify(job.tags ?? []), // JSON escapes tabs and newlines: one column, whatever the tags hold
     ].join('\t') + '\n'
   );
 }
@@ -86,7 +90,17 @@ function parseLine(line: string): IndexEntry | null {
     outputTokens: Number(f[9]) || 0,
     costUsd: Number(f[10]) || 0,
     events: Number(f[11]) || 0,
+    tags: f[12] === undefined ? undefined : tagsOf(f[12]),
   };
+}
+
+function tagsOf(column: string): string[] | undefined {
+  try {
+    const t: unknown = JSON.parse(column);
+    return Array.isArray(t) && t.every((x) => typeof x === 'string') ? t : undefined;
+  } catch {
+    return undefined; // torn: job.json knows
+  }
 }
 
 export class JobIndex {
@@ -217,12 +231,14 @@ export class JobIndex {
         // terminal is final: a later pending line (a re-index racing the job's end) never undoes it
         if (prev && e.status === 'pending' && TERMINAL_STATUSES.has(prev.status)) continue;
         if (prev && !e.agent) e.agent = prev.agent;
+        if (prev && !e.tags) e.tags = prev.tags; // a marker line carries none
         mine.set(e.id, e); // an id keeps the place of its first line: creation order
       }
       for (const [id, e] of mine) {
         const prev = byId.get(id);
         if (prev && rank(prev.status) > rank(e.status)) continue;
         if (prev && !e.agent) e.agent = prev.agent;
+        if (prev && !e.tags) e.tags = prev.tags; // a marker line carries none
         byId.set(id, e);
       }
     }

@@ -1,5 +1,6 @@
 import { BucketCache } from './bucket-cache.js';
 import { dayEntries, dayOf } from './entries.js';
+import type { IndexEntry } from './index-log.js';
 import type { Job } from './job.js';
 import type { JobStore } from './store.js';
 
@@ -10,7 +11,8 @@ import type { JobStore } from './store.js';
  * index/count-cache.json, so a list at a million jobs reads the cache and
  * stats the segments (~2,000 hours), not a million lines. The window's first
  * day (cut at --since) and buckets with live jobs are counted each time.
- * Tags are not in the index: a --tag list has no count (null).
+ * Counts are kept per set of tags too, so a --tag list is counted alike (a
+ * line of an older herdctl has no tags: its job.json is read once).
  */
 export interface CountFilter {
   status?: string;
@@ -19,12 +21,11 @@ export interface CountFilter {
   tags?: string[];
 }
 
-type Counts = Record<string, Record<string, number>>; // agent → status → jobs
-const CACHE_VERSION = 1;
+type Counts = Record<string, Record<string, Record<string, number>>>; // tags (JSON, sorted) → agent → status → jobs
+const CACHE_VERSION = 2;
 const SETTLED = new Set(['completed', 'failed', 'cancelled']);
 
-export function countMatching(store: JobStore, filter: CountFilter, check: (job: Job) => Job): number | null {
-  if (filter.tags?.length) return null;
+export function countMatching(store: JobStore, filter: CountFilter, check: (job: Job) => Job): number {
   store.refreshIndex();
   const sinceDay = filter.sinceMs !== undefined ? dayOf(filter.sinceMs) : undefined;
   const cache = new BucketCache<Counts>(store.index.dir, 'count-cache', CACHE_VERSION);
@@ -39,11 +40,14 @@ export function countMatching(store: JobStore, filter: CountFilter, check: (job:
       counts = fresh.counts;
       if (stamp && fresh.settled) cache.set(bucket, stamp, counts);
     }
-    for (const [agent, byStatus] of Object.entries(counts)) {
-      if (filter.agent && agent !== filter.agent) continue;
-      for (const [status, n] of Object.entries(byStatus)) {
-        // an unreadable job.json is listed only when nothing filters (as JobStore.list does)
-        if (status === 'unreadable' ? !filter.status && !filter.agent : !filter.status || status === filter.status) total += n;
+    for (const [tagsKey, byAgent] of Object.entries(counts)) {
+      if (filter.tags?.length && !filter.tags.every((t) => (JSON.parse(tagsKey) as string[]).includes(t))) continue;
+      for (const [agent, byStatus] of Object.entries(byAgent)) {
+        if (filter.agent && agent !== filter.agent) continue;
+        for (const [status, n] of Object.entries(byStatus)) {
+          // an unreadable job.json is listed only when nothing filters (as JobStore.list does)
+          if (status === 'unreadable' ? !filter.status && !filter.agent && !filter.tags?.length : !filter.status || status === filter.status) total += n;
+        }
       }
     }
   }
@@ -57,8 +61,18 @@ function countBucket(store: JobStore, bucket: string, sinceMs: number | undefine
   for (const e of dayEntries(store, bucket, sinceMs, check)) {
     if (e.status === 'gone') continue; // deleted, or a creation in flight
     if (!SETTLED.has(e.status)) settled = false;
-    const byStatus = (counts[e.agent] ??= {});
+    const byStatus = ((counts[tagsKey(store, e)] ??= {})[e.agent] ??= {});
     byStatus[e.status] = (byStatus[e.status] ?? 0) + 1;
   }
   return { counts, settled };
+}
+
+/** An entry's tags as a cache key: from its index line, or (a line of an older herdctl) its job.json. */
+function tagsKey(store: JobStore, e: IndexEntry): string {
+  let tags = e.tags;
+  if (!tags) {
+    const r = e.status === 'unreadable' ? null : store.tryRead(e.id);
+    tags = r && 'job' in r ? r.job.tags : [];
+  }
+  return JSON.stringify([...tags].sort());
 }

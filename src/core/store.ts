@@ -59,8 +59,8 @@ export interface JobsListView {
   now: number;
   wide?: boolean;
   headers?: boolean;
-  /** How many more jobs match than --limit showed (0: none; null: more, but how many is unknown — a --tag list). */
-  more?: number | null;
+  /** How many more jobs match than --limit showed (0: none). */
+  more?: number;
 }
 
 /** A job.json is a few kB; one this large is not ours, and is reported rather than parsed. */
@@ -285,6 +285,7 @@ export class JobStore {
         const exact = TERMINAL.has(e.status as JobStatus);
         if (filter.status && exact && e.status !== filter.status) continue;
         if (filter.agent && e.agent !== filter.agent && e.status !== 'unreadable') continue;
+        if (e.tags && filter.tags?.some((t) => !e.tags!.includes(t))) continue; // tags never change: the index line is enough
         const r = this.tryRead(e.id);
         if (r === null) continue; // deleted, or a creation still in flight
         if ('problem' in r) {

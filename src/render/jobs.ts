@@ -125,8 +125,8 @@ export function jobsListView(_data: unknown, { rows, filtered, now, wide, header
   if (rows.length === 0) return headers === false ? null : filtered ? 'No jobs match these filters.' : 'No jobs yet. Start one with: herdctl run <agent>';
   const table = renderJobTable(rows, c, now, { wide, headers });
   // the footer is for people: --no-headers output stays rows only
-  if (more === 0 || more === undefined || headers === false) return table;
-  const how = more === null ? 'more jobs match (a --tag list is not counted)' : `${num(more)} more ${more === 1 ? 'job matches' : 'jobs match'}`;
+  if (!more || headers === false) return table;
+  const how = `${num(more)} more ${more === 1 ? 'job matches' : 'jobs match'}`;
   return `${table}\n${c.dim(`… ${how}: the newest ${rows.length} are shown (--limit ${rows.length * 5} shows more)`)}`;
 }
 
