@@ -40,7 +40,7 @@ const { RecapBuilder } = await load('core/recap.js');
 const { Paths } = await load('core/paths.js');
 const { Queue } = await load('core/queue.js');
 
-export const GENERATOR_VERSION = 6;
+export const GENERATOR_VERSION = 7;
 /** The host id in the index segments' names (index/seg-YYYYMMDDHH@<host>.tsv), as one host would have written them. */
 const SEG_HOST = 'bench-host';
 
