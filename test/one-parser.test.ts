@@ -10,7 +10,7 @@ import { SPECS } from '../src/fast.js';
 import { parseArgv, type CommandSpec, type FlagSpec } from '../src/flags/spec.js';
 import { ROOT } from './support/cli.js';
 
-type Cls = typeof Command & { new (argv: string[], config: Config): Command };
+type Cls = new (argv: string[], config: Config) => Command;
 const CLASSES: Record<string, () => Promise<Cls>> = {
   'jobs:list': async () => (await import('../src/commands/jobs/list.js')).default as never,
   'jobs:show': async () => (await import('../src/commands/jobs/show.js')).default as never,
@@ -37,7 +37,7 @@ async function viaOclif(cls: Cls, spec: CommandSpec, argv: string[]): Promise<Ou
   }
 }
 
-const argsOf = (spec: CommandSpec) => spec.args.filter((a) => a.required).map((a, i) => `arg${i}`);
+const argsOf = (spec: CommandSpec) => spec.args.filter((a) => a.required).map((_a, i) => `arg${i}`);
 const goodValue = (f: FlagSpec) => (f.kind === 'integer' ? String(f.max ?? (f.min ?? 0) + 7) : f.kind === 'string' && f.options ? f.options[f.options.length - 1] : 'a value with spaces');
 
 /** Argvs oclif accepts: the fast path must take every one of them. */
