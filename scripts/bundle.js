@@ -5,8 +5,18 @@
 // bin/run.js loads it; the rest of the CLI (oclif's commands) stays unbundled.
 // It sits one directory below dist/, like the modules it holds, so their
 // import.meta.url-relative paths (../runner-main.js, ../../package.json)
-// resolve as they do unbundled. Packages stay imports (node_modules).
+// resolve as they do unbundled. Packages stay imports (node_modules), and so
+// does core/fsx.js: its `io` object is the seam fault injection patches
+// (test/faults/preload.ts), and there must be one of it, not a bundled copy.
 import { build } from 'esbuild';
+
+/** @type {import('esbuild').Plugin} */
+const sharedIo = {
+  name: 'shared-io',
+  setup(b) {
+    b.onResolve({ filter: /(^|\/)fsx\.js$/ }, () => ({ path: '../core/fsx.js', external: true }));
+  },
+};
 
 await build({
   entryPoints: ['dist/fast.js'],
@@ -16,5 +26,6 @@ await build({
   format: 'esm',
   target: 'node20',
   packages: 'external',
+  plugins: [sharedIo],
   logLevel: 'warning',
 });

@@ -118,10 +118,11 @@ export class JobIndex {
 
   /**
    * The names in index/, listed again only when the directory changed: a
-   * stats or a prune asks for the segments of each of ~2,000 hours. A listing
-   * taken within the filesystem's timestamp granularity of the directory's
-   * last change is not trusted (a file added in the same tick would not move
-   * the mtime). Wall time, not herdctl's clock: mtimes are wall time.
+   * stats, a prune or a count asks for the segments of each of ~2,000 hours.
+   * A listing taken within the filesystem's timestamp granularity of the
+   * directory's last change is trusted for a second only (a file added in the
+   * same tick would not move the mtime): one command's scan, not a server's
+   * lifetime. Wall time, not herdctl's clock: mtimes are wall time.
    */
   private names(): string[] {
     let mtimeNs: bigint;
@@ -132,8 +133,9 @@ export class JobIndex {
       return [];
     }
     const l = this.listing;
-    if (l && l.mtimeNs === mtimeNs && l.takenMs - Number(mtimeNs / 1_000_000n) > 2000) return l.names;
-    const takenMs = systemClock.now();
+    const now = systemClock.now();
+    if (l && l.mtimeNs === mtimeNs && (now - l.takenMs < 1000 || l.takenMs - Number(mtimeNs / 1_000_000n) > 2000)) return l.names;
+    const takenMs = now;
     const names = listDir(this.dir);
     this.listing = { names, mtimeNs, takenMs };
     return names;
