@@ -7,7 +7,7 @@ import { JobStore, type ListRow } from '../src/core/store.js';
 import { HerdError } from '../src/core/errors.js';
 import { EventWriter } from '../src/core/eventlog.js';
 import { io } from '../src/core/fsx.js';
-import { JOB_STATUSES, type Job, type JobStatus } from '../src/core/job.js';
+import { JOB_STATUSES, normalizeJob, type Job, type JobStatus } from '../src/core/job.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { ROOT, runCli } from './support/cli.js';
@@ -447,12 +447,11 @@ test("older per-day index segments are read with their day's hour segments, newe
   const day = (h: number, m = 0) => `2026-11-20T${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00Z`;
   const old = [writeJob(home, { createdAt: day(3) }).id, writeJob(home, { createdAt: day(9) }).id, writeJob(home, { createdAt: day(15), status: 'pending' }).id];
   const store = new JobStore(home);
-  store.list({ limit: 10 }); // the index, per hour
-  // as an older herdctl left it: the day in one per-day segment
-  const hours = fs.readdirSync(store.paths.index).filter((n) => n.startsWith('seg-20261120'));
-  assert.equal(hours.length, 3);
-  fs.writeFileSync(join(store.paths.index, `seg-20261120@${hostId()}.tsv`), hours.map((n) => fs.readFileSync(join(store.paths.index, n), 'utf8')).join(''));
-  for (const n of hours) fs.rmSync(join(store.paths.index, n));
+  store.list({ limit: 10 }); // a rebuild: an old day goes to one per-day segment, as an older herdctl left every day
+  assert.deepEqual(
+    fs.readdirSync(store.paths.index).filter((n) => n.startsWith('seg-20261120')),
+    [`seg-20261120@${hostId()}.tsv`],
+  );
   const later = writeJob(home, { createdAt: '2026-11-21T01:00:00Z' }).id;
   const fresh = new JobStore(home);
   assert.deepEqual(ids(fresh.list({ limit: 10 })), [later, old[2], old[1], old[0]]);
@@ -461,7 +460,42 @@ test("older per-day index segments are read with their day's hour segments, newe
   fresh.commit(running, { to: 'failed', exitReason: 'error', error: 'boom' });
   assert.ok(fs.existsSync(join(store.paths.index, `seg-2026112015@${hostId()}.tsv`)));
   const again = new JobStore(home);
-  assert.deepEqual(again.index.days('20261120'), ['2026112101', '20261120'], 'the day read whole, after the later day');
+  assert.deepEqual(again.index.days('20261120'), ['20261121', '20261120'], 'the day read whole, after the later day');
   assert.deepEqual(again.list({ status: 'failed', limit: 10 }).map(rowId), [old[2]]);
   assert.equal(again.resolve(old[1].slice(0, 17)), old[1], 'a prefix naming the hour finds it in the day segment');
+});
+
+test('a rebuild writes the days before yesterday as per-day segments (few files) and keeps recent hours; every job is listed in order, and a late end there is seen', (t) => {
+  const home = tempHome(t);
+  const DAY = 86_400_000;
+  const at = (ms: number) => new Date(ms).toISOString();
+  const old = [0, 1, 2, 3].flatMap((h) => [
+    writeJob(home, { createdAt: at(Date.now() - 5 * DAY + h * 3_600_000) }).id,
+    writeJob(home, { createdAt: at(Date.now() - 9 * DAY + h * 3_600_000), status: 'running' }).id,
+  ]);
+  const recent = [1, 2, 3].map((h) => writeJob(home, { createdAt: at(Date.now() - h * 3_600_000) }).id);
+  const rows = new JobStore(home).list({ limit: 100 });
+  assert.deepEqual(ids(rows), [...recent, ...old].sort().reverse(), 'every job, newest first');
+  const segs = fs.readdirSync(new JobStore(home).paths.index).filter((n) => n.startsWith('seg-'));
+  const days = segs.filter((n) => /^seg-\d{8}@/.test(n));
+  assert.equal(days.length, 2, `one segment per old day: ${segs.join(', ')}`);
+  assert.ok(segs.length - days.length >= 1 && segs.length - days.length <= 3, `recent jobs by hour: ${segs.join(', ')}`);
+  // a job of an old day ends later: its line goes to its hour segment, read with the day's
+  const store = new JobStore(home);
+  const running = store.read(old[1]);
+  store.commit(running, { to: 'failed', error: 'lost' });
+  assert.equal(
+    new JobStore(home).list({ status: 'failed', limit: 10 }).some((r) => 'job' in r && r.job.id === old[1]),
+    true,
+  );
+});
+
+test("normalizeJob: herdctl's own job.json is taken as it is; a partial or reordered one is filled in the documented order", () => {
+  const full = normalizeJob({ id: 'job-20260101-000000-aaaaaaaa', agent: 'a', prompt: 'p', createdAt: '2026-01-01T00:00:00Z', status: 'pending' });
+  const parsed = JSON.parse(JSON.stringify(full)) as Record<string, unknown>;
+  assert.equal(normalizeJob(parsed), parsed, 'canonical: no copy');
+  const { agent, ...rest } = parsed;
+  const reordered = normalizeJob({ agent, ...rest });
+  assert.notEqual(reordered, parsed);
+  assert.deepEqual(Object.keys(reordered), Object.keys(full), 'documented order');
 });

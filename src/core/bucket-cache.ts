@@ -19,12 +19,8 @@ export class BucketCache<T> {
     private readonly name: string,
     private readonly version: number,
   ) {
-    try {
-      const c = JSON.parse(readIfExists(this.file) ?? 'null');
-      if (c?.v === version && typeof c.buckets === 'object' && c.buckets !== null) this.buckets = c.buckets;
-    } catch {
-      /* torn or foreign: rebuilt */
-    }
+    const c = readDerived<{ buckets: unknown }>(this.file, version);
+    if (c && typeof c.buckets === 'object' && c.buckets !== null) this.buckets = c.buckets as typeof this.buckets;
   }
 
   private get file(): string {
@@ -49,11 +45,25 @@ export class BucketCache<T> {
       delete this.buckets[bucket];
       this.changed = true;
     }
-    if (!this.changed) return;
-    try {
-      writeFileAtomic(this.file, JSON.stringify({ v: this.version, buckets: this.buckets }), { durable: false });
-    } catch {
-      /* a cache that cannot be written is only slower next time */
-    }
+    if (this.changed) writeDerived(this.file, this.version, { buckets: this.buckets });
+  }
+}
+
+/** A derived file of index/ at `version`, or null (missing, torn, or another version's: rebuilt by the caller). */
+export function readDerived<T extends object>(file: string, version: number): T | null {
+  try {
+    const c = JSON.parse(readIfExists(file) ?? 'null');
+    return c && typeof c === 'object' && c.v === version ? (c as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes a derived file without fsync: a torn one after a crash only means a miss. */
+export function writeDerived(file: string, version: number, body: object): void {
+  try {
+    writeFileAtomic(file, JSON.stringify({ v: version, ...body }), { durable: false });
+  } catch {
+    /* a cache that cannot be written is only slower next time */
   }
 }

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { listDir, readIfExists, tryUnlink, writeFileAtomic, ensureDir } from './fsx.js';
 import { hostId } from './host-id.js';
-import { appendShared } from './shared-append.js';
+import { appendShared, appendSharedMany } from './shared-append.js';
+import { isEditsFile, noteEdits } from './index-edits.js';
 import { idHour, isJobId } from './ids.js';
 import type { Job } from './job.js';
 import { clock, systemClock } from './clock.js';
@@ -47,27 +48,15 @@ const TERMINAL_STATUSES = new Set(['completed', 'failed', 'cancelled']);
 const SEG_RE = /^seg-(\d{8})(\d{2})?(?:@[a-z0-9-]+)?\.tsv$/;
 /** Across hosts' segments: gone beats an end, an end beats anything else. */
 const rank = (status: string): number => (status === 'gone' ? 2 : TERMINAL_STATUSES.has(status) ? 1 : 0);
-const clean = (s: string | null | undefined) => (s ?? '').replace(/[\t\n\r]/g, ' ');
+const CONTROL = /[\t\n\r]/;
+const clean = (s: string | null | undefined): string => (!s ? '' : CONTROL.test(s) ? s.replace(/[\t\n\r]/g, ' ') : s);
+const msOf = (iso: string | null): number => (iso ? Date.parse(iso) || 0 : 0);
 
+/** A job's index line. A rebuild makes 100k of them: a template, and no regex replace unless a field needs it. */
 export function entryLine(job: Job, events = 0): string {
-  const ms = (iso: string | null) => (iso ? Date.parse(iso) || 0 : 0);
-  return (
-    [
-      job.id,
-      job.status,
-      clean(job.agent),
-      job.exitReason ?? '',
-      clean(job.trigger),
-      clean(job.schedule),
-      ms(job.startedAt),
-      ms(job.completedAt),
-      job.usage?.inputTokens ?? 0,
-      job.usage?.outputTokens ?? 0,
-      job.usage?.costUsd ?? 0,
-      events,
-      JSON.stringify(job.tags ?? []), // JSON escapes tabs and newlines: one column, whatever the tags hold
-    ].join('\t') + '\n'
-  );
+  const u = job.usage;
+  const tags = job.tags?.length ? JSON.stringify(job.tags) : '[]'; // JSON escapes tabs and newlines: one column, whatever the tags hold
+  return `${job.id}\t${job.status}\t${clean(job.agent)}\t${job.exitReason ?? ''}\t${clean(job.trigger)}\t${clean(job.schedule)}\t${msOf(job.startedAt)}\t${msOf(job.completedAt)}\t${u?.inputTokens ?? 0}\t${u?.outputTokens ?? 0}\t${u?.costUsd ?? 0}\t${events}\t${tags}\n`;
 }
 
 export function markerLine(id: string, status: 'gone' | 'unreadable', agent = ''): string {
@@ -90,7 +79,7 @@ function parseLine(line: string): IndexEntry | null {
     outputTokens: Number(f[9]) || 0,
     costUsd: Number(f[10]) || 0,
     events: Number(f[11]) || 0,
-    tags: f[12] === undefined ? undefined : tagsOf(f[12]),
+    tags: f[12] === undefined ? undefined : f[12] === '[]' ? [] : tagsOf(f[12]),
   };
 }
 
@@ -109,12 +98,12 @@ export class JobIndex {
     private readonly jobsDir: string,
   ) {}
 
-  /** This host's segment of an hour (YYYYMMDDHH): the only index file it appends to for that hour. */
-  private segPath(hour: string): string {
-    return join(this.dir, `seg-${hour}@${hostId()}.tsv`);
+  /** This host's segment of an hour (YYYYMMDDHH), or of a day (YYYYMMDD, a rebuild's): the only index file it appends to for it. */
+  private segPath(key: string): string {
+    return join(this.dir, `seg-${key}@${hostId()}.tsv`);
   }
 
-  private listing: { names: string[]; mtimeNs: bigint; takenMs: number; byBucket?: Map<string, string[]> } | null = null;
+  private listing: { names: string[]; mtimeNs: bigint; takenMs: number; byBucket?: Map<string, string[]>; buckets?: string[] } | null = null;
 
   /**
    * The names in index/, listed again only when the directory changed: a
@@ -156,7 +145,8 @@ export class JobIndex {
       for (const name of [...names].sort()) {
         const m = SEG_RE.exec(name);
         if (!m) continue;
-        for (const key of m[2] === undefined ? [m[1]] : [m[1], m[1] + m[2]]) (l.byBucket.get(key) ?? l.byBucket.set(key, []).get(key)!).push(join(this.dir, name));
+        const path = `${this.dir}${sep}${name}`; // not join(): 2,000 normalizations of a path already normal
+        for (const key of m[2] === undefined ? [m[1]] : [m[1], m[1] + m[2]]) (l.byBucket.get(key) ?? l.byBucket.set(key, []).get(key)!).push(path);
       }
     }
     return l.byBucket.get(bucket) ?? [];
@@ -165,17 +155,27 @@ export class JobIndex {
   append(id: string, line: string): void {
     ensureDir(this.dir);
     appendShared(this.segPath(idHour(id)), line);
+    noteEdits(this.dir, [idHour(id)]);
   }
 
-  /** Many lines at once, one append per hour's segment: a rebuild of 100k jobs makes ~2,000 writes, not 100k. */
-  appendAll(lines: Iterable<readonly [id: string, line: string]>): void {
-    const byHour = new Map<string, string[]>();
+  /**
+   * Many lines at once, one append per segment: a rebuild of 100k jobs makes
+   * ~2,000 writes, not 100k. With `wholeDaysBefore` (YYYYMMDD) — a rebuild —
+   * the lines of older days go to per-day segments, read as one bucket: a
+   * history copied in makes ~90 files rather than ~2,000 (creating a file costs
+   * more than writing one), and only the newest days, the ones a `jobs list`
+   * pages through, are split by hour.
+   */
+  appendAll(lines: Iterable<readonly [id: string, line: string]>, wholeDaysBefore?: string): void {
+    const byKey = new Map<string, string[]>();
     for (const [id, line] of lines) {
       const hour = idHour(id);
-      (byHour.get(hour) ?? byHour.set(hour, []).get(hour)!).push(line);
+      const key = wholeDaysBefore !== undefined && hour.slice(0, 8) < wholeDaysBefore ? hour.slice(0, 8) : hour;
+      (byKey.get(key) ?? byKey.set(key, []).get(key)!).push(line);
     }
-    if (byHour.size) ensureDir(this.dir);
-    for (const [hour, hourLines] of byHour) appendShared(this.segPath(hour), hourLines.join(''));
+    if (byKey.size) ensureDir(this.dir);
+    appendSharedMany([...byKey].map(([key, keyLines]) => [this.segPath(key), keyLines.join('')] as const));
+    noteEdits(this.dir, byKey.keys());
   }
 
   /**
@@ -184,16 +184,25 @@ export class JobIndex {
    * `sinceDay` (YYYYMMDD): only buckets of that day or later.
    */
   days(sinceDay?: string): string[] {
-    const wholeDays = new Set<string>();
-    const hours = new Set<string>();
-    for (const name of this.names()) {
-      const m = SEG_RE.exec(name);
-      if (!m || (sinceDay && m[1] < sinceDay)) continue;
-      if (m[2] === undefined) wholeDays.add(m[1]);
-      else hours.add(m[1] + m[2]);
+    const names = this.names();
+    const l = this.listing;
+    if (!l) return [];
+    if (!l.buckets) {
+      // once per listing: a list and its count both ask
+      const wholeDays = new Set<string>();
+      const hours = new Set<string>();
+      for (const name of names) {
+        const m = SEG_RE.exec(name);
+        if (!m) continue;
+        if (m[2] === undefined) wholeDays.add(m[1]);
+        else hours.add(m[1] + m[2]);
+      }
+      const buckets = [...wholeDays, ...[...hours].filter((h) => !wholeDays.has(h.slice(0, 8)))];
+      l.buckets = buckets.sort().reverse(); // a day's key sorts below every later day's hours, above every earlier day's
     }
-    const buckets = [...wholeDays, ...[...hours].filter((h) => !wholeDays.has(h.slice(0, 8)))];
-    return buckets.sort().reverse(); // a day's key sorts below every later day's hours, above every earlier day's
+    if (!sinceDay) return l.buckets;
+    const end = l.buckets.findIndex((b) => b.slice(0, 8) < sinceDay);
+    return end < 0 ? l.buckets : l.buckets.slice(0, end);
   }
 
   /**
@@ -264,6 +273,11 @@ export class JobIndex {
       }
     }
     return parts.length ? parts.join('|') : null;
+  }
+
+  /** The edits journals (index-edits.ts) of every host. */
+  editsFiles(): string[] {
+    return this.names().filter(isEditsFile);
   }
 
   /** Deletes a day's segments (prune: a day left holding only `gone` lines). */

@@ -118,55 +118,66 @@ export function validateJob(v: unknown): string | null {
   return null;
 }
 
+/** Every field of a job.json, with the value a missing one takes, in docs/formats.md order. */
+const defaults = (): Job => ({
+  id: '',
+  agent: '',
+  schedule: null,
+  trigger: 'manual',
+  status: 'pending',
+  exitReason: null,
+  sessionId: null,
+  parentJobId: null,
+  prompt: '',
+  workspace: '',
+  model: null,
+  createdAt: '',
+  startedAt: null,
+  completedAt: null,
+  output: '',
+  error: null,
+  cancelReason: null,
+  pid: null,
+  runnerPid: null,
+  host: null,
+  pidStartTime: null,
+  runnerStartTime: null,
+  hostId: null,
+  bootId: null,
+  usage: null,
+  summary: null,
+  recap: null,
+  priority: 0,
+  tags: [],
+  quotaBucket: null,
+  webhookUrl: null,
+  config: null,
+  settings: null,
+  worktree: null,
+  branch: null,
+  baseCommit: null,
+  changes: null,
+  retryOf: null,
+  retriedBy: null,
+  attempt: 1,
+  notBefore: null,
+  after: [],
+  afterAny: false,
+  schemaVersion: 1,
+});
+const JOB_KEYS = Object.keys(defaults());
+
+/** True when a parsed job.json has exactly the fields, in order, that herdctl writes: nothing to fill or reorder. */
+function canonical(o: Record<string, unknown>): boolean {
+  let i = 0;
+  for (const k in o) if (k !== JOB_KEYS[i++]) return false;
+  return i === JOB_KEYS.length;
+}
+
 /** Fills fields a hand-written or older job.json may lack, so readers see one shape (in docs/formats.md order). */
 export function normalizeJob(o: Record<string, unknown>): Job {
-  const base: Job = {
-    id: '',
-    agent: '',
-    schedule: null,
-    trigger: 'manual',
-    status: 'pending',
-    exitReason: null,
-    sessionId: null,
-    parentJobId: null,
-    prompt: '',
-    workspace: '',
-    model: null,
-    createdAt: '',
-    startedAt: null,
-    completedAt: null,
-    output: '',
-    error: null,
-    cancelReason: null,
-    pid: null,
-    runnerPid: null,
-    host: null,
-    pidStartTime: null,
-    runnerStartTime: null,
-    hostId: null,
-    bootId: null,
-    usage: null,
-    summary: null,
-    recap: null,
-    priority: 0,
-    tags: [],
-    quotaBucket: null,
-    webhookUrl: null,
-    config: null,
-    settings: null,
-    worktree: null,
-    branch: null,
-    baseCommit: null,
-    changes: null,
-    retryOf: null,
-    retriedBy: null,
-    attempt: 1,
-    notBefore: null,
-    after: [],
-    afterAny: false,
-    schemaVersion: 1,
-  };
-  const job = Object.assign(base, o);
+  // herdctl's own job.json (every read of a rebuild: 100k) is taken as it is, no copy
+  const job = canonical(o) ? (o as unknown as Job) : Object.assign(defaults(), o);
   // a hand-written job.json may hold nulls or odd types where readers expect shapes
   if (!Array.isArray(job.tags)) job.tags = [];
   if (!Array.isArray(job.after)) job.after = [];

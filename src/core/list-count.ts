@@ -1,18 +1,28 @@
-import { BucketCache } from './bucket-cache.js';
+import { join } from 'node:path';
+import { readDerived, writeDerived } from './bucket-cache.js';
+import { clock } from './clock.js';
 import { dayEntries, dayOf } from './entries.js';
+import { editsSince, hourAt, settledByAge } from './index-edits.js';
+import { tryUnlink } from './fsx.js';
 import type { IndexEntry } from './index-log.js';
 import type { Job } from './job.js';
 import type { JobStore } from './store.js';
 
 /**
  * How many jobs a `jobs list` filter matches in all, for the footer of a cut
- * list ("… 99,980 more"). Each index bucket is counted per agent and status;
- * a settled one (every job in it ended) is counted once and kept in
- * index/count-cache.json, so a list at a million jobs reads the cache and
- * stats the segments (~2,000 hours), not a million lines. The window's first
- * day (cut at --since) and buckets with live jobs are counted each time.
- * Counts are kept per set of tags too, so a --tag list is counted alike (a
- * line of an older herdctl has no tags: its job.json is read once).
+ * list ("… 999,980 more"), at a cost that does not grow with the history.
+ * Counts are kept per agent, status and set of tags (so any filter is summed
+ * from them) in index/count-cache.json:
+ *   - `days`: per UTC day, the totals of its settled buckets (every job ended)
+ *     that are old (index-edits.ts): a list reads these, nothing per hour.
+ *     An old bucket changes only through an append the edits journals name
+ *     (a late end, a `gone`, a copy-in), so a list reads the journals' new
+ *     lines and recounts just the days they name;
+ *   - `buckets`: settled buckets still young, each checked by its segments'
+ *     size and mtime (`dayStamp`) — a few hours' worth;
+ *   - anything live, and the window's first day (cut at --since), is counted
+ *     from the index each time.
+ * A line of an older herdctl carries no tags: its job.json is read once.
  */
 export interface CountFilter {
   status?: string;
@@ -22,37 +32,182 @@ export interface CountFilter {
 }
 
 type Counts = Record<string, Record<string, Record<string, number>>>; // tags (JSON, sorted) → agent → status → jobs
-const CACHE_VERSION = 2;
+interface CountCache {
+  edits: Record<string, number>; // journal → bytes read
+  days: Record<string, { buckets: string[]; counts: Counts }>;
+  buckets: Record<string, { stamp: string; counts: Counts }>;
+}
+const CACHE_VERSION = 3;
 const SETTLED = new Set(['completed', 'failed', 'cancelled']);
 
 export function countMatching(store: JobStore, filter: CountFilter, check: (job: Job) => Job): number {
   store.refreshIndex();
-  const sinceDay = filter.sinceMs !== undefined ? dayOf(filter.sinceMs) : undefined;
-  const cache = new BucketCache<Counts>(store.index.dir, 'count-cache', CACHE_VERSION);
-  const buckets = store.index.days(sinceDay);
+  const dir = store.index.dir;
+  const file = join(dir, 'count-cache.json');
+  const cache = readDerived<CountCache>(file, CACHE_VERSION) ?? { edits: {}, days: {}, buckets: {} };
+  let changed = readJournals(store, cache);
+  const all = store.index.days();
+  const present = new Set(all);
+  for (const [day, r] of Object.entries(cache.days)) {
+    if (r.buckets.every((b) => present.has(b))) continue;
+    forgetDay(dir, cache, day); // a bucket of it pruned, or a day's hours merged under an older per-day segment
+    changed = true;
+  }
+
+  // the window's first hour (or an older per-day bucket's day) is cut at the --since instant: counted from the index
+  const since = filter.sinceMs;
+  const cutDay = since !== undefined ? dayOf(since) : undefined;
+  const cutHour = since !== undefined ? hourAt(since) : undefined;
+  const before = (b: string) => cutDay !== undefined && (b.length === 8 ? b < cutDay : b < cutHour!);
+  const isCut = (b: string) => b === cutHour || b === cutDay;
+  const rolled = new Set<string>();
   let total = 0;
-  for (const bucket of buckets) {
-    const partial = bucket.slice(0, 8) === sinceDay; // cut at the --since instant: never cached
-    const stamp = partial ? null : store.index.dayStamp(bucket);
-    let counts = stamp ? cache.get(bucket, stamp) : null;
-    if (!counts) {
-      const fresh = countBucket(store, bucket, partial ? filter.sinceMs : undefined, check);
-      counts = fresh.counts;
-      if (stamp && fresh.settled) cache.set(bucket, stamp, counts);
+  for (const [day, r] of Object.entries(cache.days)) {
+    if (cutDay !== undefined && day < cutDay) continue;
+    if (day !== cutDay) {
+      total += matching(r.counts, filter);
+      for (const b of r.buckets) rolled.add(b);
+      continue;
     }
-    for (const [tagsKey, byAgent] of Object.entries(counts)) {
-      if (filter.tags?.length && !filter.tags.every((t) => (JSON.parse(tagsKey) as string[]).includes(t))) continue;
-      for (const [agent, byStatus] of Object.entries(byAgent)) {
-        if (filter.agent && agent !== filter.agent) continue;
-        for (const [status, n] of Object.entries(byStatus)) {
-          // an unreadable job.json is listed only when nothing filters (as JobStore.list does)
-          if (status === 'unreadable' ? !filter.status && !filter.agent && !filter.tags?.length : !filter.status || status === filter.status) total += n;
-        }
+    const hours = r.buckets.length === 1 && r.buckets[0] === day ? { [day]: r.counts } : readDayDetail(dir, day, r.buckets); // a per-day segment's day is its one bucket
+    if (!hours) {
+      forgetDay(dir, cache, day); // its hours are counted one by one below, and rolled up again with their detail
+      changed = true;
+      continue;
+    }
+    for (const b of r.buckets) {
+      if (before(b) || isCut(b)) continue;
+      total += matching(hours[b], filter);
+      rolled.add(b);
+    }
+  }
+  const now = clock.now();
+  const verified = new Set<string>();
+  for (const bucket of all) {
+    if (rolled.has(bucket) || before(bucket)) continue;
+    if (isCut(bucket)) {
+      total += matching(countBucket(store, bucket, since, check).counts, filter);
+      continue;
+    }
+    const stamp = store.index.dayStamp(bucket); // taken before the count: a line appended meanwhile makes it stale, never wrong
+    let counts = stamp && cache.buckets[bucket]?.stamp === stamp ? cache.buckets[bucket].counts : null;
+    if (!counts) {
+      const fresh = countBucket(store, bucket, undefined, check);
+      counts = fresh.counts;
+      if (stamp && fresh.settled) {
+        cache.buckets[bucket] = { stamp, counts };
+        changed = true;
+      } else if (cache.buckets[bucket]) {
+        delete cache.buckets[bucket]; // its segments are gone
+        changed = true;
+      } // else live: counted each time, nothing kept (nor written)
+    }
+    if (cache.buckets[bucket]) verified.add(bucket);
+    total += matching(counts, filter);
+  }
+  if (rollUp(dir, cache, present, verified, now)) changed = true;
+  if (changed) writeDerived(file, CACHE_VERSION, cache);
+  return total;
+}
+
+/**
+ * Settled buckets checked just now and old enough go into their day's totals,
+ * to be checked no more; the day's per-hour detail (read only by a --since
+ * cut inside that day) is written beside the cache.
+ */
+function rollUp(dir: string, cache: CountCache, present: Set<string>, verified: Set<string>, now: number): boolean {
+  const grown = new Map<string, Record<string, Counts>>();
+  let changed = false;
+  for (const [bucket, e] of Object.entries(cache.buckets)) {
+    if (present.has(bucket) && !(verified.has(bucket) && settledByAge(bucket, now))) continue;
+    changed = true;
+    delete cache.buckets[bucket];
+    if (!present.has(bucket)) continue;
+    const key = bucket.slice(0, 8);
+    const day = (cache.days[key] ??= { buckets: [], counts: {} });
+    if (!grown.has(key)) grown.set(key, (day.buckets.length ? readDayDetail(dir, key, day.buckets) : null) ?? {});
+    day.buckets.push(bucket);
+    add(day.counts, e.counts);
+    grown.get(key)![bucket] = e.counts;
+  }
+  for (const [key, hours] of grown) {
+    // a detail that does not cover the whole day (lost) is left out: a cut inside that day then rolls it up again
+    const buckets = cache.days[key].buckets;
+    if (buckets.length === 1 && buckets[0] === key) continue; // a per-day segment's day: its totals are its detail
+    if (buckets.every((b) => b in hours)) writeDerived(detailFile(dir, key), CACHE_VERSION, { hours });
+    else tryUnlink(detailFile(dir, key));
+  }
+  return changed;
+}
+
+const detailFile = (dir: string, day: string) => join(dir, `count-day-${day}.json`);
+
+/** A rolled-up day's per-bucket counts, when the detail on disk is of exactly these buckets. */
+function readDayDetail(dir: string, day: string, buckets: string[]): Record<string, Counts> | null {
+  const d = readDerived<{ hours: Record<string, Counts> }>(detailFile(dir, day), CACHE_VERSION);
+  if (!d || typeof d.hours !== 'object' || d.hours === null) return null;
+  return buckets.length === Object.keys(d.hours).length && buckets.every((b) => b in d.hours) ? d.hours : null;
+}
+
+function forgetDay(dir: string, cache: CountCache, day: string): void {
+  delete cache.days[day];
+  tryUnlink(detailFile(dir, day));
+}
+
+/**
+ * Reads what every host's edits journal added since the cache last looked and
+ * forgets the totals of the days it names; a journal that shrank or vanished
+ * (replaced, or deleted by hand) forgets every total.
+ */
+function readJournals(store: JobStore, cache: CountCache): boolean {
+  const names = store.index.editsFiles();
+  // nothing cached, or everything to forget (a journal gone: deleted by hand): only where the journals end now matters
+  const sizesOnly = (Object.keys(cache.days).length === 0 && Object.keys(cache.buckets).length === 0) || Object.keys(cache.edits).some((n) => !names.includes(n));
+  let reset = sizesOnly;
+  let changed = false;
+  const next: Record<string, number> = {};
+  for (const name of names) {
+    const got = editsSince(store.index.dir, name, sizesOnly ? null : (cache.edits[name] ?? 0));
+    if (got.buckets === null) reset = true;
+    for (const b of got.buckets ?? []) {
+      if (cache.days[b.slice(0, 8)] || cache.buckets[b]) changed = true;
+      delete cache.days[b.slice(0, 8)];
+      delete cache.buckets[b];
+    }
+    next[name] = got.size;
+  }
+  if (reset && (Object.keys(cache.days).length || Object.keys(cache.buckets).length)) {
+    for (const day of Object.keys(cache.days)) forgetDay(store.index.dir, cache, day);
+    cache.buckets = {};
+    changed = true;
+  }
+  if (JSON.stringify(next) !== JSON.stringify(cache.edits)) changed = true;
+  cache.edits = next;
+  return changed;
+}
+
+function matching(counts: Counts, filter: CountFilter): number {
+  let total = 0;
+  for (const [tagsKey, byAgent] of Object.entries(counts)) {
+    if (filter.tags?.length && !filter.tags.every((t) => (JSON.parse(tagsKey) as string[]).includes(t))) continue;
+    for (const [agent, byStatus] of Object.entries(byAgent)) {
+      if (filter.agent && agent !== filter.agent) continue;
+      for (const [status, n] of Object.entries(byStatus)) {
+        // an unreadable job.json is listed only when nothing filters (as JobStore.list does)
+        if (status === 'unreadable' ? !filter.status && !filter.agent && !filter.tags?.length : !filter.status || status === filter.status) total += n;
       }
     }
   }
-  cache.save(store.index.days());
   return total;
+}
+
+function add(into: Counts, from: Counts): void {
+  for (const [tagsKey, byAgent] of Object.entries(from)) {
+    for (const [agent, byStatus] of Object.entries(byAgent)) {
+      const to = ((into[tagsKey] ??= {})[agent] ??= {});
+      for (const [status, n] of Object.entries(byStatus)) to[status] = (to[status] ?? 0) + n;
+    }
+  }
 }
 
 function countBucket(store: JobStore, bucket: string, sinceMs: number | undefined, check: (job: Job) => Job): { counts: Counts; settled: boolean } {

@@ -76,9 +76,10 @@ function remove(store: JobStore, jobs: PrunedJob[], now: number, deleteBranch: b
     for (const j of jobs.slice(i, i + BATCH)) {
       const to = join(trash, `${j.id}-${Math.random().toString(36).slice(2, 10)}`);
       if (!renameIfThere(store.paths.job(j.id), to)) continue; // deleted meanwhile (another prune)
-      store.index.append(j.id, markerLine(j.id, 'gone', j.agent));
       moved.push([j, to]);
     }
+    // one append per hour of the batch; a crash before it leaves jobs/ changed behind the index's back: reconciled
+    store.index.appendAll(moved.map(([j]) => [j.id, markerLine(j.id, 'gone', j.agent)] as const));
     store.index.afterOwnChange(inSync);
     for (const [j, to] of moved) {
       releaseJobFiles(store, to, deleteBranch);

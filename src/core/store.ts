@@ -10,6 +10,7 @@ import { tryLockSync } from './lock.js';
 import { Queue } from './queue.js';
 import { recordWaits } from './waits.js';
 import { clock } from './clock.js';
+import { dayOf } from './entries.js';
 
 export interface NewJob {
   agent: string;
@@ -86,6 +87,7 @@ function readSmall(file: string): string | number {
     fs.closeSync(fd);
   }
 }
+const DAY_MS = 86_400_000;
 /** A creation whose job.json is not there yet after this long was abandoned. */
 const CREATION_GRACE_MS = 60_000;
 
@@ -295,7 +297,7 @@ export class JobStore {
     this.refreshIndex();
     if (filter.status === 'pending' || filter.status === 'running') return this.listLive(filter, check);
     const rows: ListRow[] = [];
-    const sinceDay = filter.sinceMs !== undefined ? clock.isoAt(filter.sinceMs).slice(0, 10).replace(/-/g, '') : undefined;
+    const sinceDay = filter.sinceMs !== undefined ? dayOf(filter.sinceMs) : undefined;
     const sinceSec = filter.sinceMs !== undefined ? Math.floor(filter.sinceMs / 1000) * 1000 : undefined;
     for (const day of this.index.days(sinceDay)) {
       for (const e of this.index.readDay(day)) {
@@ -367,9 +369,14 @@ export class JobStore {
     if (!release) return;
     try {
       sweepTemps(this.paths.index);
-      sweepTemps(this.paths.jobs); // job directories a crashed creator left half-made
       const before = this.index.mtime();
-      const dirs = new Map(listDirTyped(this.paths.jobs).flatMap((d) => (isJobId(d.name) ? [[d.name, d.isDirectory()] as const] : [])));
+      const entries = listDirTyped(this.paths.jobs);
+      sweepTemps(
+        this.paths.jobs,
+        clock.now(),
+        entries.map((d) => d.name),
+      ); // job directories a crashed creator left half-made
+      const dirs = new Map(entries.flatMap((d) => (isJobId(d.name) ? [[d.name, d.isDirectory()] as const] : [])));
       const known = new Set<string>();
       const nowMs = this.now();
       const lines: [string, string][] = [];
@@ -384,7 +391,7 @@ export class JobStore {
         if ('problem' in r) this.index.noteUnreadable(id);
         else this.heal(r.job, lines);
       }
-      this.index.appendAll(lines);
+      this.index.appendAll(lines, dayOf(nowMs - DAY_MS)); // today's and yesterday's hours stay hours: the newest pages, a --since 24h
       this.index.markSynced(before);
     } finally {
       release();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertState, assertUntouched, snapshotTree } from './checker.js';
@@ -58,6 +58,15 @@ function readLedger(home: string, into: Map<string, TickRec>): void {
     }
   }
 }
+
+/** The runner's own log (ids and statuses only), for a timeout's message. */
+const runnerLogTail = (home: string) =>
+  existsSync(join(home, 'logs', 'runner-tick.log'))
+    ? readFileSync(join(home, 'logs', 'runner-tick.log'), 'utf8')
+        .split('\n')
+        .slice(-15)
+        .join('\n')
+    : 'none';
 
 const fires = (r: Running) =>
   r.out
@@ -120,7 +129,20 @@ test(
     const accounted = records.reduce((n, r, k) => n + 1 + (k ? r.missed : 0), 0);
     t.diagnostic(`${RESTARTS} kills; ${records.length} ticks fired, ${accounted - records.length} missed (catch_up once), span ${span} ticks; ${fired.length} fire events`);
     assert.equal(accounted, span);
-    await waitFor('the last jobs ran', () => recorded.every((id) => tryReadJob(sb.home, id)?.status === 'completed'), 60_000); // a loaded box: each runner start is a node start-up
+    // a loaded box: each runner start is a node start-up. On a timeout the probe's last error names the jobs not completed.
+    await waitFor(
+      'the last jobs ran',
+      () => {
+        const left = recorded.map((id) => [id, tryReadJob(sb.home, id)?.status ?? 'unreadable'] as const).filter(([, st]) => st !== 'completed');
+        if (left.length === 0) return true;
+        const ended = left.filter(([, st]) => st === 'failed' || st === 'cancelled');
+        if (ended.length) assert.fail(`jobs ended but not completed: ${ended.map(([id, st]) => `${id} ${st}: ${tryReadJob(sb.home, id)?.error}`).join('; ')}`);
+        throw new Error(
+          `not completed: ${left.map(([id, st]) => `${id} ${st}`).join(', ')}; locks: ${existsSync(join(sb.home, 'locks')) ? readdirSync(join(sb.home, 'locks')).join(' ') : 'none'}; runner log tail: ${runnerLogTail(sb.home)}`,
+        );
+      },
+      60_000,
+    );
     assertState(sb.home);
     assertUntouched(outside, snapshotTree(sb.dir, [sb.home, sb.ws]));
   },
