@@ -139,6 +139,7 @@ describe('platform: liveness through the seam', () => {
     probe: () => probe,
     sameStart: (a, b) => a === b,
     bootId: () => boot,
+    mounts: () => null,
   });
   const me = (over: Partial<ProcIdentity> = {}): ProcIdentity => ({ pid: 4242, startTime: 100, host: hostname(), hostId: hostId(), bootId: 'boot-1', ...over });
   const table: Array<[string, Probe, Partial<ProcIdentity>, string | null, 'alive' | 'dead' | 'unknown']> = [

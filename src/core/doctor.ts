@@ -11,6 +11,7 @@ import { platform, unsupportedReason } from './platform/index.js';
 import { providerInfo } from './providers.js';
 import { runnerAlive, runnerIdentity } from './runner-launch.js';
 import { runningScheduler } from './scheduler/instance.js';
+import { measureSkew, mountFor, storageFinding, type MountEntry } from './storage.js';
 import type { JobStore } from './store.js';
 import { Outbox } from './webhook-outbox.js';
 import { orphanJobWorktrees } from './worktree-jobs.js';
@@ -40,10 +41,15 @@ export interface DoctorDeps {
   version?: (program: string) => string | null;
   /** Free bytes and total bytes of the filesystem at a path. */
   disk?: (path: string) => { free: number; total: number } | null;
+  /** The mount table (the platform's). */
+  mounts?: () => MountEntry[] | null;
+  /** The clock skew of the state dir's file timestamps (storage.ts). */
+  skew?: (home: string) => { skewMs: number; uncertaintyMs: number } | null;
 }
 
 const MODE_SAMPLE = 2000; // entries looked at for modes: enough to see a umask problem, flat at 1M jobs
 const LOW_DISK = 1 << 30;
+const SKEW_NOTED_MS = 2000;
 
 export function runDoctor(store: JobStore, config: Config | Error, fix: boolean, deps: DoctorDeps = {}): Check[] {
   const home = store.paths.home;
@@ -56,8 +62,39 @@ export function runDoctor(store: JobStore, config: Config | Error, fix: boolean,
     ...runnerChecks(store),
     webhookCheck(home),
     diskCheck(home, deps.disk ?? diskOf),
+    storageCheck(home, deps.mounts ?? (() => platform().mounts())),
+    clockCheck(home, deps.skew ?? measureSkew),
     worktreeCheck(store, fix),
   ];
+}
+
+/** The filesystem of the state dir; on NFS, the version and caching that several hosts need (docs/multihost.md). */
+function storageCheck(home: string, mounts: () => MountEntry[] | null): Check {
+  const table = mounts();
+  if (!table) return { name: 'storage', status: 'info', detail: 'the system did not give its mount table', fix: null };
+  let real = home;
+  try {
+    real = fs.realpathSync(home);
+  } catch {
+    /* not made yet: its path as given */
+  }
+  return { name: 'storage', ...storageFinding(mountFor(real, table)) };
+}
+
+/** How far the clock stamping the state dir's files (a file server's) is from this host's. */
+function clockCheck(home: string, skew: (home: string) => { skewMs: number; uncertaintyMs: number } | null): Check {
+  if (!fs.existsSync(home)) return { name: 'clock', status: 'ok', detail: 'not measured (no state dir yet)', fix: null };
+  const s = skew(home);
+  if (!s) return { name: 'clock', status: 'info', detail: 'not measured (the state dir cannot be written)', fix: null };
+  const off = Math.abs(s.skewMs) > s.uncertaintyMs + SKEW_NOTED_MS;
+  const detail = `files here are stamped ${(s.skewMs / 1000).toFixed(1)} s (± ${(s.uncertaintyMs / 1000).toFixed(1)} s) from this host's clock`;
+  if (!off) return { name: 'clock', status: 'ok', detail, fix: null };
+  return {
+    name: 'clock',
+    status: 'info',
+    detail: `${detail}: times shown by hosts with different clocks disagree (leases never compare them)`,
+    fix: 'run an NTP client (chrony, systemd-timesyncd) on every host and the file server',
+  };
 }
 
 function platformCheck(): Check {

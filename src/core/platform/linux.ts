@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseMountinfo } from '../storage.js';
 import type { Platform, Probe } from './types.js';
 
 /** Linux with /proc: start time in clock ticks since boot (/proc/<pid>/stat field 22), boot id from the kernel. */
@@ -29,6 +30,13 @@ export function linuxPlatform(procRoot = '/proc'): Platform {
         }
       }
       return boot;
+    },
+    mounts() {
+      try {
+        return parseMountinfo(readFileSync(`${procRoot}/self/mountinfo`, 'utf8'));
+      } catch {
+        return null;
+      }
     },
   };
 }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { parseBsdMount } from '../storage.js';
 import type { Platform, Probe } from './types.js';
 
 export interface PortableDeps {
@@ -58,6 +59,13 @@ export function portablePlatform(deps: PortableDeps = {}): Platform {
         }
       }
       return boot;
+    },
+    mounts() {
+      try {
+        return parseBsdMount(exec('mount', []));
+      } catch {
+        return null;
+      }
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { MountEntry } from '../storage.js';
+
 /**
  * What herdctl asks the operating system about processes. One implementation
  * per kind of system; `unknown` whenever it cannot tell, never a guess:
@@ -18,4 +20,6 @@ export interface Platform {
   sameStart(recorded: number, now: number): boolean;
   /** This boot's id, or null when the system will not say. */
   bootId(): string | null;
+  /** The mount table (doctor's storage check), or null when the system will not say. */
+  mounts(): MountEntry[] | null;
 }
