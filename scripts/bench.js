@@ -174,6 +174,26 @@ async function ensureBig(bytes, regen) {
 }
 
 /**
+ * The generator writes an index segment per hour, as runners do during a day;
+ * a runner going idle then folds the hours before yesterday into one segment
+ * per day (index-compact.ts). The state is measured as that leaves it.
+ */
+async function foldOldHours(home) {
+  const { JobStore } = await import(pathToFileURL(join(BUILD, 'dist', 'core', 'store.js')).href);
+  const { compactIndex, foldBefore } = await import(pathToFileURL(join(BUILD, 'dist', 'core', 'index-compact.js')).href);
+  const own = process.env.HERDCTL_HOST_ID;
+  process.env.HERDCTL_HOST_ID = 'bench-host'; // the generator's host: each host folds only its own segments
+  let days;
+  try {
+    days = compactIndex(new JobStore(home).index, foldBefore(Date.now()));
+  } finally {
+    if (own === undefined) delete process.env.HERDCTL_HOST_ID;
+    else process.env.HERDCTL_HOST_ID = own;
+  }
+  if (days) say(`  ${home}: folded the hours of ${days} days before yesterday, as an idle runner does`);
+}
+
+/**
  * A fingerprint of what read commands must leave alone when the index is in
  * sync and runners are alive: index/, queue/<agent>/, active/, logs/ (a
  * nudged runner logs there) and jobs/'s mtime. locks/ is left out: the
@@ -661,6 +681,7 @@ async function main() {
 
   const states = [];
   for (const n of sizes) states.push(await ensureState(n, o.regen));
+  for (const m of states) await foldOldHours(m.home);
   const big = o.cli && o.big ? await ensureBig(o.bigBytes, o.regen) : null;
 
   const loadBefore = loadavg()[0];

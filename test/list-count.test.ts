@@ -75,6 +75,17 @@ test('old settled hours are summed per day and recounted only when an edits jour
   assert.ok(Object.keys(cache().days).length >= 8, 'old hours rolled up into days');
   assert.deepEqual(Object.keys(cache().buckets), [], 'no old hour left to stat');
 
+  // a --since cut inside a rolled-up day reads that day's per-hour detail; a lost detail is rebuilt
+  // (before the removal below, which folds the old hours into per-day segments: a day's one bucket needs no detail)
+  const cut = { sinceMs: NOW - 50 * HOUR - 1800_000 };
+  const details = () => fs.readdirSync(store.paths.index).filter((n) => n.startsWith('count-day-'));
+  assert.ok(details().length >= 8, 'a detail per rolled-up day');
+  assert.equal(countMatching(new JobStore(home), cut, same), listed(new JobStore(home), cut));
+  for (const n of details()) fs.rmSync(join(store.paths.index, n));
+  assert.equal(countMatching(new JobStore(home), cut, same), listed(new JobStore(home), cut), 'detail lost');
+  assert.equal(countMatching(new JobStore(home), cut, same), listed(new JobStore(home), cut), 'detail rebuilt');
+  assert.ok(details().length >= 1);
+
   // a job of an old hour removed (a `gone` line, named in the journal): its day is recounted
   const stale = new JobStore(home);
   removeJobs(stale, [stale.read(jobs[20].id)], false);
@@ -94,16 +105,6 @@ test('old settled hours are summed per day and recounted only when an edits jour
   for (const n of fs.readdirSync(store.paths.index).filter((n) => n.startsWith('edits@'))) fs.rmSync(join(store.paths.index, n));
   assert.equal(countMatching(new JobStore(home), {}, same), 29);
   assert.ok(Object.keys(cache().days).length >= 8);
-
-  // a --since cut inside a rolled-up day reads that day's per-hour detail; a lost detail is rebuilt
-  const cut = { sinceMs: NOW - 50 * HOUR - 1800_000 };
-  const details = () => fs.readdirSync(store.paths.index).filter((n) => n.startsWith('count-day-'));
-  assert.ok(details().length >= 8, 'a detail per rolled-up day');
-  assert.equal(countMatching(new JobStore(home), cut, same), listed(new JobStore(home), cut));
-  for (const n of details()) fs.rmSync(join(store.paths.index, n));
-  assert.equal(countMatching(new JobStore(home), cut, same), listed(new JobStore(home), cut), 'detail lost');
-  assert.equal(countMatching(new JobStore(home), cut, same), listed(new JobStore(home), cut), 'detail rebuilt');
-  assert.ok(details().length >= 1);
 
   // a young hour (this hour, by the real clock) is kept by its stamp and never rolled up: a change to it is seen at once
   const young = writeJob(home, { createdAt: new Date().toISOString(), status: 'completed' });

@@ -132,11 +132,12 @@ export function createExclusive(path: string, text = ''): boolean {
   }
 }
 
-/** Appends whole lines with one write on an O_APPEND descriptor, so concurrent appenders never interleave. */
-export function appendLines(path: string, text: string): void {
+/** Appends whole lines with one write on an O_APPEND descriptor, so concurrent appenders never interleave; `durable`: fsynced. */
+export function appendLines(path: string, text: string, { durable = false } = {}): void {
   const fd = io.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW, FILE_MODE);
   try {
     writeAll(fd, Buffer.from(text));
+    if (durable) io.fsyncSync(fd);
   } finally {
     io.closeSync(fd);
   }

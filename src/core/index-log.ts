@@ -215,12 +215,8 @@ export class JobIndex {
     const needle = Buffer.from(run);
     for (const name of this.names()) {
       if (!SEG_RE.test(name)) continue;
-      let bytes: Buffer;
-      try {
-        bytes = fs.readFileSync(join(this.dir, name)); // bytes, not text: no decoding of 20 MB at 100k jobs
-      } catch {
-        continue; // dropped meanwhile
-      }
+      const bytes = readBytes(join(this.dir, name)); // bytes, not text: no decoding of 20 MB at 100k jobs
+      if (!bytes) continue; // dropped meanwhile
       for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
         const start = bytes.lastIndexOf(0x0a, at) + 1;
         if (at < start + 20 || at + needle.length > start + 28) continue; // not inside the id's random part
@@ -230,14 +226,45 @@ export class JobIndex {
     return [...found];
   }
 
+  /**
+   * Ids in a bucket's segments that start with `prefix`, by a text search
+   * rather than a parse: `jobs show job-20261021-0036` in a folded day of
+   * 11k jobs reads it once. Deleted ids may be among them.
+   */
+  idsWithPrefix(bucket: string, prefix: string): string[] {
+    const found = new Set<string>();
+    const needle = Buffer.from(`\n${prefix}`);
+    let paths = this.segPaths(bucket);
+    let files = paths.map((p) => readBytes(p));
+    if (files.includes(null)) {
+      this.listing = null; // folded meanwhile (index-compact.ts): the day's segments now hold it
+      paths = this.segPaths(bucket.slice(0, 8));
+      files = paths.map((p) => readBytes(p));
+    }
+    for (const bytes of files) {
+      if (!bytes) continue;
+      if (bytes.toString('latin1', 0, prefix.length) === prefix) found.add(bytes.toString('latin1', 0, 28));
+      for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) found.add(bytes.toString('latin1', at + 1, at + 29));
+    }
+    return [...found].filter(isJobId);
+  }
+
   /** One bucket's jobs (an hour's, or a whole day's), newest first, merged across segments; 'gone' entries dropped. */
   readDay(day: string): IndexEntry[] {
     const byId = new Map<string, IndexEntry>();
-    for (const path of this.segPaths(day)) {
+    let texts = this.segPaths(day).map((p) => readIfExists(p));
+    let onlyHour = false;
+    if (texts.includes(null)) {
+      // a segment gone since the listing: folded into its day's (index-compact.ts) — read the whole day again, keep this bucket's
+      this.listing = null;
+      texts = this.segPaths(day.slice(0, 8)).map((p) => readIfExists(p));
+      onlyHour = day.length === 10;
+    }
+    for (const text of texts) {
       const mine = new Map<string, IndexEntry>();
-      for (const line of (readIfExists(path) ?? '').split('\n')) {
+      for (const line of (text ?? '').split('\n')) {
         const e = line ? parseLine(line) : null;
-        if (!e) continue;
+        if (!e || (onlyHour && idHour(e.id) !== day)) continue;
         const prev = mine.get(e.id);
         // terminal is final: a later pending line (a re-index racing the job's end) never undoes it
         if (prev && e.status === 'pending' && TERMINAL_STATUSES.has(prev.status)) continue;
@@ -362,5 +389,14 @@ export class JobIndex {
   /** Snapshot of jobs/'s mtime, taken before a reconcile reads the directory. */
   mtime(): bigint | null {
     return this.jobsMtime();
+  }
+}
+
+/** A file's bytes, or null when it is gone. */
+function readBytes(path: string): Buffer | null {
+  try {
+    return fs.readFileSync(path);
+  } catch {
+    return null;
   }
 }

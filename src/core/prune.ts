@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from './diag.js';
 import { dayEntries, dayOf } from './entries.js';
+import { compactIndex, foldBefore } from './index-compact.js';
 import { ensureDir, listDir, removeTree, renameIfThere, tryUnlink } from './fsx.js';
 import { idDay, idTime } from './ids.js';
 import { markerLine } from './index-log.js';
@@ -94,6 +95,7 @@ function remove(store: JobStore, jobs: PrunedJob[], now: number, deleteBranch: b
     }
   }
   dropEmptySegments(store, removed, now);
+  compactIndex(store.index, foldBefore(now)); // what is left of old days, one segment each
   return removed;
 }
 

@@ -7,9 +7,12 @@ import { runnerIdentity, runnerIdentityFile } from './runner-launch.js';
 import { failJob, recoverIfLost } from './recovery.js';
 import type { JobStore } from './store.js';
 import { clock } from './clock.js';
+import type { Diag } from './diag.js';
+import { compactIndex, foldBefore } from './index-compact.js';
 
 // What an agent's runner does around its loop: take over what a dead
-// predecessor left, settle half-made queue markers, and hold global slots.
+// predecessor left, settle half-made queue markers, hold global slots, and
+// fold old index hours when it goes idle.
 
 /** Jobs a dead predecessor left: running ones fail, claimed-but-unstarted ones go back to the queue, half-made markers are settled. */
 export function recoverOwn(store: JobStore, agent: string): void {
@@ -76,4 +79,14 @@ export async function waitForRunnerLock(store: JobStore, agent: string, acquire:
     return !!who && liveness(who) !== 'dead' && isLocked(store.paths.runnerLock(agent));
   };
   return (await waitForNamed(acquire, serves, STALE_MS + 5_000, 250)) === true;
+}
+
+/** A runner going idle folds this host's old index hours into days (index-compact.ts); a failure only leaves them as they were. */
+export function foldIndexOnIdle(store: JobStore, diag: Diag): void {
+  try {
+    const days = compactIndex(store.index, foldBefore(clock.now()));
+    if (days) diag.log('info', 'index days folded', { days });
+  } catch (e) {
+    diag.log('warn', 'index fold failed', { error: (e as Error).message });
+  }
 }

@@ -21,7 +21,7 @@ import { deliverDue } from './webhooks.js';
 import { HumanLog } from './human-log.js';
 import { AgentProcess, type ProcessExit } from './agent-process.js';
 import { stoppingEvent } from './stopping.js';
-import { acquireRunnerLock, recoverOwn, settleLeftovers, takeGlobalSlot, waitForRunnerLock } from './runner-support.js';
+import { acquireRunnerLock, foldIndexOnIdle, recoverOwn, settleLeftovers, takeGlobalSlot, waitForRunnerLock } from './runner-support.js';
 import { planFill } from './runner-policy.js';
 import { RunnerQueue } from './runner-queue.js';
 import { budgetStop, wrapUp } from './workflow.js';
@@ -168,6 +168,7 @@ export class Runner {
   private shutdown(): void {
     if (this.ticker) clearInterval(this.ticker);
     for (const w of this.watchers) w.close();
+    foldIndexOnIdle(this.store, this.diag);
     this.diag.log('info', 'runner idle, exiting', { agent: this.agent });
     this.finished?.();
   }

@@ -28,13 +28,20 @@ export function appendShared(path: string, text: string): void {
 export function appendSharedMany(appends: Iterable<readonly [path: string, text: string]>): void {
   const byDir = new Map<string, [string, string][]>();
   for (const [path, text] of appends) (byDir.get(dirname(path)) ?? byDir.set(dirname(path), []).get(dirname(path))!).push([path, text]);
-  for (const [dir, list] of byDir) {
-    const release = localMutex(dir);
-    try {
-      for (const [path, text] of list) appendLines(path, text);
-    } finally {
-      release();
-    }
+  for (const [dir, list] of byDir) withAppendTurn(dir, () => list.forEach(([path, text]) => appendLines(path, text)));
+}
+
+/**
+ * Runs `fn` while this host's appenders to `dir` wait: for a rewrite of
+ * this host's files there (index compaction) that no append may fall into.
+ * Keep it short: a turn held past 10 s is taken to be stuck.
+ */
+export function withAppendTurn<T>(dir: string, fn: () => T): T {
+  const release = localMutex(dir);
+  try {
+    return fn();
+  } finally {
+    release();
   }
 }
 

@@ -11,6 +11,7 @@ import { Queue } from './queue.js';
 import { recordWaits } from './waits.js';
 import { clock } from './clock.js';
 import { dayOf } from './entries.js';
+import { foldBefore } from './index-compact.js';
 
 export interface NewJob {
   agent: string;
@@ -87,7 +88,6 @@ function readSmall(file: string): string | number {
     fs.closeSync(fd);
   }
 }
-const DAY_MS = 86_400_000;
 /** A creation whose job.json is not there yet after this long was abandoned. */
 const CREATION_GRACE_MS = 60_000;
 
@@ -273,7 +273,7 @@ export class JobStore {
     const matches: string[] = [];
     for (const day of this.index.days()) {
       if (!day.startsWith(bucketPart) && !bucketPart.startsWith(day)) continue;
-      for (const e of this.index.readDay(day)) if (e.id.startsWith(want) && fs.existsSync(this.paths.job(e.id))) matches.push(e.id);
+      for (const id of this.index.idsWithPrefix(day, want)) if (fs.existsSync(this.paths.job(id))) matches.push(id);
     }
     if (run !== null) for (const id of this.index.idsWithRun(run)) if (isJobId(id) && !matches.includes(id) && fs.existsSync(this.paths.job(id))) matches.push(id);
     matches.sort().reverse(); // newest first, whichever way they matched
@@ -391,7 +391,7 @@ export class JobStore {
         if ('problem' in r) this.index.noteUnreadable(id);
         else this.heal(r.job, lines);
       }
-      this.index.appendAll(lines, dayOf(nowMs - DAY_MS)); // today's and yesterday's hours stay hours: the newest pages, a --since 24h
+      this.index.appendAll(lines, foldBefore(nowMs)); // as compaction leaves them: the newest pages by hour
       this.index.markSynced(before);
     } finally {
       release();
