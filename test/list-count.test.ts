@@ -86,6 +86,15 @@ test('old settled hours are summed per day and recounted only when an edits jour
   assert.equal(countMatching(new JobStore(home), cut, same), listed(new JobStore(home), cut), 'detail rebuilt');
   assert.ok(details().length >= 1);
 
+  // days older than two days keep their counts in count-days.json, their sum in the cache; a lost archive is recounted
+  const archive = join(store.paths.index, 'count-days.json');
+  assert.ok(fs.existsSync(archive), 'old days archived');
+  assert.ok(Object.keys((JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { archived: object }).archived).length > 0);
+  const filters: CountFilter[] = [{}, { status: 'failed' }, { agent: 'a' }, { sinceMs: NOW - 60 * HOUR }, { agent: 'b', sinceMs: NOW - 100 * HOUR }];
+  for (const f of filters) assert.equal(countMatching(new JobStore(home), f, same), listed(new JobStore(home), f), `archived: ${JSON.stringify(f)}`);
+  fs.rmSync(archive);
+  for (const f of [...filters].reverse()) assert.equal(countMatching(new JobStore(home), f, same), listed(new JobStore(home), f), `archive lost: ${JSON.stringify(f)}`);
+
   // a job of an old hour removed (a `gone` line, named in the journal): its day is recounted
   const stale = new JobStore(home);
   removeJobs(stale, [stale.read(jobs[20].id)], false);

@@ -1,4 +1,4 @@
-import { idTime } from './ids.js';
+import { idPrefixAt, idTime } from './ids.js';
 import { entryLine, type IndexEntry } from './index-log.js';
 import { isTerminal, TERMINAL, type Job, type JobStatus } from './job.js';
 import type { JobStore } from './store.js';
@@ -15,7 +15,7 @@ import { clock } from './clock.js';
  */
 export function* dayEntries(store: JobStore, day: string, sinceMs: number | undefined, check: (job: Job) => Job): Generator<IndexEntry> {
   const sinceSec = sinceMs !== undefined ? Math.floor(sinceMs / 1000) * 1000 : undefined;
-  for (const e of store.index.readDay(day)) {
+  for (const e of store.index.readDay(day, sinceSec !== undefined ? idPrefixAt(sinceSec) : '')) {
     if (sinceSec !== undefined && idTime(e.id) < sinceSec) return;
     if (TERMINAL.has(e.status as JobStatus)) {
       yield e;

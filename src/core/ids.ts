@@ -9,12 +9,16 @@ const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 /** job-YYYYMMDD-HHMMSS-xxxxxxxx: UTC creation second, then 8 random base-36 chars. */
 export function newJobId(now: number = clock.now()): string {
-  const iso = clock.isoAt(now); // 2026-12-03T07:45:12.345Z
-  const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
   const bytes = randomBytes(8);
   let tail = '';
   for (const b of bytes) tail += ALPHABET[b % 36];
-  return `job-${stamp}-${tail}`;
+  return `${idPrefixAt(now)}-${tail}`;
+}
+
+/** "job-YYYYMMDD-HHMMSS" of an instant: every id minted in that second starts so, and sorts at or after it. */
+export function idPrefixAt(ms: number): string {
+  const iso = clock.isoAt(ms); // 2026-12-03T07:45:12.345Z
+  return `job-${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
 }
 
 export const isJobId = (s: string): boolean => ID_RE.test(s);

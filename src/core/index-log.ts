@@ -249,8 +249,8 @@ export class JobIndex {
     return [...found].filter(isJobId);
   }
 
-  /** One bucket's jobs (an hour's, or a whole day's), newest first, merged across segments; 'gone' entries dropped. */
-  readDay(day: string): IndexEntry[] {
+  /** One bucket's jobs (an hour's, or a whole day's), newest first, merged across segments; 'gone' entries dropped; with `fromId`, only ids from it on. */
+  readDay(day: string, fromId = ''): IndexEntry[] {
     const byId = new Map<string, IndexEntry>();
     let texts = this.segPaths(day).map((p) => readIfExists(p));
     let onlyHour = false;
@@ -263,7 +263,7 @@ export class JobIndex {
     for (const text of texts) {
       const mine = new Map<string, IndexEntry>();
       for (const line of (text ?? '').split('\n')) {
-        const e = line ? parseLine(line) : null;
+        const e = line && line >= fromId ? parseLine(line) : null; // fromId: a --since cut, no parse of lines before it
         if (!e || (onlyHour && idHour(e.id) !== day)) continue;
         const prev = mine.get(e.id);
         // terminal is final: a later pending line (a re-index racing the job's end) never undoes it

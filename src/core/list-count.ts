@@ -34,23 +34,29 @@ export interface CountFilter {
 type Counts = Record<string, Record<string, Record<string, number>>>; // tags (JSON, sorted) → agent → status → jobs
 interface CountCache {
   edits: Record<string, number>; // journal → bytes read
-  days: Record<string, { buckets: string[]; counts: Counts }>;
+  /** Rolled-up days; a day's counts are absent once archived (then in count-days.json, and in `archived`). */
+  days: Record<string, { buckets: string[]; counts?: Counts }>;
+  /** The sum of the archived days' counts: a list with no --since reads this, not 90 days. */
+  archived: Counts;
   buckets: Record<string, { stamp: string; counts: Counts }>;
 }
-const CACHE_VERSION = 3;
+const CACHE_VERSION = 4;
+/** Days older than this are archived: the cache a list reads stays a few kB at any history. */
+const ARCHIVE_AFTER_MS = 2 * 86_400_000;
 const SETTLED = new Set(['completed', 'failed', 'cancelled']);
 
 export function countMatching(store: JobStore, filter: CountFilter, check: (job: Job) => Job): number {
   store.refreshIndex();
   const dir = store.index.dir;
   const file = join(dir, 'count-cache.json');
-  const cache = readDerived<CountCache>(file, CACHE_VERSION) ?? { edits: {}, days: {}, buckets: {} };
-  let changed = readJournals(store, cache);
+  const cache = readDerived<CountCache>(file, CACHE_VERSION) ?? { edits: {}, days: {}, archived: {}, buckets: {} };
+  const rolls = new Rollups(dir, cache);
+  let changed = readJournals(store, rolls);
   const all = store.index.days();
   const present = new Set(all);
   for (const [day, r] of Object.entries(cache.days)) {
     if (r.buckets.every((b) => present.has(b))) continue;
-    forgetDay(dir, cache, day); // a bucket of it pruned, or a day's hours merged under an older per-day segment
+    rolls.forget(day); // a bucket of it pruned, or a day's hours folded into a per-day segment
     changed = true;
   }
 
@@ -62,16 +68,18 @@ export function countMatching(store: JobStore, filter: CountFilter, check: (job:
   const isCut = (b: string) => b === cutHour || b === cutDay;
   const rolled = new Set<string>();
   let total = 0;
+  rolls.prepare(cutDay);
+  if (cutDay === undefined) total += matching(cache.archived, filter);
   for (const [day, r] of Object.entries(cache.days)) {
     if (cutDay !== undefined && day < cutDay) continue;
     if (day !== cutDay) {
-      total += matching(r.counts, filter);
+      if (r.counts || cutDay !== undefined) total += matching(rolls.counts(day), filter); // archived: in `archived` (no --since)
       for (const b of r.buckets) rolled.add(b);
       continue;
     }
-    const hours = r.buckets.length === 1 && r.buckets[0] === day ? { [day]: r.counts } : readDayDetail(dir, day, r.buckets); // a per-day segment's day is its one bucket
+    const hours = r.buckets.length === 1 && r.buckets[0] === day ? { [day]: rolls.counts(day) } : readDayDetail(dir, day, r.buckets); // a per-day segment's day is its one bucket
     if (!hours) {
-      forgetDay(dir, cache, day); // its hours are counted one by one below, and rolled up again with their detail
+      rolls.forget(day); // its hours are counted one by one below, and rolled up again with their detail
       changed = true;
       continue;
     }
@@ -105,8 +113,12 @@ export function countMatching(store: JobStore, filter: CountFilter, check: (job:
     if (cache.buckets[bucket]) verified.add(bucket);
     total += matching(counts, filter);
   }
-  if (rollUp(dir, cache, present, verified, now)) changed = true;
-  if (changed) writeDerived(file, CACHE_VERSION, cache);
+  if (rollUp(dir, rolls, present, verified, now)) changed = true;
+  if (rolls.archiveOld(dayOf(now - ARCHIVE_AFTER_MS))) changed = true;
+  if (changed) {
+    rolls.save(); // the archive first: a crash between leaves a day's counts in both, never in neither
+    writeDerived(file, CACHE_VERSION, cache);
+  }
   return total;
 }
 
@@ -115,7 +127,8 @@ export function countMatching(store: JobStore, filter: CountFilter, check: (job:
  * to be checked no more; the day's per-hour detail (read only by a --since
  * cut inside that day) is written beside the cache.
  */
-function rollUp(dir: string, cache: CountCache, present: Set<string>, verified: Set<string>, now: number): boolean {
+function rollUp(dir: string, rolls: Rollups, present: Set<string>, verified: Set<string>, now: number): boolean {
+  const cache = rolls.c;
   const grown = new Map<string, Record<string, Counts>>();
   let changed = false;
   for (const [bucket, e] of Object.entries(cache.buckets)) {
@@ -124,10 +137,11 @@ function rollUp(dir: string, cache: CountCache, present: Set<string>, verified: 
     delete cache.buckets[bucket];
     if (!present.has(bucket)) continue;
     const key = bucket.slice(0, 8);
-    const day = (cache.days[key] ??= { buckets: [], counts: {} });
+    const counts = rolls.inline(key);
+    const day = cache.days[key];
     if (!grown.has(key)) grown.set(key, (day.buckets.length ? readDayDetail(dir, key, day.buckets) : null) ?? {});
     day.buckets.push(bucket);
-    add(day.counts, e.counts);
+    add(counts, e.counts);
     grown.get(key)![bucket] = e.counts;
   }
   for (const [key, hours] of grown) {
@@ -149,9 +163,97 @@ function readDayDetail(dir: string, day: string, buckets: string[]): Record<stri
   return buckets.length === Object.keys(d.hours).length && buckets.every((b) => b in d.hours) ? d.hours : null;
 }
 
-function forgetDay(dir: string, cache: CountCache, day: string): void {
-  delete cache.days[day];
-  tryUnlink(detailFile(dir, day));
+/**
+ * The rolled-up days of the cache, and count-days.json: the counts of days
+ * older than two days, read only when a --since window or a change reaches
+ * one of them. Their sum stays in the cache (`archived`).
+ */
+class Rollups {
+  private archive: Record<string, Counts> | null = null;
+  private archiveChanged = false;
+
+  constructor(
+    private readonly dir: string,
+    readonly c: CountCache,
+  ) {}
+
+  private get archiveFile(): string {
+    return join(this.dir, 'count-days.json');
+  }
+
+  private loaded(): Record<string, Counts> {
+    if (this.archive) return this.archive;
+    this.archive = readDerived<{ days: Record<string, Counts> }>(this.archiveFile, CACHE_VERSION)?.days ?? {};
+    if (Object.entries(this.c.days).some(([day, r]) => !r.counts && !this.archive![day])) {
+      // lost or torn: every archived day is counted again
+      for (const [day, r] of Object.entries(this.c.days)) if (!r.counts) delete this.c.days[day];
+      this.c.archived = {};
+      this.archive = {};
+      this.archiveChanged = true;
+    }
+    return this.archive;
+  }
+
+  /** A rolled-up day's counts, wherever they are kept. */
+  counts(day: string): Counts {
+    return this.c.days[day]?.counts ?? this.loaded()[day] ?? {};
+  }
+
+  /** A day's counts kept in the cache again (to add to them); the day made if new. */
+  inline(day: string): Counts {
+    if (this.c.days[day] && !this.c.days[day].counts) {
+      const archived = this.loaded()[day]; // a lost archive drops the day: then it is made anew below
+      if (this.c.days[day]) this.c.days[day].counts = this.unarchive(day, archived);
+    }
+    return (this.c.days[day] ??= { buckets: [], counts: {} }).counts!;
+  }
+
+  /** Reads the archive now when a --since window reaches an archived day: a lost one is found before counting. */
+  prepare(cutDay: string | undefined): void {
+    if (cutDay !== undefined && Object.entries(this.c.days).some(([day, r]) => day >= cutDay && !r.counts)) this.loaded();
+  }
+
+  forget(day: string): void {
+    const r = this.c.days[day];
+    if (r && !r.counts) {
+      const counts = this.loaded()[day];
+      if (counts) this.unarchive(day, counts);
+    }
+    delete this.c.days[day];
+    tryUnlink(detailFile(this.dir, day));
+  }
+
+  forgetAll(): void {
+    for (const day of Object.keys(this.c.days)) tryUnlink(detailFile(this.dir, day));
+    this.c.days = {};
+    this.c.archived = {};
+    this.archive = {};
+    this.archiveChanged = true;
+  }
+
+  private unarchive(day: string, counts: Counts): Counts {
+    add(this.c.archived, counts, -1);
+    delete this.archive![day];
+    this.archiveChanged = true;
+    return counts;
+  }
+
+  /** Moves the counts of days before `beforeDay` out of the cache. */
+  archiveOld(beforeDay: string): boolean {
+    let moved = false;
+    for (const [day, r] of Object.entries(this.c.days)) {
+      if (day >= beforeDay || !r.counts) continue;
+      this.loaded()[day] = r.counts;
+      add(this.c.archived, r.counts);
+      delete r.counts;
+      this.archiveChanged = moved = true;
+    }
+    return moved;
+  }
+
+  save(): void {
+    if (this.archiveChanged) writeDerived(this.archiveFile, CACHE_VERSION, { days: this.archive ?? {} });
+  }
 }
 
 /**
@@ -159,7 +261,8 @@ function forgetDay(dir: string, cache: CountCache, day: string): void {
  * forgets the totals of the days it names; a journal that shrank or vanished
  * (replaced, or deleted by hand) forgets every total.
  */
-function readJournals(store: JobStore, cache: CountCache): boolean {
+function readJournals(store: JobStore, rolls: Rollups): boolean {
+  const cache = rolls.c;
   const names = store.index.editsFiles();
   // nothing cached, or everything to forget (a journal gone: deleted by hand): only where the journals end now matters
   const sizesOnly = (Object.keys(cache.days).length === 0 && Object.keys(cache.buckets).length === 0) || Object.keys(cache.edits).some((n) => !names.includes(n));
@@ -170,14 +273,15 @@ function readJournals(store: JobStore, cache: CountCache): boolean {
     const got = editsSince(store.index.dir, name, sizesOnly ? null : (cache.edits[name] ?? 0));
     if (got.buckets === null) reset = true;
     for (const b of got.buckets ?? []) {
-      if (cache.days[b.slice(0, 8)] || cache.buckets[b]) changed = true;
-      delete cache.days[b.slice(0, 8)];
+      if (!cache.days[b.slice(0, 8)] && !cache.buckets[b]) continue;
+      rolls.forget(b.slice(0, 8));
       delete cache.buckets[b];
+      changed = true;
     }
     next[name] = got.size;
   }
-  if (reset && (Object.keys(cache.days).length || Object.keys(cache.buckets).length)) {
-    for (const day of Object.keys(cache.days)) forgetDay(store.index.dir, cache, day);
+  if (reset && (Object.keys(cache.days).length || Object.keys(cache.buckets).length || Object.keys(cache.archived).length)) {
+    rolls.forgetAll();
     cache.buckets = {};
     changed = true;
   }
@@ -201,11 +305,14 @@ function matching(counts: Counts, filter: CountFilter): number {
   return total;
 }
 
-function add(into: Counts, from: Counts): void {
+function add(into: Counts, from: Counts, sign = 1): void {
   for (const [tagsKey, byAgent] of Object.entries(from)) {
     for (const [agent, byStatus] of Object.entries(byAgent)) {
       const to = ((into[tagsKey] ??= {})[agent] ??= {});
-      for (const [status, n] of Object.entries(byStatus)) to[status] = (to[status] ?? 0) + n;
+      for (const [status, n] of Object.entries(byStatus)) {
+        to[status] = (to[status] ?? 0) + sign * n;
+        if (to[status] === 0) delete to[status];
+      }
     }
   }
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { environmentError, HerdError, isEnvironmentError, isErrno } from './errors.js';
-import { checkIdInput, idTime, isJobId, newJobId } from './ids.js';
+import { checkIdInput, idPrefixAt, idTime, isJobId, newJobId } from './ids.js';
 import { isTerminal, normalizeJob, transition, validateJob, TERMINAL, type Job, type JobStatus, type Transition } from './job.js';
 import { Paths } from './paths.js';
 import { JobIndex, entryLine, markerLine } from './index-log.js';
@@ -300,7 +300,7 @@ export class JobStore {
     const sinceDay = filter.sinceMs !== undefined ? dayOf(filter.sinceMs) : undefined;
     const sinceSec = filter.sinceMs !== undefined ? Math.floor(filter.sinceMs / 1000) * 1000 : undefined;
     for (const day of this.index.days(sinceDay)) {
-      for (const e of this.index.readDay(day)) {
+      for (const e of this.index.readDay(day, sinceSec !== undefined ? idPrefixAt(sinceSec) : '')) {
         if (sinceSec !== undefined && idTime(e.id) < sinceSec) return rows;
         const exact = TERMINAL.has(e.status as JobStatus);
         if (filter.status && exact && e.status !== filter.status) continue;
