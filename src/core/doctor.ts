@@ -92,7 +92,7 @@ function clockCheck(home: string, skew: (home: string) => { skewMs: number; unce
   return {
     name: 'clock',
     status: 'info',
-    detail: `${detail}: times shown by hosts with different clocks disagree (leases never compare them)`,
+    detail: `${detail}: times written by hosts with different clocks disagree (herdctl never judges liveness by them)`,
     fix: 'run an NTP client (chrony, systemd-timesyncd) on every host and the file server',
   };
 }
