@@ -92,7 +92,7 @@ function clockCheck(home: string, skew: (home: string) => { skewMs: number; unce
   return {
     name: 'clock',
     status: 'info',
-    detail: `${detail}: times written by hosts with different clocks disagree (herdctl never judges liveness by them)`,
+    detail: `${detail}: until host leases land, a lock's heartbeat is judged against each host's own clock, so hosts sharing this dir must agree within seconds (docs/multihost.md)`,
     fix: 'run an NTP client (chrony, systemd-timesyncd) on every host and the file server',
   };
 }
