@@ -4,6 +4,7 @@ import { listDir, readIfExists, tryUnlink, writeFileAtomic, ensureDir } from './
 import { hostId } from './host-id.js';
 import { appendShared, appendSharedMany } from './shared-append.js';
 import { isEditsFile, noteEdits } from './index-edits.js';
+import { idsWithRun } from './id-tails.js';
 import { idHour, isJobId } from './ids.js';
 import type { Job } from './job.js';
 import { clock, systemClock } from './clock.js';
@@ -205,25 +206,13 @@ export class JobIndex {
     return end < 0 ? l.buckets : l.buckets.slice(0, end);
   }
 
-  /**
-   * Ids whose random part (their last 8 characters) holds `run`, over every
-   * segment, by a text search rather than a parse of each line: `jobs show
-   * k3x9` at 100k jobs reads the index once. Pruned ids may be among them.
-   */
+  /** Ids whose random part (their last 8 characters) holds `run`, from the ids' own small index (id-tails.ts). Pruned ids may be among them. */
   idsWithRun(run: string): string[] {
-    const found = new Set<string>();
-    const needle = Buffer.from(run);
-    for (const name of this.names()) {
-      if (!SEG_RE.test(name)) continue;
-      const bytes = readBytes(join(this.dir, name)); // bytes, not text: no decoding of 20 MB at 100k jobs
-      if (!bytes) continue; // dropped meanwhile
-      for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
-        const start = bytes.lastIndexOf(0x0a, at) + 1;
-        if (at < start + 20 || at + needle.length > start + 28) continue; // not inside the id's random part
-        found.add(bytes.toString('latin1', start, start + 28));
-      }
-    }
-    return [...found];
+    return idsWithRun(
+      this.dir,
+      this.names().filter((n) => SEG_RE.test(n)),
+      run,
+    );
   }
 
   /**
