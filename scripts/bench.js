@@ -692,9 +692,10 @@ async function main() {
   const stops = [];
   try {
     for (const p of perSize) stops.push(await startStandIn(p.m.home));
-    // the first list of a state writes index/count-cache.json (its "N more" counts), as any first list does:
-    // the figures are of the lists after it, and the state must not change while they are measured
-    for (const p of perSize) timeOnce([BIN, 'jobs', 'list', '--home', p.m.home], env);
+    // a state's first list writes its "N more" counts (index/count-*.json) and its first `show <run>` the ids'
+    // index (index/id-tails.*), as on any state dir: the figures are of the commands after those, and the
+    // state must not change while they are measured
+    for (const p of perSize) for (const c of p.cases) timeOnce(c.args, env);
     for (const p of perSize) p.before = stateFingerprint(p.m.home);
     measureAll(perSize, o.runs, floorSamples, floorCpu);
   } finally {
