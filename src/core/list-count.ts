@@ -17,10 +17,12 @@ import type { JobStore } from './store.js';
  *     that are old (index-edits.ts): a list reads these, nothing per hour.
  *     An old bucket changes only through an append the edits journals name
  *     (a late end, a `gone`, a copy-in), so a list reads the journals' new
- *     lines and recounts just the days they name;
+ *     lines and recounts just the days they name. Days older than two days
+ *     keep their totals in count-days.json and only their sum (`archived`)
+ *     here; a --since cut inside a day reads its per-bucket count-day-*.json;
  *   - `buckets`: settled buckets still young, each checked by its segments'
  *     size and mtime (`dayStamp`) — a few hours' worth;
- *   - anything live, and the window's first day (cut at --since), is counted
+ *   - anything live, and the bucket the --since instant falls in, is counted
  *     from the index each time.
  * A line of an older herdctl carries no tags: its job.json is read once.
  */
