@@ -177,6 +177,30 @@ export function readIfExists(path: string): string | null {
   }
 }
 
+/** A file's bytes, or null when it cannot be read (gone meanwhile): for derived files and text searches. */
+export function tryReadBytes(path: string): Buffer | null {
+  try {
+    return fs.readFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Up to `length` bytes of a file from byte `at` (fewer at its end), or null when it cannot be read. */
+export function tryReadRange(path: string, at: number, length: number): Buffer | null {
+  try {
+    const fd = fs.openSync(path, 'r');
+    try {
+      const buf = Buffer.alloc(length);
+      return buf.subarray(0, fs.readSync(fd, buf, 0, length, at));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
+
 /** Directory entries, or [] when the directory does not exist. */
 export function listDir(path: string): string[] {
   try {

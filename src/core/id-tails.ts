@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { readDerived, writeDerived } from './bucket-cache.js';
-import { appendLines, writeFileAtomic } from './fsx.js';
+import { appendLines, tryReadBytes, tryReadRange, writeFileAtomic } from './fsx.js';
 import { isJobId } from './ids.js';
 
 /**
@@ -59,8 +59,8 @@ export function idsWithRun(dir: string, segments: string[], run: string): string
   } catch {
     /* a read-only state dir: searched from what was read, next time again */
   }
-  const timeOf = whole ? (rec: number) => timeText.slice(rec * TIME, rec * TIME + TIME) : (rec: number) => readAt(times, rec * TIME, TIME);
-  return search(whole ? Buffer.from(tailText, 'latin1') : readOr(tails), timeOf, run);
+  const timeOf = whole ? (rec: number) => timeText.slice(rec * TIME, rec * TIME + TIME) : (rec: number) => (tryReadRange(times, rec * TIME, TIME) ?? Buffer.alloc(0)).toString('latin1');
+  return search(whole ? Buffer.from(tailText, 'latin1') : (tryReadBytes(tails) ?? Buffer.alloc(0)), timeOf, run);
 }
 
 /** The matching records: the tails are searched whole, the times read only for the matches (a few of 1M). */
@@ -79,18 +79,8 @@ function search(tails: Buffer, timeOf: (rec: number) => string, run: string): st
 
 /** The ids that begin the whole lines of a segment between two offsets (each line starts with its id), once each. */
 function idsFrom(path: string, from: number, to: number): { ids: string[]; bytes: number } | null {
-  let buf: Buffer;
-  try {
-    const fd = fs.openSync(path, 'r');
-    try {
-      buf = Buffer.alloc(to - from);
-      buf = buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, from));
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return null;
-  }
+  const buf = tryReadRange(path, from, to - from);
+  if (!buf) return null;
   const end = buf.lastIndexOf(0x0a) + 1; // a line being written is indexed next time, whole
   const ids = new Set<string>();
   for (let i = 0; i < end;) {
@@ -109,27 +99,5 @@ function fileSize(path: string): number {
     return fs.statSync(path).size;
   } catch {
     return -1;
-  }
-}
-
-function readOr(path: string): Buffer {
-  try {
-    return fs.readFileSync(path);
-  } catch {
-    return Buffer.alloc(0);
-  }
-}
-
-function readAt(path: string, at: number, length: number): string {
-  try {
-    const fd = fs.openSync(path, 'r');
-    try {
-      const buf = Buffer.alloc(length);
-      return buf.toString('latin1', 0, fs.readSync(fd, buf, 0, length, at));
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return '';
   }
 }

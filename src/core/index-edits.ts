@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { clock } from './clock.js';
+import { tryReadRange } from './fsx.js';
 import { hostId } from './host-id.js';
 import { appendShared } from './shared-append.js';
 
@@ -42,23 +43,18 @@ export const isEditsFile = (name: string): boolean => name.startsWith('edits@');
  * `from` (replaced or cut: nothing it said can be trusted) or gone.
  */
 export function editsSince(dir: string, name: string, from: number | null): { size: number; buckets: string[] | null } {
-  let fd: number;
+  let size: number;
   try {
-    fd = fs.openSync(join(dir, name), 'r');
+    size = fs.statSync(join(dir, name)).size;
   } catch {
     return { size: 0, buckets: null };
   }
-  try {
-    const size = fs.fstatSync(fd).size;
-    if (from === null) return { size, buckets: [] };
-    if (size < from) return { size, buckets: null };
-    const buf = Buffer.alloc(size - from);
-    const text = buf.toString('latin1', 0, fs.readSync(fd, buf, 0, buf.length, from));
-    const end = text.lastIndexOf('\n') + 1; // a line being written is read next time, whole
-    return { size: from + end, buckets: text.slice(0, end).split('\n').filter(Boolean) };
-  } finally {
-    fs.closeSync(fd);
-  }
+  if (from === null) return { size, buckets: [] };
+  if (size < from) return { size, buckets: null };
+  const text = tryReadRange(join(dir, name), from, size - from)?.toString('latin1');
+  if (text === undefined) return { size: 0, buckets: null };
+  const end = text.lastIndexOf('\n') + 1; // a line being written is read next time, whole
+  return { size: from + end, buckets: text.slice(0, end).split('\n').filter(Boolean) };
 }
 
 /** Whether a bucket is old enough for a reader to keep its total (see above). */

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { join, sep } from 'node:path';
-import { listDir, readIfExists, tryUnlink, writeFileAtomic, ensureDir } from './fsx.js';
+import { ensureDir, listDir, readIfExists, tryReadBytes, tryUnlink, writeFileAtomic } from './fsx.js';
 import { hostId } from './host-id.js';
 import { appendShared, appendSharedMany } from './shared-append.js';
 import { isEditsFile, noteEdits } from './index-edits.js';
@@ -224,11 +224,11 @@ export class JobIndex {
     const found = new Set<string>();
     const needle = Buffer.from(`\n${prefix}`);
     let paths = this.segPaths(bucket);
-    let files = paths.map((p) => readBytes(p));
+    let files = paths.map((p) => tryReadBytes(p));
     if (files.includes(null)) {
       this.listing = null; // folded meanwhile (index-compact.ts): the day's segments now hold it
       paths = this.segPaths(bucket.slice(0, 8));
-      files = paths.map((p) => readBytes(p));
+      files = paths.map((p) => tryReadBytes(p));
     }
     for (const bytes of files) {
       if (!bytes) continue;
@@ -378,14 +378,5 @@ export class JobIndex {
   /** Snapshot of jobs/'s mtime, taken before a reconcile reads the directory. */
   mtime(): bigint | null {
     return this.jobsMtime();
-  }
-}
-
-/** A file's bytes, or null when it is gone. */
-function readBytes(path: string): Buffer | null {
-  try {
-    return fs.readFileSync(path);
-  } catch {
-    return null;
   }
 }
