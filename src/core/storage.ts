@@ -63,7 +63,8 @@ export interface StorageFinding {
 const NFS_DEFAULT_AC = { acregmin: 3, acregmax: 60, acdirmin: 30, acdirmax: 60 };
 /** How stale an attribute may be before another host's new job or ended run is seen late: docs/multihost.md. */
 const MAX_ATTR_CACHE_S = 3;
-const NETWORK = /^(nfs4?|cifs|smb3?|smbfs|afpfs|ceph|fuse\.(?:ceph|glusterfs|sshfs|s3fs|juicefs).*|9p|glusterfs|lustre|gpfs|beegfs|efs)$/;
+/** Network filesystems other than NFS (handled above); any FUSE filesystem is reported alike. EFS mounts as nfs4. */
+const NETWORK = /^(cifs|smb3?|smbfs|afpfs|ceph|9p|glusterfs|lustre|gpfs|beegfs)$/;
 
 /** What the mount means for a state dir shared by several hosts; `ok` for a local filesystem. */
 export function storageFinding(m: MountEntry | null): StorageFinding {
