@@ -10,5 +10,5 @@ if (!home || !agent) {
 }
 process.on('SIGHUP', () => {}); // outlive the terminal that started us
 const plain = new Chalk({ level: 0 });
-await new Runner({ home, agent, logLine: (e) => renderEvent(e, plain) }).run();
-process.exit(0);
+const result = await new Runner({ home, agent, logLine: (e) => renderEvent(e, plain) }).run();
+process.exit(result === 'fenced' ? 3 : 0); // fenced: its agents are killed and it wrote nothing more (runner.ts)

@@ -87,10 +87,10 @@ quotas:
   for (const m of ['job submitted', 'quota granted', 'quota denied', 'cancel requested', 'job pruned', 'prune done']) assert.ok(msgs.has(m), `no "${m}" in ${[...msgs].join(', ')}`);
   assert.ok(lines.some((l) => l.msg === 'quota denied' && l.bucket === 'few' && l.used === 2 && l.limit === 2));
   for (const agent of ['coder', 'shell']) {
-    const runner = checkLog(join(home, 'logs', `runner-${agent}.log`));
+    const runner = checkLog(join(home, 'logs', `runner-${agent}@h-test-suite.log`));
     assert.ok(
       runner.some((l) => l.msg === 'job ended'),
-      `runner-${agent}.log: ${JSON.stringify(runner)}`,
+      `runner-${agent}@h-test-suite.log: ${JSON.stringify(runner)}`,
     );
   }
 });

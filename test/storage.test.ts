@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { runDoctor } from '../src/core/doctor.js';
-import { measureSkew, mountFor, parseBsdMount, parseMountinfo, storageFinding, type MountEntry } from '../src/core/storage.js';
+import { mountFor, parseBsdMount, parseMountinfo, storageFinding, type MountEntry } from '../src/core/storage.js';
+import { measureSkew } from '../src/core/fsx.js';
 import { JobStore } from '../src/core/store.js';
 import { tempHome } from './support/tmp.js';
 

@@ -72,7 +72,7 @@ test('the receiver is down while a delivery is pending; herdctl "restarts": the 
   assert.equal(pending[0].status, 'pending');
   assert.equal(pending[0].lastError, 'ECONNREFUSED');
   // every herdctl process is gone now (the runner exits when idle); the receiver comes back on the same port
-  await waitFor('the runner to exit', () => !fs.existsSync(join(home, 'locks', 'runner-echo.lock')), 10_000);
+  await waitFor('the runner to exit', () => !fs.existsSync(join(home, 'locks', 'runner-echo@h-test-suite.lock')), 10_000);
   await rx.listen(port);
   const list = await cli('jobs', 'list');
   assert.equal(list.code, 0, list.stderr);

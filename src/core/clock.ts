@@ -6,6 +6,8 @@
  */
 export interface Clock {
   now(): number;
+  /** Milliseconds on a clock that only moves forward, shared by every process of this boot (not by other hosts): what leases are judged by. */
+  mono?(): number;
   setTimer(fn: () => void, ms: number): Timer;
   clearTimer(t: Timer): void;
 }
@@ -13,8 +15,11 @@ export interface Clock {
 /** What `setTimer` returns: a real timeout, or a fake clock's handle. */
 export type Timer = ReturnType<typeof setTimeout> | { fake: number };
 
+const hrMs = (): number => Number(process.hrtime.bigint() / 1_000_000n); // CLOCK_MONOTONIC on Linux, mach_absolute_time on macOS: both boot-wide
+
 export const systemClock: Clock = {
   now: () => Date.now(),
+  mono: hrMs,
   setTimer: (fn, ms) => setTimeout(fn, ms),
   clearTimer: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
 };
@@ -23,6 +28,7 @@ let current: Clock = systemClock;
 
 export const clock = {
   now: (): number => current.now(),
+  mono: (): number => (current.mono ?? hrMs)(),
   /** Now as an ISO 8601 UTC string, as every timestamp herdctl writes. */
   iso: (): string => new Date(current.now()).toISOString(),
   isoAt: (ms: number): string => new Date(ms).toISOString(),

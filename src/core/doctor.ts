@@ -2,6 +2,7 @@
 // does not run, each with its fix. Checks read; only `fix` changes anything,
 // and only what is safe while other herdctl processes run (modes, orphan
 // worktrees). Text is made in render/doctor.ts.
+import { hostId } from './host-id.js';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,8 @@ import { platform, unsupportedReason } from './platform/index.js';
 import { providerInfo } from './providers.js';
 import { runnerAlive, runnerIdentity } from './runner-launch.js';
 import { runningScheduler } from './scheduler/instance.js';
-import { measureSkew, mountFor, storageFinding, type MountEntry } from './storage.js';
+import { mountFor, storageFinding, type MountEntry } from './storage.js';
+import { measureSkew } from './fsx.js';
 import type { JobStore } from './store.js';
 import { Outbox } from './webhook-outbox.js';
 import { orphanJobWorktrees } from './worktree-jobs.js';
@@ -156,11 +158,12 @@ function schedulerCheck(home: string): Check {
   return { name: 'scheduler', status: 'info', detail: 'not running (schedules fire only while `herdctl start` runs)', fix: 'herdctl start  (under systemd or launchd to keep it up)' };
 }
 
-/** Runner locks: a live runner per agent, or a lock whose holder died (the next runner takes it over at once). */
+/** This host's runner locks (other hosts': `herdctl hosts`): a live runner per agent, or a lock whose holder died (the next runner takes it over at once). */
 function runnerChecks(store: JobStore): Check[] {
+  const ours = `@${hostId()}.lock`;
   const agents = listDir(store.paths.locks)
-    .filter((n) => n.startsWith('runner-') && n.endsWith('.lock'))
-    .map((n) => n.slice('runner-'.length, -'.lock'.length));
+    .filter((n) => n.startsWith('runner-') && n.endsWith(ours))
+    .map((n) => n.slice('runner-'.length, -ours.length));
   if (agents.length === 0) return [{ name: 'runners', status: 'ok', detail: 'none running', fix: null }];
   return agents.map((agent) => {
     const who = runnerIdentity(store.paths, agent);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import type { EventDraft, JobEvent } from './events.js';
-import { io, writeAll, FILE_MODE } from './fsx.js';
+import { io, writeAll, FILE_MODE, tempPath, tryReadBytes } from './fsx.js';
 import { HerdError } from './errors.js';
 import { clock } from './clock.js';
 
@@ -111,6 +111,7 @@ export class EventWriter {
   private buffered: string[] = [];
   private bufferedBytes = 0;
   private flushScheduled = false;
+  private abandoned = false;
   private syncTimer: NodeJS.Timeout | null = null;
   private dirty = false;
   private dirtySince: number | null = null;
@@ -180,6 +181,7 @@ export class EventWriter {
 
   flush(durable = false): void {
     this.flushScheduled = false;
+    if (this.abandoned) return;
     if (this.buffered.length > 0) {
       const text = this.buffered.join('');
       const bytes = Buffer.from(text);
@@ -225,6 +227,39 @@ export class EventWriter {
     this.flush(true);
     io.closeSync(this.fd);
   }
+
+  /** Drops what is not written yet and closes, writing nothing more: a fenced runner's job may be another host's to end now. */
+  abandon(): void {
+    this.abandoned = true;
+    this.buffered = [];
+    this.bufferedBytes = 0;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    try {
+      io.closeSync(this.fd);
+    } catch {
+      /* a hung or gone disk: nothing more to do */
+    }
+  }
+}
+
+/**
+ * Replaces a job's log with a copy of itself before another host's lost
+ * writer's job is ended here. That writer may be cut off rather than dead: its
+ * descriptor keeps pointing at the old file, so whatever it still sends lands
+ * there, never in the copy this host appends the end to.
+ */
+export function detachFromOldWriter(path: string): void {
+  const bytes = tryReadBytes(path);
+  if (!bytes) return;
+  const tmp = tempPath(path);
+  const fd = io.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, FILE_MODE);
+  try {
+    writeAll(fd, bytes);
+    io.fsyncSync(fd);
+  } finally {
+    io.closeSync(fd);
+  }
+  io.renameSync(tmp, path);
 }
 
 /** Finds the end of the last whole line and the seq after the last parseable event, reading backwards. */

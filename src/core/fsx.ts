@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { hostname } from 'node:os';
 import { isErrno } from './errors.js';
 import { clock } from './clock.js';
 
@@ -66,8 +67,60 @@ export function writeAll(fd: number, data: Buffer): void {
 
 export const TMP_PREFIX = '.tmp-';
 
+/** The writer's host, in temp names: its pid means nothing on another host sharing the dir. Letters, digits, "." and "-". */
+const HOST_TAG =
+  hostname()
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, '-')
+    .slice(0, 64) || 'host';
+
 /** Where a replacement of `path` is written first: beside it, named after its writer (see sweepTemps). */
-export const tempPath = (path: string): string => join(dirname(path), `${TMP_PREFIX}${basename(path)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+export const tempPath = (path: string): string => join(dirname(path), `${TMP_PREFIX}${basename(path)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}@${HOST_TAG}`);
+/**
+ * How far the clock that stamps files in `dir` (a file server's, on a
+ * network filesystem) is from this host's: a file is created and its mtime
+ * compared with the middle of the write. herdctl never compares clocks across
+ * hosts (leases are judged on timers), but the age of a file it did not
+ * write is only known by that clock (fileClockNow). Null when the probe file cannot be written.
+ */
+export function measureSkew(dir: string, now: () => number = clock.now): { skewMs: number; uncertaintyMs: number } | null {
+  const probe = tempPath(join(dir, 'doctor-clock')); // a temp name: a sweep removes it if this process dies here
+  try {
+    const before = now();
+    fs.writeFileSync(probe, '', { mode: 0o600 });
+    const mtime = fs.statSync(probe).mtimeMs;
+    const after = now();
+    return { skewMs: Math.round(mtime - (before + after) / 2), uncertaintyMs: Math.ceil((after - before) / 2) + 1000 }; // + a coarse (1 s) timestamp
+  } catch {
+    return null;
+  } finally {
+    try {
+      fs.unlinkSync(probe);
+    } catch {
+      /* never made */
+    }
+  }
+}
+
+const skews = new Map<number, number>();
+
+/**
+ * Now by the clock that stamps files in `dir` (the file server's, on NFS):
+ * this host's clock plus a skew measured once per filesystem. What the age
+ * of a file another host wrote is measured against: a host whose clock is
+ * minutes ahead must not call another's file in progress old.
+ */
+export function fileClockNow(dir: string): number {
+  let dev: number;
+  try {
+    dev = fs.statSync(dir).dev;
+  } catch {
+    return clock.now();
+  }
+  let skew = skews.get(dev);
+  if (skew === undefined) skews.set(dev, (skew = measureSkew(dir)?.skewMs ?? 0));
+  return clock.now() + skew;
+}
 
 /**
  * Replaces `path` atomically and durably: temp file beside it (0600, O_EXCL),
@@ -223,17 +276,21 @@ export function listDirTyped(path: string): fs.Dirent[] {
 
 /**
  * Removes temp files a crashed writer left behind in `dir`: those over a
- * minute old, and those over 5 s old whose writer (the pid in the name) is
- * not running on this host — a live writer needs milliseconds, and one on
- * another host sharing the dir would have to stall for 5 s to lose its file.
- * `names`: the dir's listing, when the caller has just taken it (100k jobs).
+ * minute old by the file clock, and those over 5 s old whose writer (the
+ * pid in the name) is not running on this host — a live writer needs
+ * milliseconds. Another host's writer (named in the temp name) is given the
+ * minute. `names`: the dir's listing, when the caller has just taken it
+ * (100k jobs). `now`: Infinity removes every temp file (its writers are
+ * known gone: another host's, once its lease expired).
  */
-export function sweepTemps(dir: string, now = clock.now(), names: Iterable<string> = listDir(dir)): number {
+export function sweepTemps(dir: string, now?: number, names: Iterable<string> = listDir(dir)): number {
+  let at = now;
   let swept = 0;
   for (const name of names) {
     if (!name.startsWith(TMP_PREFIX)) continue;
     try {
-      const age = now - fs.statSync(join(dir, name)).mtimeMs;
+      at ??= fileClockNow(dir); // measured only when there is a temp file to judge
+      const age = at - fs.statSync(join(dir, name)).mtimeMs;
       if (age > 60_000 || (age > 5_000 && writerGone(name))) {
         removeTree(join(dir, name)); // a temp file, or a half-made job directory
         swept++;
@@ -246,8 +303,9 @@ export function sweepTemps(dir: string, now = clock.now(), names: Iterable<strin
 }
 
 function writerGone(tempName: string): boolean {
-  const pid = Number(/-(\d+)-[a-z0-9]*$/.exec(tempName)?.[1]);
-  if (!pid) return false;
+  const m = /-(\d+)-[a-z0-9]*(?:@([a-z0-9.-]+))?$/.exec(tempName);
+  const pid = Number(m?.[1]);
+  if (!pid || (m?.[2] !== undefined && m[2] !== HOST_TAG)) return false; // another host's writer: only the minute rule
   try {
     process.kill(pid, 0);
     return false;

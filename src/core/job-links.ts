@@ -1,5 +1,5 @@
 import { isTerminal, type Job, type JobStatus } from './job.js';
-import { isLocked } from './lock.js';
+import { deadIn, isHeld } from './lock.js';
 import { settingsOf } from './settings.js';
 import type { JobStore } from './store.js';
 
@@ -34,7 +34,7 @@ export function pendingWhy(store: JobStore, job: Job): PendingWhy | null {
     if (r && 'job' in r && r.job.agent === job.agent && r.job.status === 'running') agentRunning++;
   }
   let slotsBusy = 0;
-  for (let i = 0; i < settings.globalMaxConcurrent; i++) if (isLocked(store.paths.slotLock(i))) slotsBusy++;
+  for (let i = 0; i < settings.globalMaxConcurrent; i++) if (isHeld(store.paths.slotLock(i), deadIn(store.paths.home, store.paths.slotLock(i)), `${store.paths.slotLock(i)}.json`)) slotsBusy++;
   return { ahead: at < 0 ? queue.length : at, agentRunning, agentMax: settings.maxConcurrent, slotsBusy, slotsMax: settings.globalMaxConcurrent };
 }
 

@@ -39,6 +39,7 @@ export interface Job {
   pidStartTime: number | null; // agent's start time in the platform's unit (Linux: clock ticks since boot, /proc/<pid>/stat field 22; without /proc: epoch seconds)
   runnerStartTime: number | null;
   hostId?: string | null; // the host's id (host-id.ts): which host the pids belong to; `host` is its name, for people
+  lease?: string | null; // the running runner's lease (lease.ts): its epoch; only it may write the job's end, and another host judges it by this
   bootId: string | null; // host's boot id when the pids were recorded: after a reboot they mean nothing
   config: string | null; // the herdctl.yaml the job was submitted with (the runner reads the agent's env from it)
   settings: Record<string, unknown> | null; // the agent's settings at submission (env values left out)
@@ -143,6 +144,7 @@ const defaults = (): Job => ({
   pidStartTime: null,
   runnerStartTime: null,
   hostId: null,
+  lease: null,
   bootId: null,
   usage: null,
   summary: null,

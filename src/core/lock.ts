@@ -1,12 +1,14 @@
 import { createRequire } from 'node:module';
 import type * as Lockfile from 'proper-lockfile';
-import { ensureDir, io, removeTree, writeFileAtomic } from './fsx.js';
+import { ensureDir, fileClockNow, io, removeTree, writeFileAtomic } from './fsx.js';
 import { dirname } from 'node:path';
 import * as fs from 'node:fs';
 import { clock } from './clock.js';
+import { holderDead, me, mtimeOf } from './holder.js';
 
-// proper-lockfile (mkdir locks with an mtime heartbeat: fine on NFS, judged by
-// staleness not pids) is loaded on first use: most commands never lock.
+// proper-lockfile (mkdir locks, exclusive on NFS too, with an mtime heartbeat)
+// is loaded on first use: most commands never lock. Every lock names its
+// holder; whether a holder is gone is holder.ts's rule, not the mtime's age.
 let lib: typeof Lockfile | null = null;
 const lockfile = (): typeof Lockfile => (lib ??= createRequire(import.meta.url)('proper-lockfile') as typeof Lockfile);
 
@@ -19,7 +21,7 @@ type Release = () => void;
 /**
  * proper-lockfile is never let take a stale lock over: its remove-then-mkdir
  * lets two contenders both win (its issue #121; 5 of 40 rounds of 4 racers
- * here). Stale takeover happens in `replaceStale`, under the lock's gate.
+ * here). A dead holder's lock is taken over in `acquireNamed`, under the lock's gate.
  */
 const NEVER_STALE = 2 ** 30;
 
@@ -50,20 +52,41 @@ function private0700(path: string): void {
   }
 }
 
-/** The lock dir exists and its heartbeat stopped over STALE_MS ago. */
-function isStale(path: string): boolean {
+/** The lock dir exists: held, or left by a holder that died. */
+function present(path: string): boolean {
   try {
-    return fs.statSync(`${path}.lock`).mtimeMs < clock.now() - STALE_MS;
+    fs.statSync(`${path}.lock`);
+    return true;
   } catch {
     return false;
   }
 }
 
-/** Only under the gate: a stale lock is removed and taken, by one contender. */
-function replaceStale(path: string, onCompromised?: (e: Error) => void): Release | null {
-  if (!isStale(path)) return null;
-  removeTree(`${path}.lock`);
-  return take(path, onCompromised);
+/**
+ * How old a path's mtime is by the clock that stamps files in its folder (the
+ * file server's, on NFS): this host's clock corrected by a skew measured once
+ * per folder, so a host whose clock is minutes off does not call a fresh gate old.
+ */
+function storedAgeMs(path: string): number | null {
+  const m = mtimeOf(path);
+  return m === null ? null : fileClockNow(dirname(path)) - m;
+}
+
+/** A lock whose name cannot be read (its holder between name and lock, or killed there): stale once its heartbeat is STALE_MS old. */
+function namelessStale(path: string): boolean {
+  const age = storedAgeMs(`${path}.lock`);
+  return age !== null && age > STALE_MS;
+}
+
+/** Whether a lock's holder is known dead (isDead on its name), or the lock has no name and is stale. */
+function holderGone(path: string, identityFile: string, isDead: (who: unknown) => boolean): boolean {
+  let who: unknown;
+  try {
+    who = JSON.parse(fs.readFileSync(identityFile, 'utf8'));
+  } catch {
+    return namelessStale(path);
+  }
+  return isDead(who);
 }
 
 /**
@@ -76,11 +99,7 @@ function withGate<T>(path: string, fn: () => T | null): T | null {
   try {
     io.mkdirSync(gate, { mode: 0o700 });
   } catch {
-    try {
-      if (clock.now() - fs.statSync(gate).mtimeMs > GATE_STALE_MS) removeTree(gate);
-    } catch {
-      /* raced */
-    }
+    if ((storedAgeMs(gate) ?? 0) > GATE_STALE_MS) removeTree(gate);
     return null;
   }
   try {
@@ -90,44 +109,45 @@ function withGate<T>(path: string, fn: () => T | null): T | null {
   }
 }
 
-/** Takes the lock now, or a stale one over; null when someone else holds a fresh one. */
-export function tryLockSync(path: string, onCompromised?: (e: Error) => void): Release | null {
-  ensureDir(dirname(path));
-  return take(path, onCompromised) ?? (isStale(path) ? withGate(path, () => replaceStale(path, onCompromised)) : null);
+/** The usual judge: the holder is known dead by holder.ts's rule, its heartbeat being the lock's mtime. */
+export const deadIn =
+  (home: string, path: string) =>
+  (who: unknown): boolean =>
+    holderDead(home, who, () => mtimeOf(`${path}.lock`), STALE_MS);
+
+/** Takes a plain lock now (named `<path>.owner` with this process), or one whose holder is known dead; null while a holder not known dead has it. */
+export function tryLockSync(home: string, path: string, onCompromised?: (e: Error) => void): Release | null {
+  return acquireNamed(path, `${path}.owner`, me(), deadIn(home, path), onCompromised);
 }
 
-/** Whether a live (non-stale) holder has the lock. */
-export function isLocked(path: string): boolean {
-  try {
-    return fs.statSync(`${path}.lock`).mtimeMs >= clock.now() - STALE_MS;
-  } catch {
-    return false;
-  }
+/** Whether a holder not known dead has the lock (a plain lock's name is `<path>.owner`). */
+export function isHeld(path: string, isDead: (who: unknown) => boolean, identityFile = `${path}.owner`): boolean {
+  return present(path) && !holderGone(path, identityFile, isDead);
 }
 
 /**
  * Takes a lock that names its holder in `identityFile` (pid, start time,
- * host, boot). Every attempt runs inside the gate, and the identity is
+ * host, boot, lease). Every attempt runs inside the gate, and the identity is
  * written before the gate opens again, so a contender never judges the new
- * holder by its dead predecessor's identity: a holder known dead (same host)
- * is taken over at once, a live or unknown one is left alone (another host's
- * goes stale by its heartbeat). Null: someone else holds it, or is acquiring
- * it right now. The returned release frees the lock, then removes the name
- * if it is still ours.
+ * holder by its dead predecessor's identity. A holder `isDead` calls dead
+ * (holder.ts: this host's by its pid, another's by its lease) is taken over;
+ * a live or not-yet-judged one is left alone. Null: someone else holds it,
+ * or is acquiring it right now. The returned release frees the lock, then
+ * removes the name if it is still ours.
  */
 export function acquireNamed(path: string, identityFile: string, identity: object, isDead: (who: unknown) => boolean, onCompromised?: (e: Error) => void): Release | null {
   ensureDir(dirname(path));
   // held by someone alive: no gate is made, so pollers of a busy lock change nothing (and wake no watcher)
-  if (isLocked(path) && !judgedDead(identityFile, isDead)) return null;
+  if (isHeld(path, isDead, identityFile)) return null;
   return withGate(path, () => {
-    if (isLocked(path)) {
-      if (!judgedDead(identityFile, isDead)) return null;
+    if (present(path)) {
+      if (!holderGone(path, identityFile, isDead)) return null;
       removeTree(`${path}.lock`);
     }
     // named before locked: whoever dies between the two leaves its own (dead) name on the lock, never a nameless one
     const name = JSON.stringify(identity) + '\n';
     writeFileAtomic(identityFile, name);
-    const release = take(path, onCompromised) ?? replaceStale(path, onCompromised);
+    const release = take(path, onCompromised);
     if (!release) return null;
     // released before unnamed, for the same reason: a holder killed in between leaves a free lock, never a nameless held one
     return () => {
@@ -147,15 +167,6 @@ function unname(path: string, identityFile: string, name: string): void {
     }
     return null;
   });
-}
-
-/** The lock's named holder is known dead; a missing or unreadable name is judged by staleness alone. */
-function judgedDead(identityFile: string, isDead: (who: unknown) => boolean): boolean {
-  try {
-    return isDead(JSON.parse(fs.readFileSync(identityFile, 'utf8')));
-  } catch {
-    return false;
-  }
 }
 
 /**

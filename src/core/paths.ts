@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { isJobId } from './ids.js';
 import { HerdError } from './errors.js';
+import { hostId } from './host-id.js';
 
 /** Where everything lives. Every path under the state dir is built here, from validated parts. */
 export class Paths {
@@ -20,6 +21,7 @@ export class Paths {
   readonly scheduler: string;
   readonly serveToken: string;
   readonly secrets: string;
+  readonly hosts: string;
 
   constructor(readonly home: string) {
     this.jobs = join(home, 'jobs');
@@ -37,11 +39,12 @@ export class Paths {
     this.scheduler = join(home, 'scheduler');
     this.serveToken = join(home, 'serve.token');
     this.secrets = join(home, 'secrets'); // per-job env values (job-env.ts)
+    this.hosts = join(home, 'hosts'); // each host's leases (lease.ts)
   }
 
   /** Directories outside jobs/ where files are replaced atomically (a writer killed mid-replace leaves its temp file). */
   replacedFileDirs(): string[] {
-    return [this.locks, this.quotas, this.cache, this.scheduler, join(this.webhooks, 'pending')];
+    return [this.locks, this.active, this.quotas, this.cache, this.scheduler, join(this.webhooks, 'pending')];
   }
 
   job(id: string): string {
@@ -63,11 +66,12 @@ export class Paths {
   agentQueue(agent: string): string {
     return join(this.queue, checkName(agent, 'agent'));
   }
-  runnerLock(agent: string): string {
-    return join(this.locks, `runner-${checkName(agent, 'agent')}`);
+  /** Each host runs its own runner per agent: the lock (and the runner's log) carry the host id. */
+  runnerLock(agent: string, host = hostId()): string {
+    return join(this.locks, `runner-${checkName(agent, 'agent')}@${host}`);
   }
-  runnerLog(agent: string): string {
-    return join(this.logs, `runner-${checkName(agent, 'agent')}.log`);
+  runnerLog(agent: string, host = hostId()): string {
+    return join(this.logs, `runner-${checkName(agent, 'agent')}@${host}.log`);
   }
   /** A claim: the job's marker once a runner took it from the queue. */
   activeMarker(id: string): string {
@@ -75,6 +79,14 @@ export class Paths {
   }
   slotLock(i: number): string {
     return join(this.locks, `slot-${i}`);
+  }
+  /** An agent's max_concurrent, held across hosts: slot i of the agent. */
+  agentSlotLock(agent: string, i: number): string {
+    return join(this.locks, `agent-${checkName(agent, 'agent')}.slot-${i}`);
+  }
+  /** The job's own lock: whoever writes its end (its runner, a recovering process) holds it. */
+  jobLock(id: string): string {
+    return join(this.job(id), 'recovery');
   }
   get indexLock(): string {
     return join(this.locks, 'index');

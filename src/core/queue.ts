@@ -3,14 +3,23 @@ import { join } from 'node:path';
 import { createExclusive, ensureDir, io, listDir, renameIfThere, tryUnlink } from './fsx.js';
 import type { Job } from './job.js';
 import type { Paths } from './paths.js';
+import { asHolder, me, type Holder } from './holder.js';
+
+/** What active/<id> says: who claimed the job, and for what (an empty file: a claim made before claims were named). */
+export interface Claim extends Holder {
+  by: 'runner' | 'cancel';
+}
 
 /**
  * Pending jobs, one empty marker file each: queue/<agent>/<prio>-<ms>-<id>
  * (1000 - priority, creation time in ms), so a plain sort gives "priority,
- * then age". Whoever renames a marker away
- * owns the job's next transition: the runner (to active/<id>, then running)
- * or cancel (to .cancel-<id>, then cancelled) — rename is atomic, so exactly
- * one of them wins. `.new-` markers are creations not yet durable.
+ * then age". Whoever creates active/<id> (O_EXCL) owns the job's next
+ * transition: a runner of any host (then running) or cancel (then
+ * cancelled); the file names the claimant (holder.ts), so a claim of a host
+ * that died can be judged. Exclusive create, not rename: two NFS clients
+ * renaming one file can both be told they won (nfs-ganesha before 5.3.1).
+ * The winner then removes the queue marker. `.new-` markers are creations
+ * not yet durable.
  */
 export const PRIORITY_MIN = -999;
 export const PRIORITY_MAX = 999;
@@ -61,25 +70,45 @@ export class Queue {
     return listDir(this.paths.queue);
   }
 
-  /** Moves the marker to active/<id>; false when someone else took it first. */
+  /** Claims the job for this runner (active/<id>, exclusive), then drops its queue marker; false when someone else claimed it first. */
   claim(agent: string, m: Marker): boolean {
-    ensureDir(this.paths.active);
-    return this.move(join(this.paths.agentQueue(agent), m.name), this.paths.activeMarker(m.id));
+    if (!this.takeClaim(m.id, 'runner')) return false;
+    tryUnlink(join(this.paths.agentQueue(agent), m.name));
+    return true;
   }
 
   /** Takes a pending job out of the queue for cancelling; returns the path to remove once it is cancelled, or null when it is no longer queued. */
   withdraw(agent: string, id: string): string | null {
     const m = this.pending(agent).find((x) => x.id === id);
-    if (!m) return null;
+    if (!m || !this.takeClaim(id, 'cancel')) return null;
     const to = join(this.paths.agentQueue(agent), `.cancel-${m.name}`);
-    return this.move(join(this.paths.agentQueue(agent), m.name), to) ? to : null;
+    if (this.move(join(this.paths.agentQueue(agent), m.name), to)) return to;
+    tryUnlink(this.paths.activeMarker(id));
+    return null;
   }
 
-  /** Puts a claimed-but-never-started job back (its runner died between claim and start). */
+  /** Who claimed a job (null: no claim, or an unnamed one). */
+  claimOf(id: string): Claim | null {
+    try {
+      const c = asHolder(JSON.parse(fs.readFileSync(this.paths.activeMarker(id), 'utf8')));
+      return c as Claim | null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Puts a claimed-but-never-started job back (its claimant died between claim and start): the marker first, then the claim. */
   requeue(job: Job): void {
     const dir = this.paths.agentQueue(job.agent);
     ensureDir(dir);
-    this.move(this.paths.activeMarker(job.id), join(dir, this.key(job)));
+    createExclusive(join(dir, this.key(job))); // already there: a requeue that died after this step
+    tryUnlink(this.paths.activeMarker(job.id));
+  }
+
+  private takeClaim(id: string, by: Claim['by']): boolean {
+    ensureDir(this.paths.active);
+    const claim: Claim = { ...me(), by };
+    return createExclusive(this.paths.activeMarker(id), JSON.stringify(claim) + '\n');
   }
 
   /** Leftovers of crashed creators/cancellers in one agent's queue: [name, age ms]. */

@@ -122,7 +122,7 @@ export function bucketStatus(paths: Paths, bucket: string, limits: QuotaConfig, 
  * Over the cap nothing is written and a `quota_denied` error is thrown.
  */
 export function withQuota<T extends { id: string }>(paths: Paths, bucket: string, limits: QuotaConfig, create: () => T, now: () => number = clock.now): T {
-  const release = lockWait(lockPath(paths, bucket), bucket);
+  const release = lockWait(paths.home, lockPath(paths, bucket), bucket);
   try {
     const u = readUsage(paths, bucket, now());
     const d = denial(u, limits);
@@ -168,7 +168,7 @@ export function resetKnownBucket(paths: Paths, quotas: Record<string, QuotaConfi
 
 /** `quotas reset`: the ledger starts over from one reset line. Returns the usage it had. */
 export function resetBucket(paths: Paths, bucket: string, now: () => number = clock.now): BucketUsage {
-  const release = lockWait(lockPath(paths, bucket), bucket);
+  const release = lockWait(paths.home, lockPath(paths, bucket), bucket);
   try {
     const before = readUsage(paths, bucket, now());
     ensureDir(paths.quotas);
@@ -204,11 +204,11 @@ function deniedError(bucket: string, d: Denial, now: number): HerdError {
  * its callers, and a hold lasts a few fsyncs. Jittered backoff spreads
  * contenders out; after a crash the holder's lock goes stale and is taken.
  */
-function lockWait(path: string, bucket: string): () => void {
+function lockWait(home: string, path: string, bucket: string): () => void {
   const deadline = clock.now() + LOCK_WAIT_MS;
   const nap = new Int32Array(new SharedArrayBuffer(4));
   for (let delay = 2; ; delay = Math.min(delay * 1.5, 50)) {
-    const release = tryLockSync(path);
+    const release = tryLockSync(home, path);
     if (release) return release;
     if (clock.now() > deadline) {
       throw new HerdError('conflict', `quota bucket "${bucket}" stayed locked for ${LOCK_WAIT_MS / 1000}s`, `ls ${path}.lock  (a lock left by a stuck process goes stale after ${STALE_MS / 1000}s)`);

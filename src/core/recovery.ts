@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { diag } from './diag.js';
-import { EventWriter, readLog } from './eventlog.js';
+import { detachFromOldWriter, EventWriter, readLog } from './eventlog.js';
 import { isTerminal, transition, type Job } from './job.js';
 import type { JobEvent } from './events.js';
 import { finishJob, type Ending } from './finish.js';
-import { liveness, type ProcIdentity } from './liveness.js';
+import { isThisHost, liveness, type ProcIdentity } from './liveness.js';
+import { holderState, mtimeOf } from './holder.js';
 import { killGroup } from './platform/index.js';
-import { isLocked, tryLockSync } from './lock.js';
+import { STALE_MS, tryLockSync } from './lock.js';
 import { killMarked } from './proc-sweep.js';
 import { RecapBuilder } from './recap.js';
 import type { JobStore } from './store.js';
@@ -20,16 +21,23 @@ export const runnerOf = (job: Job): ProcIdentity | null =>
 
 const agentOf = (job: Job): ProcIdentity | null => (job.pid && job.host ? { pid: job.pid, startTime: job.pidStartTime, host: job.host, hostId: job.hostId ?? null, bootId: job.bootId } : null);
 
-/** Why a running job's runner is lost, or null while it lives (another host's: by its lock's heartbeat). */
+/**
+ * Why a running job's runner is lost, or null while it lives or cannot be
+ * judged yet. Another host's runner is lost once its lease has not changed
+ * for the lease time as this process watched it (holder.ts): a command that
+ * looks once leaves it to a watcher that lives that long (any runner).
+ */
 export function lostBecause(store: JobStore, job: Job): string | null {
   const runner = runnerOf(job);
   if (!runner) return 'the job is running but names no runner (copied in, or written by hand): nothing will finish it';
-  const state = liveness(runner);
-  if (state === 'alive') return null;
-  if (state === 'unknown') {
-    return isLocked(store.paths.runnerLock(job.agent)) ? null : `runner pid ${runner.pid} on ${runner.host} lost: its lock heartbeat stopped`;
-  }
-  return `runner pid ${runner.pid} on ${runner.host} was lost (it died without finishing the job)`;
+  if (!isThisHost(runner) && !job.lease) {
+    // written without a lease (an older herdctl, or by hand): no runner lock of its host, no runner
+    const lock = `${runner.hostId ? store.paths.runnerLock(job.agent, runner.hostId) : join(store.paths.locks, `runner-${job.agent}`)}.lock`;
+    if (mtimeOf(lock) === null) return `runner pid ${runner.pid} on ${runner.host} lost: no runner lock of its host`;
+    if (holderState(store.paths.home, runner, () => mtimeOf(lock), STALE_MS) !== 'dead') return null;
+  } else if (holderState(store.paths.home, { ...runner, lease: job.lease ?? null }) !== 'dead') return null;
+  if (isThisHost(runner)) return `runner pid ${runner.pid} on ${runner.host} was lost (it died without finishing the job)`;
+  return `host ${runner.host} lost: its runner (pid ${runner.pid}) stopped renewing its lease`;
 }
 
 /**
@@ -56,13 +64,19 @@ export function recoverIfLost(store: JobStore, job: Job): Job {
  * two recovering commands from both doing it.
  */
 export function failJob(store: JobStore, job: Job, why: string): Job {
-  const release = tryLockSync(join(store.paths.job(job.id), 'recovery'));
+  const release = tryLockSync(store.paths.home, store.paths.jobLock(job.id));
   if (!release) return job; // someone else is recovering it right now
   try {
     const fresh = store.read(job.id);
     if (isTerminal(fresh.status)) return fresh;
-    sweepTemps(store.paths.job(job.id)); // the dead writer's leftovers
     const agent = agentOf(fresh);
+    const runner = runnerOf(fresh);
+    if (runner && !isThisHost(runner)) {
+      // another host's runner, judged gone by its lease, may only be cut off: its temp files go (a replace it
+      // still sends fails), and the log is replaced by a copy (what it still appends lands in the old one)
+      sweepTemps(store.paths.job(job.id), Infinity);
+      detachFromOldWriter(store.paths.outputFile(job.id));
+    } else sweepTemps(store.paths.job(job.id)); // the dead writer's leftovers
     if (agent && liveness(agent) === 'alive') {
       killGroup(agent.pid, 'SIGKILL'); // gone already: nothing to do
     }

@@ -2,21 +2,63 @@
 // ready before the agent starts, and how the agent's exit becomes the job's
 // ending. The runner (runner.ts) owns the loop and the events; these are the
 // decisions, kept apart so they read (and test) without the loop.
-import type * as fs from 'node:fs';
-import { existsSync } from 'node:fs';
+import * as fs from 'node:fs';
 import { finalUsage, prepareLaunch, type Prepared } from './agent-launch.js';
 import type { AgentProcess, ProcessExit } from './agent-process.js';
-import type { EventWriter } from './eventlog.js';
+import { EventWriter } from './eventlog.js';
+import type { JobEvent } from './events.js';
+import { getRuntime } from './runtimes/index.js';
+import { RecapBuilder } from './recap.js';
+import { HumanLog } from './human-log.js';
+import { killGroup } from './platform/index.js';
+import { killMarked } from './proc-sweep.js';
+import { clock } from './clock.js';
 import type { Ending } from './finish.js';
-import type { HumanLog } from './human-log.js';
 import type { Job } from './job.js';
-import type { RecapBuilder } from './recap.js';
 import type { OutputParser, Runtime } from './runtimes/types.js';
-import { agentEnv, type Settings } from './settings.js';
+import { agentEnv, settingsOf, type Settings } from './settings.js';
 import type { JobStore } from './store.js';
 import { prepareWorktree } from './workflow.js';
 
 export type StopReason = 'cancel' | 'timeout' | 'heartbeat' | 'limit';
+
+/** A claimed job made ready to start: its log opened, its runtime's parser and recap made, its cancel request watched. */
+export function openActive(store: JobStore, job: Job, releaseSlot: () => void, on: { writeFailed: (e: Error) => void; logLine: (e: JobEvent) => string; cancelAsked: () => void }): Active {
+  const settings = settingsOf(job);
+  const runtime = getRuntime(settings.runtime);
+  const a: Active = {
+    job,
+    proc: null,
+    writer: EventWriter.open(store.paths.outputFile(job.id), { onError: on.writeFailed }),
+    parser: runtime.parser(),
+    runtime,
+    recap: new RecapBuilder(runtime.recapFiles),
+    settings,
+    stoppedBy: null,
+    cancelReason: null,
+    lastOutput: clock.now(),
+    timers: [],
+    releaseSlot,
+    log: new HumanLog(store.paths.agentLog(job.agent, job.id), on.logLine),
+  };
+  try {
+    // a cancel request is acted on at once, not at the next tick
+    a.watcher = fs.watch(store.paths.job(job.id), (_, name) => name === 'cancel.json' && on.cancelAsked()).on('error', () => {});
+  } catch {
+    /* the tick covers it */
+  }
+  return a;
+}
+
+/** A fenced runner's job: its agent killed, timers and watcher off, its log closed with nothing more written. */
+export function abandonActive(a: Active): void {
+  if (a.proc?.pid && !a.proc.exited) killGroup(a.proc.pid, 'SIGKILL');
+  killMarked(a.job.id);
+  a.proc?.clearTimers();
+  for (const t of a.timers) clearTimeout(t);
+  a.watcher?.close();
+  a.writer.abandon();
+}
 
 export interface Active {
   job: Job;
@@ -47,7 +89,7 @@ export type StartPlan = { ok: true; prepared: Prepared; patch: Partial<Job> } | 
  * the job before the agent runs, with the cause.
  */
 export function planStart(store: JobStore, home: string, job: Job, settings: Settings, runtime: Runtime): StartPlan {
-  if (!existsSync(job.workspace)) return { ok: false, error: `workspace ${job.workspace} does not exist`, patch: {} };
+  if (!fs.existsSync(job.workspace)) return { ok: false, error: `workspace ${job.workspace} does not exist`, patch: {} };
   let isolated;
   try {
     isolated = prepareWorktree(home, job, settings);

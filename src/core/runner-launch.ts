@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { isLocked } from './lock.js';
-import { liveness, type ProcIdentity } from './liveness.js';
+import { deadIn, isHeld } from './lock.js';
+import type { Holder } from './holder.js';
 import { readIfExists } from './fsx.js';
 import type { Paths } from './paths.js';
 import { sourcesRootOr, spawnDetached } from './spawn-detached.js';
@@ -8,7 +8,7 @@ import { sourcesRootOr, spawnDetached } from './spawn-detached.js';
 /** Where a runner records who it is, beside its lock: lets others judge it dead at once instead of waiting for staleness. */
 export const runnerIdentityFile = (paths: Paths, agent: string): string => `${paths.runnerLock(agent)}.json`;
 
-export function runnerIdentity(paths: Paths, agent: string): ProcIdentity | null {
+export function runnerIdentity(paths: Paths, agent: string): Holder | null {
   try {
     return JSON.parse(readIfExists(runnerIdentityFile(paths, agent)) ?? 'null');
   } catch {
@@ -16,15 +16,10 @@ export function runnerIdentity(paths: Paths, agent: string): ProcIdentity | null
   }
 }
 
-/**
- * A runner holds the agent's lock and names itself (it does so before it
- * locks): alive on this host, or another host's (judged by the lock's
- * heartbeat).
- */
+/** This host's runner for the agent holds its lock and has named itself (it does so before it locks), and is not dead. */
 export function runnerAlive(paths: Paths, agent: string): boolean {
-  if (!isLocked(paths.runnerLock(agent))) return false;
-  const who = runnerIdentity(paths, agent);
-  return who !== null && liveness(who) !== 'dead';
+  const lock = paths.runnerLock(agent);
+  return runnerIdentity(paths, agent) !== null && isHeld(lock, deadIn(paths.home, lock), runnerIdentityFile(paths, agent));
 }
 
 /** The runner this process last started per agent: one spawn while it is still starting, a new one once it has gone. */
@@ -32,7 +27,7 @@ const spawned = new Map<string, ChildProcess>();
 const runnerNamed = (paths: Paths, agent: string): boolean => runnerIdentity(paths, agent) !== null;
 
 /**
- * Starts a detached runner for `agent` unless a live one holds its lock. The
+ * Starts a detached runner for `agent` on this host unless a live one holds its lock. The
  * runner outlives this process and the terminal (own session, no stdio).
  * Racing starts are fine: the loser of the lock exits at once.
  */

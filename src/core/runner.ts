@@ -1,27 +1,24 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { EventWriter } from './eventlog.js';
 import type { EventDraft, JobEvent } from './events.js';
 import { finishJob, type Ending } from './finish.js';
-import { endingOf, planStart, type Active, type StopReason } from './runner-job.js';
+import { abandonActive, endingOf, openActive, planStart, type Active, type StopReason } from './runner-job.js';
 import { ensureDir, sweepTemps, tryUnlink } from './fsx.js';
 import { isTerminal } from './job.js';
 import { identify } from './liveness.js';
-import { RecapBuilder } from './recap.js';
 import { failJob } from './recovery.js';
 import { ensureRunner } from './runner-launch.js';
-import { getRuntime } from './runtimes/index.js';
 import { finalUsage } from './agent-launch.js';
 import { killMarked } from './proc-sweep.js';
 import { JobStore } from './store.js';
 import { Diag } from './diag.js';
 import { readCancelRequest } from './cancel.js';
-import { settingsOf } from './settings.js';
 import { deliverDue } from './webhooks.js';
-import { HumanLog } from './human-log.js';
 import { AgentProcess, type ProcessExit } from './agent-process.js';
 import { stoppingEvent } from './stopping.js';
-import { acquireRunnerLock, foldIndexOnIdle, recoverOwn, settleLeftovers, takeGlobalSlot, waitForRunnerLock } from './runner-support.js';
+import { acquireRunnerLock, foldIndexOnIdle, ownEnd, recoverOwn, settleLeftovers, takeSlots, waitForRunnerLock } from './runner-support.js';
+import { Lease } from './lease.js';
+import { recoverLostHosts } from './host-loss.js';
 import { planFill } from './runner-policy.js';
 import { RunnerQueue } from './runner-queue.js';
 import { budgetStop, wrapUp } from './workflow.js';
@@ -59,6 +56,9 @@ export class Runner {
   private idleSince: number | null = null;
   private readonly unfinished = new Map<string, string>(); // jobs whose end could not be written yet: id → error
   private deliveries: Promise<unknown> = Promise.resolve();
+  private lease!: Lease;
+  private fencedBecause: string | null = null;
+  private lastHostSweep = 0;
 
   private readonly queued: RunnerQueue;
 
@@ -78,9 +78,14 @@ export class Runner {
     return this.opts.agent;
   }
 
-  /** Runs until idle. 'busy' when another live runner already serves this agent. */
-  async run(): Promise<'busy' | 'idle'> {
-    if (!(await waitForRunnerLock(this.store, this.agent, () => this.acquire()))) return 'busy';
+  /** Runs until idle. 'busy' when another live runner of this host already serves this agent; 'fenced' when its lease lapsed (see fence()). */
+  async run(): Promise<'busy' | 'idle' | 'fenced'> {
+    // the lease first: the lock, the slots and the jobs this runner takes are named with it
+    this.lease = Lease.take(this.opts.home, `runner ${this.agent}`, { onFence: (why) => this.fence(why) });
+    if (!(await waitForRunnerLock(this.store, this.agent, () => this.acquire()))) {
+      this.lease.stop();
+      return 'busy';
+    }
     this.diag.log('info', 'runner started', { agent: this.agent });
     recoverOwn(this.store, this.agent);
     const queueDir = this.store.paths.agentQueue(this.agent);
@@ -98,6 +103,7 @@ export class Runner {
     const done = new Promise<void>((resolve) => (this.finished = resolve));
     this.kick();
     await done;
+    if (this.fencedBecause) return 'fenced';
     await this.deliveries; // a POST in flight is finished, not cut off by the exit
     return 'idle';
   }
@@ -138,7 +144,7 @@ export class Runner {
       const m = markers.get(id);
       const settings = this.queued.settingsFor(id);
       if (!m || !settings) continue;
-      const release = takeGlobalSlot(this.store, settings.globalMaxConcurrent, id);
+      const release = takeSlots(this.store, this.agent, settings, id);
       if (!release) break; // woken again when a slot lock goes away
       if (!this.store.queue.claim(this.agent, m)) {
         release();
@@ -168,12 +174,14 @@ export class Runner {
   private shutdown(): void {
     if (this.ticker) clearInterval(this.ticker);
     for (const w of this.watchers) w.close();
+    this.lease.stop();
     foldIndexOnIdle(this.store, this.diag);
     this.diag.log('info', 'runner idle, exiting', { agent: this.agent });
     this.finished?.();
   }
 
   private tick(): void {
+    if (!this.lease.healthy()) return; // fenced by healthy(): nothing more is done
     const now = clock.now();
     for (const [id, why] of this.unfinished) {
       const r = this.store.tryRead(id);
@@ -195,7 +203,29 @@ export class Runner {
       }
     }
     settleLeftovers(this.store, this.agent);
+    if (clock.mono() - this.lastHostSweep >= this.lease.ttlMs / 10) {
+      this.lastHostSweep = clock.mono();
+      const n = recoverLostHosts(this.store);
+      if (n) this.diag.log('info', "another host's lost jobs recovered", { jobs: n });
+    }
     this.kick();
+  }
+
+  /**
+   * The lease could not be renewed for half its time (a hung disk, a cut
+   * link, a stopped process): from its full time on, another host may end
+   * our jobs. So every agent is killed now and nothing more is written — no
+   * event, no job.json, no lock release; the runner exits.
+   */
+  private fence(why: string): void {
+    if (this.fencedBecause) return;
+    this.fencedBecause = why;
+    if (this.ticker) clearInterval(this.ticker);
+    for (const w of this.watchers) w.close();
+    for (const a of this.active.values()) abandonActive(a);
+    this.active.clear();
+    this.diag.log('error', 'runner fenced: agents killed, nothing more written', { agent: this.agent, why });
+    this.finished?.();
   }
 
   private start(id: string, releaseSlot: () => void): void {
@@ -239,32 +269,13 @@ export class Runner {
     }
     let job = r.job;
     sweepTemps(this.store.paths.job(id)); // a crashed writer's leftovers
-    const settings = settingsOf(job);
-    const writer = EventWriter.open(this.store.paths.outputFile(id), { onError: (e) => this.writeFailed(id, e) });
-    const runtime = getRuntime(settings.runtime);
-    const recap = new RecapBuilder(runtime.recapFiles);
-    const a: Active = {
-      job,
-      proc: null,
-      writer,
-      parser: runtime.parser(),
-      runtime,
-      recap,
-      settings,
-      stoppedBy: null,
-      cancelReason: null,
-      lastOutput: clock.now(),
-      timers: [],
-      releaseSlot,
-      log: new HumanLog(this.store.paths.agentLog(job.agent, id), (e) => this.logLine(e)),
-    };
+    const a = openActive(this.store, job, releaseSlot, {
+      writeFailed: (e) => this.writeFailed(id, e),
+      logLine: (e) => this.logLine(e),
+      cancelAsked: () => this.tick(),
+    });
+    const { settings, runtime } = a;
     this.active.set(id, a);
-    try {
-      // a cancel request is acted on at once, not at the next tick
-      a.watcher = fs.watch(this.store.paths.job(id), (_, name) => name === 'cancel.json' && this.tick()).on('error', () => {});
-    } catch {
-      /* the tick covers it */
-    }
     const cancel = readCancelRequest(this.store, id);
     if (cancel) {
       a.cancelReason = cancel.reason;
@@ -281,7 +292,11 @@ export class Runner {
     a.parser = runtime.parser(prepared.parserContext);
     a.model = typeof prepared.parserContext.agent?.model === 'string' ? prepared.parserContext.agent.model : null;
     const me = identify(process.pid);
-    job = this.store.commit(job, { to: 'running', patch: { ...patch, sessionId, runnerPid: me.pid, runnerStartTime: me.startTime, host: me.host, hostId: me.hostId, bootId: me.bootId } });
+    if (!this.lease.healthy()) return; // fenced: the claim is recovered by another host
+    job = this.store.commit(job, {
+      to: 'running',
+      patch: { ...patch, sessionId, runnerPid: me.pid, runnerStartTime: me.startTime, host: me.host, hostId: me.hostId, bootId: me.bootId, lease: this.lease.id },
+    });
     a.job = job;
     try {
       a.proc = AgentProcess.start(this.spawn, spec, {
@@ -342,6 +357,7 @@ export class Runner {
   }
 
   private emit(a: Active, d: EventDraft): void {
+    if (!this.lease.healthy()) return; // fenced by healthy(): not one more line
     const e = a.writer.append(d);
     a.recap.add(e);
     a.log.add(e as JobEvent);
@@ -377,8 +393,16 @@ export class Runner {
     for (const t of a.timers) clearTimeout(t);
     a.timers = [];
     a.proc?.clearTimers();
+    if (!this.lease.healthy()) return; // fenced by healthy(): the end is another host's to write
+    // the job's end is ours to write only while it is still ours (its lease is ours, and it is not ended): checked under its lock
+    const owned = ownEnd(this.store, a.job.id, this.lease.id);
+    if (owned === 'busy') return void setTimeout(() => this.end(a, ending), 25);
     let closedLog = false;
     try {
+      if (owned === 'lost') {
+        this.diag.log('warn', 'job ended elsewhere: its end is not written here', { job: a.job.id });
+        return;
+      }
       const done = finishJob(this.store, a.job, a.writer, a.recap, wrapUp(this.store, a.job, a.settings, ending, a.recap));
       a.log.close({ seq: a.writer.seq - 1, ts: done.completedAt!, type: 'complete', status: done.status, exitReason: done.exitReason, error: done.error } as JobEvent);
       closedLog = true;
@@ -389,7 +413,9 @@ export class Runner {
       this.diag.log('error', 'could not end job', { job: a.job.id, error: (e as NodeJS.ErrnoException).code ?? 'error' });
       this.unfinished.set(a.job.id, ending.error ?? `herdctl could not record the end of the job: ${(e as Error).message}`); // retried each tick
     } finally {
-      a.writer.close();
+      if (typeof owned === 'function') owned();
+      if (owned === 'lost') a.writer.abandon();
+      else a.writer.close();
       if (!closedLog) a.log.close();
       a.releaseSlot();
       this.active.delete(a.job.id);

@@ -1,8 +1,3 @@
-import * as fs from 'node:fs';
-import { join } from 'node:path';
-import { clock } from './clock.js';
-import { tempPath } from './fsx.js';
-
 /**
  * What the state dir is stored on, for `herdctl doctor`: the filesystem of
  * its mount and, on a network filesystem, the mount options that decide how
@@ -91,30 +86,4 @@ export function storageFinding(m: MountEntry | null): StorageFinding {
     };
   }
   return { status: 'ok', detail: `${m.fstype} on ${m.mountPoint} (local)`, fix: null };
-}
-
-/**
- * How far the clock that stamps files in `dir` (a file server's, on a
- * network filesystem) is from this host's: a file is created and its mtime
- * compared with the middle of the write. herdctl never compares clocks across
- * hosts, but leases are read from timers, and a skew this large confuses
- * people reading times. Null when the probe file cannot be written.
- */
-export function measureSkew(dir: string, now: () => number = clock.now): { skewMs: number; uncertaintyMs: number } | null {
-  const probe = tempPath(join(dir, 'doctor-clock')); // a temp name: a sweep removes it if this process dies here
-  try {
-    const before = now();
-    fs.writeFileSync(probe, '', { mode: 0o600 });
-    const mtime = fs.statSync(probe).mtimeMs;
-    const after = now();
-    return { skewMs: Math.round(mtime - (before + after) / 2), uncertaintyMs: Math.ceil((after - before) / 2) + 1000 }; // + a coarse (1 s) timestamp
-  } catch {
-    return null;
-  } finally {
-    try {
-      fs.unlinkSync(probe);
-    } catch {
-      /* never made */
-    }
-  }
 }

@@ -359,12 +359,12 @@ export class JobStore {
   /** Rebuilds what the index misses when jobs/ changed behind herdctl's back (copied in, deleted by hand, index deleted). */
   refreshIndex(): void {
     if (!this.index.isStale()) return;
-    let release = tryLockSync(this.paths.indexLock);
+    let release = tryLockSync(this.paths.home, this.paths.indexLock);
     // another process is rebuilding: wait for it (up to 5 s), then its work is ours too
     for (let i = 0; !release && i < 100; i++) {
       sleepSync(50);
       if (!this.index.isStale()) return;
-      release = tryLockSync(this.paths.indexLock);
+      release = tryLockSync(this.paths.home, this.paths.indexLock);
     }
     if (!release) return;
     try {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { isLocked } from './lock.js';
+import { deadIn, isHeld } from './lock.js';
 import { Outbox, pendingRecords } from './webhook-outbox.js';
 import { clock } from './clock.js';
 import { spawnDetached, type Spawner } from './spawn-detached.js';
@@ -24,7 +24,7 @@ export function hasPending(home: string): boolean {
  * pending costs one readdir of webhooks/pending/; a live worker one stat.
  */
 export function kickDeliveries(home: string, _now: number = clock.now(), env: NodeJS.ProcessEnv = process.env, spawn?: Spawner): boolean {
-  if (!hasPending(home) || isLocked(workerLockPath(home))) return false;
+  if (!hasPending(home) || isHeld(workerLockPath(home), deadIn(home, workerLockPath(home)))) return false;
   try {
     spawnDetached('webhooks-main', [home], home, env, spawn); // in home, as before the shared helper (from the sources tsx does not resolve there: in-process tests run without a worker)
   } catch {

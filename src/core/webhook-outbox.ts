@@ -58,7 +58,7 @@ export interface Delivery {
  */
 export class Outbox {
   readonly dir: string;
-  constructor(home: string) {
+  constructor(readonly home: string) {
     this.dir = new Paths(home).webhooks;
   }
 

@@ -26,7 +26,7 @@ export type WorkerResult = { ran: false } | { ran: true; report: DeliveryReport 
  */
 export async function runDeliveryWorker(home: string, opts: WorkerOptions): Promise<WorkerResult> {
   const lock = workerLockPath(home);
-  let release = tryLockSync(lock, () => opts.diag.log('warn', 'webhook worker lock compromised'));
+  let release = tryLockSync(home, lock, () => opts.diag.log('warn', 'webhook worker lock compromised'));
   if (!release) return { ran: false };
   const now = opts.now ?? clock.now;
   const outbox = new Outbox(home);
@@ -47,7 +47,7 @@ export async function runDeliveryWorker(home: string, opts: WorkerOptions): Prom
         release();
         release = null;
         // a record saved after our look, by someone who saw us holding the lock, is ours to send
-        if (!hasPending(home) || !(release = tryLockSync(lock))) break;
+        if (!hasPending(home) || !(release = tryLockSync(home, lock))) break;
         continue;
       }
       // at least a moment: a due record someone else is attempting right now must not make us spin

@@ -150,7 +150,7 @@ async function deliverOne(outbox: Outbox, id: string, opts: DeliverOptions): Pro
 
 function claimDelivery(outbox: Outbox, id: string): { release: () => void; lost: () => boolean } | null {
   let lost = false;
-  const release = tryLockSync(outbox.lockPath(id), () => (lost = true));
+  const release = tryLockSync(outbox.home, outbox.lockPath(id), () => (lost = true));
   return release && { release: () => (lost ? undefined : release()), lost: () => lost };
 }
 

@@ -53,6 +53,8 @@ export function schedulerEventLine(e: SchedulerEvent): ['out' | 'err', string] {
       return ['err', `${at} config invalid, keeping the previous one:\n${e.reason.replace(/^/gm, '  ')}`];
     case 'stop':
       return ['out', `${at} stop   (${e.reason})`];
+    case 'standby':
+      return ['out', `${at} standby: the scheduler of pid ${e.pid} on ${e.host} serves this state dir; taking over if its host stops renewing its lease`];
   }
 }
 

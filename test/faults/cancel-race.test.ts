@@ -44,7 +44,7 @@ async function withRunner(t: import('node:test').TestContext): Promise<{ sb: San
   const sb = sandbox(t);
   writeFileSync(sb.config, `agents:\n${commandAgent('racer', sb.ws, nodeAgent(WAITER), `    max_concurrent: ${WIDTH}\n`)}jobs:\n  max_concurrent: ${WIDTH}\n  cancel_grace: 2s\n`);
   spawnChild('child-runner.ts', [sb.home, 'racer', '2', '600000'], {}, 'ignore');
-  await waitFor('the test runner holds the agent', () => existsSync(join(sb.home, 'locks', 'runner-racer.json')));
+  await waitFor('the test runner holds the agent', () => existsSync(join(sb.home, 'locks', 'runner-racer@h-test-suite.json')));
   return { sb, config: loadConfig(sb.config), store: new JobStore(sb.home) };
 }
 

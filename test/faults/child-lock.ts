@@ -6,7 +6,7 @@
 // 8d's racer: child-lock.ts once <lock path> <epoch ms>: from that instant tries
 // the lock for 100 ms, prints "got" or "no"; a winner holds the lock until killed.
 import { appendFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HerdError } from '../../src/core/errors.js';
 import { tryLockSync } from '../../src/core/lock.js';
@@ -20,8 +20,8 @@ if (mode === 'once') {
   const startAt = Number(log);
   await sleep(Math.max(0, startAt - Date.now() - 2));
   while (Date.now() < startAt);
-  let got = tryLockSync(home);
-  while (!got && Date.now() < startAt + 100) got = tryLockSync(home);
+  let got = tryLockSync(dirname(home), home);
+  while (!got && Date.now() < startAt + 100) got = tryLockSync(dirname(home), home);
   process.stdout.write(got ? 'got\n' : 'no\n');
   if (!got) process.exit(0);
   await sleep(600_000);
@@ -30,7 +30,7 @@ const note = (what: string) => appendFileSync(log, `${what} ${process.pid} ${(pe
 const lost = () => note('lost');
 
 async function take(): Promise<(() => void) | null> {
-  if (mode === 'plain') return tryLockSync(join(home, 'locks', 'stress'), lost);
+  if (mode === 'plain') return tryLockSync(home, join(home, 'locks', 'stress'), lost);
   try {
     return await acquireScheduler(home, lost);
   } catch (e) {

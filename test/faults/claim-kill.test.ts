@@ -18,7 +18,7 @@ import { hookIo, type IoCall } from './inject.js';
  * Scenario 2c: a process SIGKILLed just before or just after each io call of
  * a job's creation (index line, queue intent, job dir made under a temp name,
  * job.json written, renamed into jobs/, fsynced, intent published) and of a
- * runner's claim (queue marker renamed to active/, job.json committed to
+ * runner's claim (active/<id> created exclusively, the queue marker removed, job.json committed to
  * running). Every claim step on both sides; every creation step on one side
  * (alternating) in the quick variant, on both with test:faults. After the next look (the queue's leftovers aged past
  * their 30 s grace, then `jobs list`): a job that exists runs to its end —
@@ -75,8 +75,8 @@ test('2c. SIGKILL before/after each io call of a job creation and of a claim: th
   const counts = { create: stepCalls(sb, 'create'), claim: stepCalls(sb, 'claim') };
   assert.ok(counts.create.length >= 8, `create: only ${counts.create.length} io calls`);
   assert.ok(
-    counts.claim.some((c) => c.op === 'renameSync' && c.target.includes('/queue/')),
-    `the claim's rename goes through io: ${counts.claim.map((c) => c.op).join(', ')}`,
+    counts.claim.some((c) => c.op === 'linkSync') && counts.claim.some((c) => c.op === 'unlinkSync' && c.target.includes('/queue/')),
+    `the claim's exclusive create and the marker's removal go through io: ${counts.claim.map((c) => c.op).join(', ')}`,
   );
   const home = sb.home;
   const cases: Case[] = [];

@@ -52,7 +52,7 @@ async function runnerWithFullDisk(t: import('node:test').TestContext, plan: Omit
   const outside = snapshotTree(sb.dir, [sb.home, sb.ws, flag]);
   const runner = spawnChild('child-runner.ts', [sb.home, 'busy'], { HERDCTL_FAULT_PLAN: JSON.stringify({ ...plan, whileExists: flag }) });
   const runnerDone = finished(runner);
-  await waitFor('the runner', () => existsSync(join(sb.home, 'locks', 'runner-busy.json')));
+  await waitFor('the runner', () => existsSync(join(sb.home, 'locks', 'runner-busy@h-test-suite.json')));
   let id: string | null = null;
   const sizes = watchSize(sb.home, () => id);
   id = submit(new JobStore(sb.home), loadConfig(sb.config), { agent: 'busy', prompt: 'stream' }).id;
@@ -72,7 +72,7 @@ async function runnerWithFullDisk(t: import('node:test').TestContext, plan: Omit
     await sleep(1000);
   }
   const zeros = sizes.stop();
-  const runnerLog = readFileSync(join(sb.home, 'logs', 'runner-busy.log'), 'utf8');
+  const runnerLog = readFileSync(join(sb.home, 'logs', 'runner-busy@h-test-suite.log'), 'utf8');
   const runnerExit = await Promise.race([runnerDone, sleep(100).then(() => null)]);
   return { sb, id, job, zeros, runnerLog, runnerExit, outside };
 }

@@ -163,7 +163,7 @@ test('9d. the state dir itself is a symlink (~/.herdctl → /data/herdctl): a fu
     ['jobs', 'stats'],
   ])
     clean(await cli(sb, args), args.join(' '), [0]);
-  await waitFor('the runner gone', () => (!readFileSync(join(real, 'logs', 'runner-coder.log'), 'utf8').includes('"idle, exiting"') ? null : true), 10_000).catch(() => null);
+  await waitFor('the runner gone', () => (!readFileSync(join(real, 'logs', 'runner-coder@h-test-suite.log'), 'utf8').includes('"idle, exiting"') ? null : true), 10_000).catch(() => null);
   assertState(real);
   assertUntouched(before, snapshotTree(sb.dir, [sb.home, real, sb.ws]));
 });

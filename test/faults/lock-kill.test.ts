@@ -241,7 +241,7 @@ test(
         () => {
           if (first.exitCode !== null)
             throw new Error(
-              `round ${rep + 1}: the first runner exited ${first.exitCode} before running a job: ${readFileSync(join(sb.home, 'logs', 'runner-slow.log'), 'utf8')
+              `round ${rep + 1}: the first runner exited ${first.exitCode} before running a job: ${readFileSync(join(sb.home, 'logs', 'runner-slow@h-test-suite.log'), 'utf8')
                 .split('\n')
                 .slice(-4)
                 .join('\n')}`,
@@ -266,7 +266,7 @@ test(
           .filter((p) => pids.has(p as number)),
       );
       const started = new Set(
-        readFileSync(join(sb.home, 'logs', 'runner-slow.log'), 'utf8')
+        readFileSync(join(sb.home, 'logs', 'runner-slow@h-test-suite.log'), 'utf8')
           .split('\n')
           .filter((l) => l.includes('"runner started"'))
           .map((l) => JSON.parse(l).pid)

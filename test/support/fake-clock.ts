@@ -14,6 +14,10 @@ export class FakeClock implements Clock {
     return this.t;
   }
 
+  mono(): number {
+    return this.t; // it only moves forward
+  }
+
   setTimer(fn: () => void, ms: number): Timer {
     const id = this.nextId++;
     this.timers.push({ id, at: this.t + Math.max(0, ms), fn });

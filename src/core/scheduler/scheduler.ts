@@ -2,8 +2,10 @@ import { allSchedules, loadConfig, type Config, type ScheduleConfig } from '../c
 import { HerdError } from '../errors.js';
 import { listDir, sweepTemps } from '../fsx.js';
 import { isTerminal, type Job } from '../job.js';
-import { identify, isThisHost, liveness, type ProcIdentity } from '../liveness.js';
+import { isThisHost, type ProcIdentity } from '../liveness.js';
 import { STALE_MS } from '../lock.js';
+import { holderState, me, type Holder } from '../holder.js';
+import { Lease } from '../lease.js';
 import { recoverIfLost } from '../recovery.js';
 import { ensureRunner } from '../runner-launch.js';
 import { JobStore } from '../store.js';
@@ -18,6 +20,7 @@ import { clock, type Timer } from '../clock.js';
 /** What `herdctl start` prints: one event per fire, skip, queue, miss, error, config change. Ids and names only. */
 export type SchedulerEvent = { ts: string } & (
   | { event: 'start'; pid: number; host: string; config: string; schedules: number }
+  | { event: 'standby'; pid: number; host: string; hostId: string | null }
   | { event: 'fire'; agent: string; schedule: string; tick: string; job: string; missed: number; lateMs: number; recovered?: boolean }
   | { event: 'skip' | 'queue'; agent: string; schedule: string; tick: string; reason: string }
   | { event: 'missed'; agent: string; schedule: string; tick: string; missed: number }
@@ -77,7 +80,8 @@ const timing = (s: ScheduleConfig): string => JSON.stringify([s.cron, s.everyMs,
 export class Scheduler {
   private readonly ledger: TickLedger;
   private readonly store: JobStore;
-  private readonly me: ProcIdentity;
+  private me: Holder;
+  private lease: Lease | null = null;
   private config!: Config;
   private states = new Map<string, ScheduleState>();
   private timer: Timer | null = null;
@@ -90,7 +94,7 @@ export class Scheduler {
   constructor(private readonly opts: SchedulerOptions) {
     this.ledger = new TickLedger(opts.home);
     this.store = new JobStore(opts.home);
-    this.me = identify(process.pid);
+    this.me = me();
     this.done = new Promise((resolve) => (this.ended = resolve));
   }
 
@@ -98,8 +102,17 @@ export class Scheduler {
   async start(): Promise<void> {
     const config = loadConfig(this.opts.configPath);
     this.store.init();
-    this.release = await acquireScheduler(this.opts.home, () => this.lockLost());
-    if (this.stopped) return this.release(); // a signal came while waiting for the lock
+    // the lease first: the lock and every tick this scheduler claims are named with it
+    this.lease = Lease.take(this.opts.home, 'scheduler', { onFence: (why) => this.fenced(why) });
+    this.me = me();
+    const standBy = { onStandby: (who: Holder) => this.emit({ event: 'standby', pid: who.pid, host: who.host, hostId: who.hostId ?? null }), stopped: () => this.stopped };
+    try {
+      this.release = await acquireScheduler(this.opts.home, () => this.lockLost(), standBy);
+    } catch (e) {
+      this.lease.stop();
+      throw e;
+    }
+    if (this.stopped) return this.release?.(); // a signal came while waiting for the lock
     sweepTemps(this.store.paths.jobs); // a job directory a killed predecessor was building
     this.apply(config, clock.now(), true);
     this.emit({ event: 'start', pid: process.pid, host: this.me.host, config: this.opts.configPath, schedules: this.states.size });
@@ -117,8 +130,16 @@ export class Scheduler {
     } catch {
       /* the lock was taken from us already */
     }
+    this.lease?.stop();
     this.emit({ event: 'stop', reason });
     this.ended();
+  }
+
+  /** Our lease could not be renewed in time: another host's scheduler may take over from the lease time on, so this one stops now, writing nothing more. */
+  private fenced(why: string): void {
+    this.release = null; // not released: releasing writes, and the lock is judged by the lease now
+    this.emit({ event: 'error', reason: `fenced: ${why}; stopping so that a scheduler on another host can take over` });
+    this.stop('fenced');
   }
 
   private lockLost(): void {
@@ -135,7 +156,7 @@ export class Scheduler {
 
   private wake = (): void => {
     this.timer = null;
-    if (this.stopped) return;
+    if (this.stopped || (this.lease && !this.lease.healthy())) return; // unhealthy: fenced (and stopped) by healthy()
     if (this.watcher?.changed()) this.reload();
     const now = clock.now();
     for (const st of this.states.values()) {
@@ -278,8 +299,9 @@ export class Scheduler {
   private mayFinish(st: ScheduleState, r: TickRecord, now: number): boolean {
     if (!r.by) return now - (st.tornAt.get(r.key) ?? now) > 2000; // a torn key is torn for microseconds while its writer lives
     if (this.isMe(r.by)) return true;
-    const state = liveness(r.by);
-    return state === 'dead' || (state === 'unknown' && now - Date.parse(r.claimedAt ?? '') > STALE_MS);
+    const state = holderState(this.opts.home, r.by);
+    // a claimer without a lease (an older herdctl) is judged by how long ago it claimed
+    return state === 'dead' || (state === 'unknown' && !(r.by as Holder).lease && now - Date.parse(r.claimedAt ?? '') > STALE_MS);
   }
 
   private isMe(p: ProcIdentity | null): boolean {

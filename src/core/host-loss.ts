@@ -1,0 +1,34 @@
+import { hostId } from './host-id.js';
+import { holderDead } from './holder.js';
+import { isThisHost } from './liveness.js';
+import { failJob, lostBecause } from './recovery.js';
+import type { JobStore } from './store.js';
+
+/**
+ * What a survivor does about another host that died or was cut off, once
+ * the lease of its runner has expired as this process watched it (holder.ts):
+ * a job that runner had claimed but not started goes back to the queue; a
+ * job it was running fails ("host X lost"). Any number of survivors may look:
+ * the job's lock and the queue marker's exclusive create let one of them act.
+ * Runners call it from their tick; it reads active/ and the claimed jobs only.
+ */
+export function recoverLostHosts(store: JobStore): number {
+  let recovered = 0;
+  const me = hostId();
+  for (const id of store.activeIds()) {
+    const r = store.tryRead(id);
+    if (!r || !('job' in r)) continue;
+    const job = r.job;
+    if (job.status === 'running' && job.hostId && job.hostId !== me) {
+      const why = lostBecause(store, job);
+      if (why && failJob(store, job, why).status !== 'running') recovered++;
+    } else if (job.status === 'pending') {
+      const claim = store.queue.claimOf(id);
+      if (claim?.by === 'runner' && !isThisHost(claim) && holderDead(store.paths.home, claim)) {
+        store.queue.requeue(job);
+        recovered++;
+      }
+    }
+  }
+  return recovered;
+}

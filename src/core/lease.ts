@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { clock } from './clock.js';
+import { ensureDir, FILE_MODE, listDir, tryUnlink } from './fsx.js';
+import { liveness } from './liveness.js';
+import { HOST_ID_RE, hostId } from './host-id.js';
+
+/**
+ * Leases: how a long-lived herdctl process (an agent's runner, the scheduler)
+ * proves to other hosts that it lives. It rewrites its lease file,
+ * hosts/<host id>/<pid>-<nonce>.lease, in place every `ttl/15` with a counter
+ * that goes up by one each time. Another host calls it dead only once the
+ * file's content has not changed for `ttl`, timed on the observer's own
+ * monotonic clock: no host's wall clock is ever compared with another's, so
+ * skewed clocks cannot make a live holder look dead. In place, not replaced:
+ * a reader's open() revalidates the one inode (NFS close-to-open), where a
+ * replaced file's name can stay cached on the old one.
+ *
+ * The holder's side of the bargain: when it has not renewed for `ttl/2`
+ * (its disk or network hung, the process was stopped), it is fenced: it must
+ * stop its agents and write nothing more, because from `ttl` on another host
+ * may take over what it held.
+ */
+
+/** The lease time T: $HERDCTL_LEASE_MS (at least 2 s), else 30 s. Every host of one state dir must use the same. */
+export function leaseTtlMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.HERDCTL_LEASE_MS);
+  return Number.isFinite(v) && v >= 2000 ? Math.round(v) : 30_000;
+}
+
+/** `<host id>/<pid>-<8 hex>`: a lease's name, relative to hosts/. */
+const LEASE_ID_RE = /^([a-z0-9][a-z0-9-]{7,63})\/(\d{1,10}-[0-9a-f]{8})$/;
+
+export const isLeaseId = (v: unknown): v is string => typeof v === 'string' && LEASE_ID_RE.test(v);
+
+export const hostsDir = (home: string): string => join(home, 'hosts');
+
+/** The file of a checked lease id. */
+export function leaseFile(home: string, id: string): string {
+  const m = LEASE_ID_RE.exec(id);
+  if (!m || !HOST_ID_RE.test(m[1])) throw new Error(`not a lease id: ${JSON.stringify(id.slice(0, 80))}`);
+  return join(hostsDir(home), m[1], `${m[2]}.lease`);
+}
+
+/** What a lease file holds; `wall` is the holder's clock, for people only. */
+export interface LeaseRecord {
+  hostId: string;
+  host: string;
+  pid: number;
+  role: string;
+  counter: number;
+  wall: string;
+  ttlMs: number;
+}
+
+export interface LeaseOptions {
+  ttlMs?: number;
+  /** Called once, when the lease could not be renewed for ttl/2: the holder must stop its agents and write nothing more. */
+  onFence?: (why: string) => void;
+}
+
+let held: Lease | null = null;
+
+/** The lease this process holds, if any (locks and jobs it takes are named with it). */
+export const currentLease = (): Lease | null => held;
+
+export class Lease {
+  readonly id: string;
+  readonly ttlMs: number;
+  private readonly file: string;
+  private counter = 0;
+  private lastRenewed: number;
+  private timer: NodeJS.Timeout | null = null;
+  private fencedBecause: string | null = null;
+
+  private constructor(
+    home: string,
+    private readonly role: string,
+    private readonly opts: LeaseOptions,
+  ) {
+    this.ttlMs = opts.ttlMs ?? leaseTtlMs();
+    this.id = `${hostId()}/${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.file = leaseFile(home, this.id);
+    this.lastRenewed = clock.mono();
+  }
+
+  /** Writes the first record and renews it until `stop()`; this process's current lease from now on. */
+  static take(home: string, role: string, opts: LeaseOptions = {}): Lease {
+    const lease = new Lease(home, role, opts);
+    ensureDir(join(hostsDir(home), hostId()));
+    lease.write();
+    sweepOwnLeases(home, lease.id);
+    lease.timer = setInterval(() => lease.renew(), Math.max(100, Math.floor(lease.ttlMs / 15)));
+    lease.timer.unref();
+    held = lease;
+    return lease;
+  }
+
+  /** Renewed within ttl/2 and not fenced: what it holds is still its own. Writers check this before every write that others could also make. */
+  healthy(): boolean {
+    if (this.fencedBecause) return false;
+    const gap = clock.mono() - this.lastRenewed;
+    if (gap <= this.ttlMs / 2) return true;
+    this.fence(`its lease was not renewed for ${Math.round(gap / 1000)} s (more than half of ${this.ttlMs / 1000} s)`);
+    return false;
+  }
+
+  get fenced(): string | null {
+    return this.fencedBecause;
+  }
+
+  /** Ends the lease: nothing it held may be judged by it any more (its holders released first). */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (held === this) held = null;
+    if (!this.fencedBecause) tryUnlink(this.file);
+  }
+
+  private renew(): void {
+    // checked before writing: a renewal after a long hang must not pass for continuity (another host may have judged us dead meanwhile)
+    if (!this.healthy()) return;
+    try {
+      this.write();
+    } catch {
+      /* not renewed: healthy() fences once ttl/2 has passed */
+    }
+  }
+
+  private write(): void {
+    this.counter++;
+    const record: LeaseRecord = { hostId: hostId(), host: hostname(), pid: process.pid, role: this.role, counter: this.counter, wall: clock.iso(), ttlMs: this.ttlMs };
+    const text = Buffer.from(JSON.stringify(record) + '\n');
+    const fd = fs.openSync(this.file, fs.constants.O_WRONLY | fs.constants.O_CREAT, FILE_MODE);
+    try {
+      fs.writeSync(fd, text, 0, text.length, 0);
+      fs.ftruncateSync(fd, text.length);
+    } finally {
+      fs.closeSync(fd); // on NFS, close sends the data: the renewal is visible once this returns
+    }
+    const now = clock.mono();
+    if (now - this.lastRenewed > this.ttlMs / 2) return this.fence(`renewing its lease took until ${Math.round((now - this.lastRenewed) / 1000)} s after the last renewal`);
+    this.lastRenewed = now;
+  }
+
+  private fence(why: string): void {
+    if (this.fencedBecause) return;
+    this.fencedBecause = why;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.opts.onFence?.(why);
+  }
+}
+
+/** A lease file's content, or null when it is missing or unreadable. */
+export function readLeaseRaw(home: string, id: string): string | null {
+  try {
+    return fs.readFileSync(leaseFile(home, id), 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+export function parseLease(raw: string | null): LeaseRecord | null {
+  if (!raw) return null;
+  try {
+    const r = JSON.parse(raw) as LeaseRecord;
+    return typeof r.counter === 'number' && typeof r.pid === 'number' ? r : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The observer's side: remembers each lease's content and since when (on
+ * this process's monotonic clock) it has been unchanged. A lease is expired
+ * once it has stayed the same, or missing, for its ttl. A process that looks
+ * once never calls a lease expired: only a watcher that lives through ttl does.
+ */
+export class LeaseWatch {
+  private readonly seen = new Map<string, { raw: string | null; since: number }>();
+
+  constructor(
+    private readonly home: string,
+    private readonly ttlMs = leaseTtlMs(),
+  ) {}
+
+  expired(id: string): boolean {
+    return this.unchangedForMs(id) >= this.ttlMs;
+  }
+
+  /** How long this watcher has seen the lease unchanged (0 at the first look or after a change). */
+  unchangedForMs(id: string): number {
+    const raw = readLeaseRaw(this.home, id);
+    const now = clock.mono();
+    const prev = this.seen.get(id);
+    if (!prev || prev.raw !== raw) {
+      this.seen.set(id, { raw, since: now });
+      return 0;
+    }
+    return now - prev.since;
+  }
+}
+
+const watches = new Map<string, LeaseWatch>();
+
+/** This process's watcher of one state dir's leases (its memory is what makes a lease expire). */
+export function leaseWatch(home: string): LeaseWatch {
+  let w = watches.get(home);
+  if (!w) watches.set(home, (w = new LeaseWatch(home)));
+  return w;
+}
+
+/** This host's leases left by its processes that died (killed, crashed): removed when a new lease is taken here. Another host's are its own to clear. */
+function sweepOwnLeases(home: string, except: string): void {
+  const dir = join(hostsDir(home), hostId());
+  for (const name of listDir(dir)) {
+    const m = /^(\d{1,10})-[0-9a-f]{8}\.lease$/.exec(name);
+    if (!m || `${hostId()}/${name.slice(0, -'.lease'.length)}` === except) continue;
+    const pid = Number(m[1]);
+    if (liveness({ pid, startTime: null, host: hostname(), hostId: hostId(), bootId: null }) === 'dead') tryUnlink(join(dir, name));
+  }
+}
