@@ -51,12 +51,12 @@ test('create() persists a pending job durably: job.json, queue marker, index lin
   const dir = join(home, 'jobs', job.id);
   const at = (re: RegExp) => log.findIndex((l) => re.test(l));
   const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  // built whole under jobs/.tmp-<id>-<pid>-<rand>/, then renamed into place
-  const tmpDir = `${esc(join(home, 'jobs'))}/\\.tmp-${job.id}-\\d+-[a-z0-9]+`;
+  // built whole under jobs/.tmp-<id>-<pid>-<rand>@<host>/, then renamed into place
+  const tmpDir = `${esc(join(home, 'jobs'))}/\\.tmp-${job.id}-\\d+-[a-z0-9]+@[a-z0-9.-]+`;
   const tmpSync = at(new RegExp(`^fsync ${tmpDir}/\\.tmp-job\\.json`));
   const rename = at(new RegExp(`^rename \\.tmp-job\\.json\\S* ${tmpDir}/job\\.json$`));
   const dirSync = at(new RegExp(`^fsync ${tmpDir}$`));
-  const dirRename = at(new RegExp(`^rename \\.tmp-${job.id}-\\d+-[a-z0-9]+ ${esc(dir)}$`));
+  const dirRename = at(new RegExp(`^rename \\.tmp-${job.id}-\\d+-[a-z0-9]+@[a-z0-9.-]+ ${esc(dir)}$`));
   const parentSync = log.lastIndexOf(`fsync ${join(home, 'jobs')}`);
   assert.ok(tmpSync >= 0 && rename > tmpSync && dirSync > rename && dirRename > dirSync && parentSync > dirRename, log.join('\n'));
   assert.match(job.id, ID_RE);

@@ -28,7 +28,7 @@ let current: Clock = systemClock;
 
 export const clock = {
   now: (): number => current.now(),
-  mono: (): number => (current.mono ?? hrMs)(),
+  mono: (): number => (current.mono ? current.mono() : hrMs()),
   /** Now as an ISO 8601 UTC string, as every timestamp herdctl writes. */
   iso: (): string => new Date(current.now()).toISOString(),
   isoAt: (ms: number): string => new Date(ms).toISOString(),

@@ -1,5 +1,6 @@
 import { hostId } from './host-id.js';
 import { holderDead } from './holder.js';
+import { isLeaseId, leaseWatch } from './lease.js';
 import { isThisHost } from './liveness.js';
 import { failJob, lostBecause } from './recovery.js';
 import type { JobStore } from './store.js';
@@ -12,8 +13,9 @@ import type { JobStore } from './store.js';
  * the job's lock and the queue marker's exclusive create let one of them act.
  * Runners call it from their tick; it reads active/ and the claimed jobs only.
  */
-export function recoverLostHosts(store: JobStore): number {
+export function recoverLostHosts(store: JobStore): { recovered: number; watching: number } {
   let recovered = 0;
+  let watching = 0;
   const me = hostId();
   for (const id of store.activeIds()) {
     const r = store.tryRead(id);
@@ -22,6 +24,7 @@ export function recoverLostHosts(store: JobStore): number {
     if (job.status === 'running' && job.hostId && job.hostId !== me) {
       const why = lostBecause(store, job);
       if (why && failJob(store, job, why).status !== 'running') recovered++;
+      else if (!why && isLeaseId(job.lease) && leaseWatch(store.paths.home).undecided(job.lease)) watching++;
     } else if (job.status === 'pending') {
       const claim = store.queue.claimOf(id);
       if (claim?.by === 'runner' && !isThisHost(claim) && holderDead(store.paths.home, claim)) {
@@ -30,5 +33,5 @@ export function recoverLostHosts(store: JobStore): number {
       }
     }
   }
-  return recovered;
+  return { recovered, watching };
 }

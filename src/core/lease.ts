@@ -180,7 +180,7 @@ export function parseLease(raw: string | null): LeaseRecord | null {
  * once never calls a lease expired: only a watcher that lives through ttl does.
  */
 export class LeaseWatch {
-  private readonly seen = new Map<string, { raw: string | null; since: number }>();
+  private readonly seen = new Map<string, { raw: string | null; since: number; changed: boolean }>();
 
   constructor(
     private readonly home: string,
@@ -191,13 +191,18 @@ export class LeaseWatch {
     return this.unchangedForMs(id) >= this.ttlMs;
   }
 
+  /** Looked at, not expired, and never seen renewed: a watcher that wants to judge it must stay up to the lease time. */
+  undecided(id: string): boolean {
+    return !this.expired(id) && this.seen.get(id)?.changed === false;
+  }
+
   /** How long this watcher has seen the lease unchanged (0 at the first look or after a change). */
   unchangedForMs(id: string): number {
     const raw = readLeaseRaw(this.home, id);
     const now = clock.mono();
     const prev = this.seen.get(id);
     if (!prev || prev.raw !== raw) {
-      this.seen.set(id, { raw, since: now });
+      this.seen.set(id, { raw, since: now, changed: prev !== undefined });
       return 0;
     }
     return now - prev.since;

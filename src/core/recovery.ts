@@ -6,12 +6,14 @@ import type { JobEvent } from './events.js';
 import { finishJob, type Ending } from './finish.js';
 import { isThisHost, liveness, type ProcIdentity } from './liveness.js';
 import { holderState, mtimeOf } from './holder.js';
+import { hostId } from './host-id.js';
+import { isLeaseId, leaseFile, leaseTtlMs } from './lease.js';
 import { killGroup } from './platform/index.js';
 import { STALE_MS, tryLockSync } from './lock.js';
 import { killMarked } from './proc-sweep.js';
 import { RecapBuilder } from './recap.js';
 import type { JobStore } from './store.js';
-import { appendLines, ensureDir, sweepTemps } from './fsx.js';
+import { appendLines, ensureDir, fileClockNow, sweepTemps } from './fsx.js';
 import { ensureRunner } from './runner-launch.js';
 import { dirname } from 'node:path';
 import { clock } from './clock.js';
@@ -51,7 +53,10 @@ export function recoverIfLost(store: JobStore, job: Job): Job {
   }
   if (job.status !== 'running') return job;
   const why = lostBecause(store, job);
-  if (!why) return job;
+  if (!why) {
+    if (watchIfSilent(store, job)) diag().log('debug', "runner started to watch another host's silent lease", { agent: job.agent });
+    return job;
+  }
   const done = failJob(store, job, why);
   if (store.queue.pending(job.agent).length > 0) ensureRunner(store.paths, job.agent);
   return done;
@@ -115,4 +120,18 @@ function humanLog(store: JobStore, job: Job, text: string): void {
   const path = store.paths.agentLog(job.agent, job.id);
   ensureDir(dirname(path));
   appendLines(path, `${clock.isoAt(store.now())} ${text}\n`);
+}
+
+/**
+ * A command that looks once cannot judge another host's runner, but it can
+ * tell when one looks silent: its lease file was last written over half the
+ * lease time ago, by the file server's clock. Then it starts this host's
+ * runner for the agent, which watches the lease (recoverLostHosts) and stays
+ * up until it is renewed or expired.
+ */
+export function watchIfSilent(store: JobStore, job: Job): boolean {
+  if (!job.hostId || job.hostId === hostId() || !isLeaseId(job.lease)) return false;
+  const written = mtimeOf(leaseFile(store.paths.home, job.lease));
+  if (written !== null && fileClockNow(store.paths.hosts) - written < leaseTtlMs() / 2) return false;
+  return ensureRunner(store.paths, job.agent);
 }

@@ -59,6 +59,7 @@ export class Runner {
   private lease!: Lease;
   private fencedBecause: string | null = null;
   private lastHostSweep = 0;
+  private watchingHosts = 0; // other hosts' running jobs whose silent lease this runner is waiting to judge
 
   private readonly queued: RunnerQueue;
 
@@ -100,6 +101,7 @@ export class Runner {
       }
     }
     this.ticker = setInterval(() => this.tick(), this.opts.tickMs ?? 250);
+    this.sweepHosts();
     const done = new Promise<void>((resolve) => (this.finished = resolve));
     this.kick();
     await done;
@@ -152,7 +154,7 @@ export class Runner {
       }
       this.start(id, release);
     }
-    if (this.active.size === 0 && this.unfinished.size === 0 && !this.queued.keepsRunner()) this.maybeExit();
+    if (this.active.size === 0 && this.unfinished.size === 0 && this.watchingHosts === 0 && !this.queued.keepsRunner()) this.maybeExit();
     else this.idleSince = null;
   }
 
@@ -203,12 +205,16 @@ export class Runner {
       }
     }
     settleLeftovers(this.store, this.agent);
-    if (clock.mono() - this.lastHostSweep >= this.lease.ttlMs / 10) {
-      this.lastHostSweep = clock.mono();
-      const n = recoverLostHosts(this.store);
-      if (n) this.diag.log('info', "another host's lost jobs recovered", { jobs: n });
-    }
+    if (clock.mono() - this.lastHostSweep >= this.lease.ttlMs / 10) this.sweepHosts();
     this.kick();
+  }
+
+  /** Other hosts' lost jobs (host-loss.ts); while one's lease is still to be judged, this runner stays up. */
+  private sweepHosts(): void {
+    this.lastHostSweep = clock.mono();
+    const { recovered, watching } = recoverLostHosts(this.store);
+    this.watchingHosts = watching;
+    if (recovered) this.diag.log('info', "another host's lost jobs recovered", { jobs: recovered });
   }
 
   /**

@@ -4,6 +4,7 @@
 // host's NFS mount is bound at /herd, so both hosts see the shared state dir at
 // the same path, as hosts mounting one export at one mount point do.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, ROOT } from '../support/cli.js';
 
@@ -15,7 +16,21 @@ export type Host = 'A' | 'B';
 
 /** Starts the bed (installs its packages and builds its client the first time: apt, gcc). Idempotent. */
 export function bedUp(): void {
-  execFileSync('bash', [SETUP, 'up'], { env: { ...process.env, ROOT: BED_ROOT }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+  const run = (what: string) => execFileSync('bash', [SETUP, what], { env: { ...process.env, ROOT: BED_ROOT }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+  try {
+    run('up');
+  } catch {
+    // a client that died left its mount point dead ("Transport endpoint is not connected"): start over
+    run('down');
+    for (const h of ['A', 'B']) {
+      try {
+        execFileSync('umount', ['-l', join(BED_ROOT, 'mnt', `host${h}`)], { stdio: 'ignore' });
+      } catch {
+        /* not mounted */
+      }
+    }
+    run('up');
+  }
 }
 
 export interface HostOpts {
@@ -58,4 +73,40 @@ export function herdOn(host: Host, args: string[], home: string, opts: HostOpts 
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** SIGKILL every process "on" a host (its herdctl processes, runners, agents), not its NFS client: the host died. */
+export function killHost(host: Host): number[] {
+  const client = Number(readFileSync(join(BED_ROOT, 'run', `nfsfuse-host${host}.pid`), 'utf8'));
+  const pids = execFileSync('ip', ['netns', 'pids', `herd${host}`], { encoding: 'utf8' })
+    .split('\n')
+    .map(Number)
+    .filter((p) => p > 0 && p !== client);
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return pids;
+}
+
+/** Takes a host's network link down (its NFS client can no longer reach the server) or up again. */
+export function setLink(host: Host, up: boolean): void {
+  execFileSync('ip', ['-n', `herd${host}`, 'link', 'set', 'eth0', up ? 'up' : 'down']);
+}
+
+/** A state dir and config on the export for one test: `dir` as the server stores it, `home` and `config` as both hosts see them. */
+export function scratch(t: { after: (fn: () => void) => void }, name: string, yaml: string): { dir: string; home: string; config: string } {
+  const dir = join(EXPORT, `${name}-${process.pid}`);
+  mkdirSync(join(dir, 'home'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(dir, 'herdctl.yaml'), yaml);
+  t.after(() => {
+    // what the test started on the hosts (schedulers, detached runners, agents) goes with it
+    killHost('A');
+    killHost('B');
+    if (!process.env.HERDCTL_KEEP) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  });
+  return { dir, home: `/herd/${name}-${process.pid}/home`, config: `/herd/${name}-${process.pid}/herdctl.yaml` };
 }

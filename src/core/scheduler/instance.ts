@@ -44,6 +44,8 @@ export interface StandBy {
   /** Another host's scheduler serves: called once, then the lock is tried every `everyMs` until it is ours or `stopped()`. */
   onStandby: (who: SchedulerIdentity) => void;
   stopped: () => boolean;
+  /** Called on each try: a standby watches the other hosts meanwhile (host-loss.ts). */
+  meanwhile?: () => void;
   everyMs?: number;
 }
 
@@ -67,6 +69,7 @@ export async function acquireScheduler(home: string, onLost: (e: Error) => void,
     await new Promise((r) => setTimeout(r, standBy.everyMs ?? 1000)); // real time: a lease is watched on the monotonic clock
     const got = standBy.stopped() ? null : acquire();
     if (got) return got;
+    standBy.meanwhile?.();
   }
   return null;
 }

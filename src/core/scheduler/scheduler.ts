@@ -6,6 +6,7 @@ import { isThisHost, type ProcIdentity } from '../liveness.js';
 import { STALE_MS } from '../lock.js';
 import { holderState, me, type Holder } from '../holder.js';
 import { Lease } from '../lease.js';
+import { recoverLostHosts } from '../host-loss.js';
 import { recoverIfLost } from '../recovery.js';
 import { ensureRunner } from '../runner-launch.js';
 import { JobStore } from '../store.js';
@@ -82,6 +83,7 @@ export class Scheduler {
   private readonly store: JobStore;
   private me: Holder;
   private lease: Lease | null = null;
+  private lastHostSweep = 0;
   private config!: Config;
   private states = new Map<string, ScheduleState>();
   private timer: Timer | null = null;
@@ -105,7 +107,11 @@ export class Scheduler {
     // the lease first: the lock and every tick this scheduler claims are named with it
     this.lease = Lease.take(this.opts.home, 'scheduler', { onFence: (why) => this.fenced(why) });
     this.me = me();
-    const standBy = { onStandby: (who: Holder) => this.emit({ event: 'standby', pid: who.pid, host: who.host, hostId: who.hostId ?? null }), stopped: () => this.stopped };
+    const standBy = {
+      onStandby: (who: Holder) => this.emit({ event: 'standby', pid: who.pid, host: who.host, hostId: who.hostId ?? null }),
+      stopped: () => this.stopped,
+      meanwhile: () => this.watchHosts(),
+    };
     try {
       this.release = await acquireScheduler(this.opts.home, () => this.lockLost(), standBy);
     } catch (e) {
@@ -135,6 +141,17 @@ export class Scheduler {
     this.ended();
   }
 
+  /** Like a runner, a scheduler (serving or standing by) fails or re-queues the jobs of a host whose lease expired (host-loss.ts). */
+  private watchHosts(): void {
+    if (!this.lease || clock.mono() - this.lastHostSweep < this.lease.ttlMs / 10) return;
+    this.lastHostSweep = clock.mono();
+    try {
+      recoverLostHosts(this.store);
+    } catch (e) {
+      this.emit({ event: 'error', reason: `could not recover another host's jobs: ${(e as Error).message}` });
+    }
+  }
+
   /** Our lease could not be renewed in time: another host's scheduler may take over from the lease time on, so this one stops now, writing nothing more. */
   private fenced(why: string): void {
     this.release = null; // not released: releasing writes, and the lock is judged by the lease now
@@ -157,6 +174,7 @@ export class Scheduler {
   private wake = (): void => {
     this.timer = null;
     if (this.stopped || (this.lease && !this.lease.healthy())) return; // unhealthy: fenced (and stopped) by healthy()
+    this.watchHosts();
     if (this.watcher?.changed()) this.reload();
     const now = clock.now();
     for (const st of this.states.values()) {
