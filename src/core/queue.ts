@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { createExclusive, ensureDir, io, listDir, renameIfThere, tryUnlink } from './fsx.js';
+import { createExclusive, ensureDir, fileClockNow, io, listDir, renameIfThere, tryUnlink } from './fsx.js';
 import type { Job } from './job.js';
 import type { Paths } from './paths.js';
 import { asHolder, me, type Holder } from './holder.js';
@@ -111,14 +111,16 @@ export class Queue {
     return createExclusive(this.paths.activeMarker(id), JSON.stringify(claim) + '\n');
   }
 
-  /** Leftovers of crashed creators/cancellers in one agent's queue: [name, age ms]. */
-  leftovers(agent: string, now: number): { path: string; id: string; kind: 'new' | 'cancel'; ageMs: number }[] {
+  /** Leftovers of crashed creators/cancellers in one agent's queue, aged by the file clock (another host's marker is as young as it is). */
+  leftovers(agent: string): { path: string; id: string; kind: 'new' | 'cancel'; ageMs: number }[] {
     const dir = this.paths.agentQueue(agent);
     const out: { path: string; id: string; kind: 'new' | 'cancel'; ageMs: number }[] = [];
+    let now: number | undefined;
     for (const name of listDir(dir)) {
       const m = /^\.(new|cancel)-\d{4}-\d{14}-(job-\d{8}-\d{6}-[0-9a-z]{8})$/.exec(name);
       if (!m) continue;
       try {
+        now ??= fileClockNow(dir);
         out.push({ path: join(dir, name), id: m[2], kind: m[1] as 'new' | 'cancel', ageMs: now - fs.statSync(join(dir, name)).mtimeMs });
       } catch {
         /* gone meanwhile */

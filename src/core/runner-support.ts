@@ -39,7 +39,7 @@ export function recoverOwn(store: JobStore, agent: string): void {
 }
 
 export function settleLeftovers(store: JobStore, agent: string): void {
-  for (const l of store.queue.leftovers(agent, clock.now())) {
+  for (const l of store.queue.leftovers(agent)) {
     if (l.ageMs < 30_000) continue; // a creator or canceller may still be at it
     const r = store.tryRead(l.id);
     const job = r && 'job' in r ? r.job : null;

@@ -6,12 +6,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { waitFor } from '../support/wait.js';
+import type { Json } from '../support/jobs.js';
 import { BIN } from '../support/cli.js';
 import { bedUp, herdOn, killHost, onHost, scratch, setLink, type Host } from './bed.js';
 
 const T = 6000;
 const env = { HERDCTL_LEASE_MS: String(T) };
-type Json = Record<string, any>;
 
 const readJson = (path: string): Json | null => {
   try {
@@ -225,6 +225,7 @@ test(
       const child = onHost(host, [process.execPath, BIN, 'start', '--json', '--config', config], home, { env, skew: skews[host] });
       let out = '';
       child.stdout!.on('data', (b: Buffer) => (out += b));
+    child.stderr!.on('data', (b: Buffer) => process.stderr.write(`[${host} stderr] ${b}`));
       t.after(() => child.kill('SIGKILL'));
       return { child, out: () => out };
     };
@@ -237,7 +238,8 @@ test(
     const ids = submitted.flat().map((r) => r.stdout.trim());
     await new Promise((r) => setTimeout(r, 2 * T)); // longer than a lease: a skewed clock would have judged the other's locks by now
     assert.ok(!b.out().includes('"event":"start"'), `B never schedules while A lives: ${b.out()}`);
-    for (const h of ['A', 'B'] as const) for (const p of pidsOn(h, ' start ')) process.kill(p, 'SIGTERM'); // the schedulers stop; runners finish their jobs
+  assert.ok(!a.out().includes('"event":"error"'), `A's scheduler had no error: ${a.out().split('\n').filter((l) => !l.includes('"fire"')).join('\n')}`);
+    for (const h of ['A', 'B'] as const) for (const p of pidsOn(h, '\0start\0')) process.kill(p, 'SIGTERM'); // the schedulers stop; runners finish their jobs
     await Promise.all([a.child, b.child].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('close', r)))));
     const job = (id: string) => readJson(join(dir, 'home', 'jobs', id, 'job.json'));
     await waitFor('the submitted jobs completed', () => ids.every((id) => job(id)?.status === 'completed'), 120_000);

@@ -359,7 +359,7 @@ export class Scheduler {
   /** A found job may have died with its queue marker unpublished: publish it (its creator is dead) and make sure a runner comes. */
   private adopt(job: Job): void {
     if (job.status !== 'pending') return;
-    for (const l of this.store.queue.leftovers(job.agent, clock.now())) {
+    for (const l of this.store.queue.leftovers(job.agent)) {
       if (l.id === job.id && l.kind === 'new') this.store.queue.publish(l.path);
     }
     ensureRunner(this.store.paths, job.agent);
