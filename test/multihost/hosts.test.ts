@@ -225,7 +225,7 @@ test(
       const child = onHost(host, [process.execPath, BIN, 'start', '--json', '--config', config], home, { env, skew: skews[host] });
       let out = '';
       child.stdout!.on('data', (b: Buffer) => (out += b));
-    child.stderr!.on('data', (b: Buffer) => process.stderr.write(`[${host} stderr] ${b}`));
+      child.stderr!.on('data', (b: Buffer) => process.stderr.write(`[${host} stderr] ${b}`));
       t.after(() => child.kill('SIGKILL'));
       return { child, out: () => out };
     };
@@ -238,7 +238,14 @@ test(
     const ids = submitted.flat().map((r) => r.stdout.trim());
     await new Promise((r) => setTimeout(r, 2 * T)); // longer than a lease: a skewed clock would have judged the other's locks by now
     assert.ok(!b.out().includes('"event":"start"'), `B never schedules while A lives: ${b.out()}`);
-  assert.ok(!a.out().includes('"event":"error"'), `A's scheduler had no error: ${a.out().split('\n').filter((l) => !l.includes('"fire"')).join('\n')}`);
+    assert.ok(
+      !a.out().includes('"event":"error"'),
+      `A's scheduler had no error: ${a
+        .out()
+        .split('\n')
+        .filter((l) => !l.includes('"fire"'))
+        .join('\n')}`,
+    );
     for (const h of ['A', 'B'] as const) for (const p of pidsOn(h, '\0start\0')) process.kill(p, 'SIGTERM'); // the schedulers stop; runners finish their jobs
     await Promise.all([a.child, b.child].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('close', r)))));
     const job = (id: string) => readJson(join(dir, 'home', 'jobs', id, 'job.json'));

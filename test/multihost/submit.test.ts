@@ -16,11 +16,16 @@ test(`two hosts submit and run ${2 * JOBS_PER_HOST} jobs together: none lost, id
   const home = `/herd/${name}/home`; // as both hosts see it
   mkdirSync(dir, { recursive: true });
   if (!process.env.HERDCTL_KEEP) t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
+  // each run notes its start and end (ns, one clock: the hosts share this machine's) in a file of its own: NFS has no append
+  const trace = (agent: string) =>
+    `["sh", "-c", "echo S $(date +%s%N) > /herd/${name}/trace/$HERDCTL_JOB_ID.${agent}; sleep 0.05; echo E $(date +%s%N) >> /herd/${name}/trace/$HERDCTL_JOB_ID.${agent}"]`;
+  mkdirSync(join(dir, 'trace'), { recursive: true });
   writeFileSync(
     join(dir, 'herdctl.yaml'),
     `agents:
-  alpha: { runtime: command, command: ["sh", "-c", "echo alpha"], workspace: /tmp, max_concurrent: 2 }
-  beta: { runtime: command, command: ["sh", "-c", "echo beta"], workspace: /tmp, max_concurrent: 2 }
+  alpha: { runtime: command, command: ${trace('alpha')}, workspace: /tmp, max_concurrent: 2 }
+  beta: { runtime: command, command: ${trace('beta')}, workspace: /tmp, max_concurrent: 2 }
+jobs: { max_concurrent: 3 }
 `,
   );
   const config = `/herd/${name}/herdctl.yaml`;
@@ -52,13 +57,32 @@ test(`two hosts submit and run ${2 * JOBS_PER_HOST} jobs together: none lost, id
         .split('\n')
         .filter(Boolean),
     );
-  const torn = lines.filter((l) => !/^job-\d{8}-\d{6}-[0-9a-z]{8}\t\w+\t/.test(l) || (l.split('\t')[1] !== 'gone' && l.split('\t').length !== 12));
+  const torn = lines.filter((l) => !/^job-\d{8}-\d{6}-[0-9a-z]{8}\t\w+\t/.test(l) || (l.split('\t')[1] !== 'gone' && l.split('\t').length !== 13));
   assert.deepEqual(torn, [], 'no torn or interleaved index line');
   // a host that finds jobs/ changed by another re-indexes what its (attribute-cached) view of the other's segment lacks: a repeat, never a loss
   const created = new Set(lines.filter((l) => l.split('\t')[1] === 'pending').map((l) => l.split('\t')[0]));
   assert.deepEqual([...created].sort(), [...submitted].sort(), 'a creation line for every job');
   const ended = new Set(lines.filter((l) => l.split('\t')[1] === 'completed').map((l) => l.split('\t')[0]));
   assert.deepEqual([...ended].sort(), [...submitted].sort(), 'an end line for every job');
+  // the limits held across hosts: never more than 2 of an agent, nor 3 in all, running at once
+  const spans = readdirSync(join(dir, 'trace')).map((f) => {
+    const [s0, e0] = readFileSync(join(dir, 'trace', f), 'utf8')
+      .trim()
+      .split('\n');
+    return { agent: f.split('.')[1], start: BigInt(s0.split(' ')[1]), end: BigInt(e0.split(' ')[1]) };
+  });
+  assert.equal(spans.length, submitted.length, 'every job ran its agent once');
+  const most = (which: typeof spans) => {
+    const edges = which.flatMap((x) => [[x.start, 1] as const, [x.end, -1] as const]).sort((p, q) => (p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : p[1] - q[1]));
+    let now = 0;
+    let max = 0;
+    for (const [, d] of edges) max = Math.max(max, (now += d));
+    return max;
+  };
+  const ranOn = new Set(submitted.map((id) => read(id).host));
+  t.diagnostic(`ran on ${[...ranOn].join(' and ')}; at most ${most(spans)} at once, ${most(spans.filter((x) => x.agent === 'alpha'))} of alpha`);
+  assert.ok(most(spans.filter((x) => x.agent === 'alpha')) <= 2 && most(spans.filter((x) => x.agent === 'beta')) <= 2, 'max_concurrent of an agent held across hosts');
+  assert.ok(most(spans) <= 3, 'jobs.max_concurrent held across hosts');
   for (const host of ['A', 'B'] as const) {
     const list = await herdOn(host, ['jobs', 'list', '--json', '--limit', String(4 * JOBS_PER_HOST)], home);
     assert.equal(list.code, 0, list.stderr);
