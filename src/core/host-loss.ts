@@ -1,3 +1,4 @@
+import { clock } from './clock.js';
 import { hostId } from './host-id.js';
 import { holderDead } from './holder.js';
 import { isLeaseId, leaseWatch } from './lease.js';
@@ -34,4 +35,25 @@ export function recoverLostHosts(store: JobStore): { recovered: number; watching
     }
   }
   return { recovered, watching };
+}
+
+/** recoverLostHosts at most every `everyMs` (a tenth of the lease time): what runners and schedulers call on each tick. */
+export class HostWatch {
+  private last = -Infinity;
+  /** Other hosts' running jobs whose silent lease is still to be judged: the watcher should stay up. */
+  watching = 0;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly everyMs: number,
+  ) {}
+
+  /** The number of jobs recovered (0 when not due). */
+  look(): number {
+    if (clock.mono() - this.last < this.everyMs) return 0;
+    this.last = clock.mono();
+    const { recovered, watching } = recoverLostHosts(this.store);
+    this.watching = watching;
+    return recovered;
+  }
 }

@@ -6,7 +6,9 @@ import * as fs from 'node:fs';
 import { finalUsage, prepareLaunch, type Prepared } from './agent-launch.js';
 import type { AgentProcess, ProcessExit } from './agent-process.js';
 import { EventWriter } from './eventlog.js';
-import type { JobEvent } from './events.js';
+import type { EventDraft, JobEvent } from './events.js';
+import { stoppingEvent } from './stopping.js';
+import type { Fields } from './diag.js';
 import { getRuntime } from './runtimes/index.js';
 import { RecapBuilder } from './recap.js';
 import { HumanLog } from './human-log.js';
@@ -48,6 +50,24 @@ export function openActive(store: JobStore, job: Job, releaseSlot: () => void, o
     /* the tick covers it */
   }
   return a;
+}
+
+/** Stops a job's agent by escalation (agent-process.ts), each step an event; a cancel is first recorded in job.json, whose readers then show `stopping`. */
+export function stopActive(store: JobStore, a: Active, why: StopReason, on: { warn: (msg: string, fields: Fields) => void; step: (e: EventDraft) => void }): void {
+  if (!a.proc?.pid) return;
+  if (why === 'cancel') {
+    // job.json keeps `running` (docs/formats.md); readers show it as stopping
+    a.job = { ...a.job, cancelRequestedAt: a.cancelRequestedAt ?? clock.isoAt(store.now()) };
+    try {
+      store.write(a.job);
+    } catch (e) {
+      // only the display suffers (no `stopping`): the stop itself goes on
+      on.warn('could not record cancelRequestedAt', { job: a.job.id, error: (e as NodeJS.ErrnoException).code ?? 'error' });
+    }
+  }
+  const grace = a.settings.cancelGraceMs;
+  const began = store.now();
+  a.proc.stop(grace, (step) => on.step(stoppingEvent({ why, step, reason: why === 'limit' ? (a.limitReason ?? null) : a.cancelReason, graceMs: grace, began })));
 }
 
 /** A fenced runner's job: its agent killed, timers and watcher off, its log closed with nothing more written. */

@@ -2,7 +2,7 @@ import { spawn as nodeSpawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { EventDraft, JobEvent } from './events.js';
 import { finishJob, type Ending } from './finish.js';
-import { abandonActive, endingOf, openActive, planStart, type Active, type StopReason } from './runner-job.js';
+import { abandonActive, endingOf, openActive, planStart, stopActive, type Active, type StopReason } from './runner-job.js';
 import { ensureDir, sweepTemps, tryUnlink } from './fsx.js';
 import { isTerminal } from './job.js';
 import { identify } from './liveness.js';
@@ -15,10 +15,9 @@ import { Diag } from './diag.js';
 import { readCancelRequest } from './cancel.js';
 import { deliverDue } from './webhooks.js';
 import { AgentProcess, type ProcessExit } from './agent-process.js';
-import { stoppingEvent } from './stopping.js';
 import { acquireRunnerLock, foldIndexOnIdle, ownEnd, recoverOwn, settleLeftovers, takeSlots, waitForRunnerLock } from './runner-support.js';
 import { Lease } from './lease.js';
-import { recoverLostHosts } from './host-loss.js';
+import { HostWatch } from './host-loss.js';
 import { planFill } from './runner-policy.js';
 import { RunnerQueue } from './runner-queue.js';
 import { budgetStop, wrapUp } from './workflow.js';
@@ -58,8 +57,7 @@ export class Runner {
   private deliveries: Promise<unknown> = Promise.resolve();
   private lease!: Lease;
   private fencedBecause: string | null = null;
-  private lastHostSweep = 0;
-  private watchingHosts = 0; // other hosts' running jobs whose silent lease this runner is waiting to judge
+  private hosts!: HostWatch; // other hosts' lost jobs (host-loss.ts); while one's lease is still to be judged, this runner stays up
 
   private readonly queued: RunnerQueue;
 
@@ -89,6 +87,7 @@ export class Runner {
     }
     this.diag.log('info', 'runner started', { agent: this.agent });
     recoverOwn(this.store, this.agent);
+    this.hosts = new HostWatch(this.store, this.lease.ttlMs / 10);
     const queueDir = this.store.paths.agentQueue(this.agent);
     for (const dir of [queueDir, this.store.paths.locks]) {
       ensureDir(dir);
@@ -101,7 +100,7 @@ export class Runner {
       }
     }
     this.ticker = setInterval(() => this.tick(), this.opts.tickMs ?? 250);
-    this.sweepHosts();
+    this.lookAtHosts();
     const done = new Promise<void>((resolve) => (this.finished = resolve));
     this.kick();
     await done;
@@ -154,7 +153,7 @@ export class Runner {
       }
       this.start(id, release);
     }
-    if (this.active.size === 0 && this.unfinished.size === 0 && this.watchingHosts === 0 && !this.queued.keepsRunner()) this.maybeExit();
+    if (this.active.size === 0 && this.unfinished.size === 0 && this.hosts.watching === 0 && !this.queued.keepsRunner()) this.maybeExit();
     else this.idleSince = null;
   }
 
@@ -205,15 +204,12 @@ export class Runner {
       }
     }
     settleLeftovers(this.store, this.agent);
-    if (clock.mono() - this.lastHostSweep >= this.lease.ttlMs / 10) this.sweepHosts();
+    this.lookAtHosts();
     this.kick();
   }
 
-  /** Other hosts' lost jobs (host-loss.ts); while one's lease is still to be judged, this runner stays up. */
-  private sweepHosts(): void {
-    this.lastHostSweep = clock.mono();
-    const { recovered, watching } = recoverLostHosts(this.store);
-    this.watchingHosts = watching;
+  private lookAtHosts(): void {
+    const recovered = this.hosts.look();
     if (recovered) this.diag.log('info', "another host's lost jobs recovered", { jobs: recovered });
   }
 
@@ -371,25 +367,12 @@ export class Runner {
 
   /** By escalation (agent-process.ts); `why` decides the outcome. */
   private stop(a: Active, why: StopReason): void {
-    if (a.stoppedBy) return;
+    if (a.stoppedBy || !this.lease.healthy()) return;
     a.stoppedBy = why;
     this.diag.log('info', 'stopping job', { job: a.job.id, why });
-    if (!a.proc?.pid) return;
-    if (why === 'cancel') {
-      // job.json keeps `running` (docs/formats.md); readers show it as stopping
-      a.job = { ...a.job, cancelRequestedAt: a.cancelRequestedAt ?? clock.isoAt(this.store.now()) };
-      try {
-        this.store.write(a.job);
-      } catch (e) {
-        // only the display suffers (no `stopping`): the stop itself goes on
-        this.diag.log('warn', 'could not record cancelRequestedAt', { job: a.job.id, error: (e as NodeJS.ErrnoException).code ?? 'error' });
-      }
-    }
-    const grace = a.settings.cancelGraceMs;
-    const began = this.store.now();
-    a.proc.stop(grace, (step) => {
-      if (this.active.get(a.job.id) !== a) return;
-      this.emit(a, stoppingEvent({ why, step, reason: why === 'limit' ? (a.limitReason ?? null) : a.cancelReason, graceMs: grace, began }));
+    stopActive(this.store, a, why, {
+      warn: (msg, fields) => this.diag.log('warn', msg, fields),
+      step: (e) => this.active.get(a.job.id) === a && this.emit(a, e),
     });
   }
 

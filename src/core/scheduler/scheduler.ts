@@ -5,15 +5,13 @@ import { isTerminal, type Job } from '../job.js';
 import { isThisHost, type ProcIdentity } from '../liveness.js';
 import { STALE_MS } from '../lock.js';
 import { holderState, me, type Holder } from '../holder.js';
-import { Lease } from '../lease.js';
-import { recoverLostHosts } from '../host-loss.js';
+import { Seat } from './seat.js';
 import { recoverIfLost } from '../recovery.js';
 import { ensureRunner } from '../runner-launch.js';
 import { JobStore } from '../store.js';
 import { submit } from '../submit.js';
 import { kickDeliveries } from '../webhook-kick.js';
 import { ConfigWatcher } from './config-watch.js';
-import { acquireScheduler } from './instance.js';
 import { fileName, isUnfinished, KEEP, TickLedger, type TickOutcome, type TickRecord } from './ledger.js';
 import { dueTicks, lastFire, nextFire, overlapDecision, tickKey } from './plan.js';
 import { clock, type Timer } from '../clock.js';
@@ -82,13 +80,11 @@ export class Scheduler {
   private readonly ledger: TickLedger;
   private readonly store: JobStore;
   private me: Holder;
-  private lease: Lease | null = null;
-  private lastHostSweep = 0;
+  private seat: Seat | null = null;
   private config!: Config;
   private states = new Map<string, ScheduleState>();
   private timer: Timer | null = null;
   private watcher: ConfigWatcher | null = null;
-  private release: (() => void) | null = null;
   private stopped = false;
   private ended!: () => void;
   readonly done: Promise<void>;
@@ -104,21 +100,15 @@ export class Scheduler {
   async start(): Promise<void> {
     const config = loadConfig(this.opts.configPath);
     this.store.init();
-    // the lease first: the lock and every tick this scheduler claims are named with it
-    this.lease = Lease.take(this.opts.home, 'scheduler', { onFence: (why) => this.fenced(why) });
-    this.me = me();
-    const standBy = {
-      onStandby: (who: Holder) => this.emit({ event: 'standby', pid: who.pid, host: who.host, hostId: who.hostId ?? null }),
+    this.seat = await Seat.take(this.store, {
+      onStandby: (who) => this.emit({ event: 'standby', pid: who.pid, host: who.host, hostId: who.hostId ?? null }),
+      onLost: (why) => this.lost(why),
+      onWatchError: (reason) => this.emit({ event: 'error', reason }),
       stopped: () => this.stopped,
-      meanwhile: () => this.watchHosts(),
-    };
-    try {
-      this.release = await acquireScheduler(this.opts.home, () => this.lockLost(), standBy);
-    } catch (e) {
-      this.lease.stop();
-      throw e;
-    }
-    if (this.stopped) return this.release?.(); // a signal came while waiting for the lock
+    });
+    if (!this.seat) return; // stopped while standing by
+    this.me = this.seat.holder;
+    if (this.stopped) return this.seat.leave(); // a signal came while waiting for the lock
     sweepTemps(this.store.paths.jobs); // a job directory a killed predecessor was building
     this.apply(config, clock.now(), true);
     this.emit({ event: 'start', pid: process.pid, host: this.me.host, config: this.opts.configPath, schedules: this.states.size });
@@ -131,38 +121,15 @@ export class Scheduler {
     this.stopped = true;
     if (this.timer) clock.clearTimer(this.timer);
     this.watcher?.close();
-    try {
-      this.release?.();
-    } catch {
-      /* the lock was taken from us already */
-    }
-    this.lease?.stop();
+    this.seat?.leave();
     this.emit({ event: 'stop', reason });
     this.ended();
   }
 
-  /** Like a runner, a scheduler (serving or standing by) fails or re-queues the jobs of a host whose lease expired (host-loss.ts). */
-  private watchHosts(): void {
-    if (!this.lease || clock.mono() - this.lastHostSweep < this.lease.ttlMs / 10) return;
-    this.lastHostSweep = clock.mono();
-    try {
-      recoverLostHosts(this.store);
-    } catch (e) {
-      this.emit({ event: 'error', reason: `could not recover another host's jobs: ${(e as Error).message}` });
-    }
-  }
-
-  /** Our lease could not be renewed in time: another host's scheduler may take over from the lease time on, so this one stops now, writing nothing more. */
-  private fenced(why: string): void {
-    this.release = null; // not released: releasing writes, and the lock is judged by the lease now
-    this.emit({ event: 'error', reason: `fenced: ${why}; stopping so that a scheduler on another host can take over` });
-    this.stop('fenced');
-  }
-
-  private lockLost(): void {
-    this.emit({ event: 'error', reason: 'the scheduler lock was lost (another scheduler took it over); stopping' });
-    this.release = null;
-    this.stop('lock lost');
+  /** Fenced, or the lock was taken: stop now, writing nothing more (seat.ts). */
+  private lost(why: string): void {
+    this.emit({ event: 'error', reason: why });
+    this.stop(why.startsWith('fenced') ? 'fenced' : 'lock lost');
   }
 
   private emit(e: EventBody): void {
@@ -173,8 +140,8 @@ export class Scheduler {
 
   private wake = (): void => {
     this.timer = null;
-    if (this.stopped || (this.lease && !this.lease.healthy())) return; // unhealthy: fenced (and stopped) by healthy()
-    this.watchHosts();
+    if (this.stopped || (this.seat && !this.seat.healthy())) return; // unhealthy: fenced (and stopped) by healthy()
+    this.seat?.watchHosts((reason) => this.emit({ event: 'error', reason }));
     if (this.watcher?.changed()) this.reload();
     const now = clock.now();
     for (const st of this.states.values()) {
