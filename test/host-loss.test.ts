@@ -51,18 +51,18 @@ function fixture(t: TestContext) {
 test("a job another host runs: left alone while that runner's lease renews, failed (host lost) once it stopped for the lease time, by one survivor", (t) => {
   const f = fixture(t);
   const id = f.runningThere();
-  assert.equal(recoverLostHosts(f.store), 0, 'a first look judges nothing');
+  assert.deepEqual(recoverLostHosts(f.store), { recovered: 0, watching: 1 }, 'a first look judges nothing, and asks to be watched');
   for (let i = 0; i < 20; i++) {
     f.advance(2_000);
     f.renew();
-    assert.equal(recoverLostHosts(f.store), 0, 'its lease renews');
+    assert.deepEqual(recoverLostHosts(f.store), { recovered: 0, watching: 0 }, 'its lease renews: nothing to wait for');
   }
   // the cut-off runner still has the log open
   const stale = openSync(join(f.home, 'jobs', id, 'output.jsonl'), 'a');
   const before = statSync(join(f.home, 'jobs', id, 'output.jsonl')).ino;
   f.advance(30_000);
-  assert.equal(recoverLostHosts(f.store), 1);
-  assert.equal(recoverLostHosts(f.store), 0, 'once');
+  assert.equal(recoverLostHosts(f.store).recovered, 1);
+  assert.equal(recoverLostHosts(f.store).recovered, 0, 'once');
   const job = readJob(f.home, id);
   assert.equal(job.status, 'failed');
   assert.match(job.error, /host hostb lost/);
@@ -83,9 +83,9 @@ test('a job another host claimed but never started goes back to the queue once i
   const { id } = writeJob(f.home, { status: 'pending', createdAt: new Date().toISOString() });
   mkdirSync(join(f.home, 'active'), { recursive: true });
   writeFileSync(join(f.home, 'active', id), JSON.stringify({ pid: 777, startTime: 1, host: 'hostb', hostId: OTHER, bootId: 'b', lease: f.lease, by: 'runner' }));
-  assert.equal(recoverLostHosts(f.store), 0);
+  assert.equal(recoverLostHosts(f.store).recovered, 0);
   f.advance(30_000);
-  assert.equal(recoverLostHosts(f.store), 1);
+  assert.equal(recoverLostHosts(f.store).recovered, 1);
   assert.equal(existsSync(join(f.home, 'active', id)), false);
   assert.deepEqual(
     f.store.queue.pending('coder').map((m) => m.id),

@@ -72,7 +72,7 @@ test('fencing: a holder that could not renew for half the lease time is told onc
   mkdirSync(home, { recursive: true });
   const clock = monoClock(t);
   const fences: string[] = [];
-  const lease = Lease.take(home, 'scheduler', { ttlMs: 10_000, onFence: (why) => fences.push(why) });
+  const lease = Lease.take(home, 'scheduler', { ttlMs: 10_000, onFence: (why) => fences.push(why), inProcess: true });
   t.after(() => lease.stop());
   clock.advance(4_999);
   assert.ok(lease.healthy());

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { clock } from './clock.js';
-import { ensureDir, FILE_MODE, listDir, tryUnlink } from './fsx.js';
+import { Worker } from 'node:worker_threads';
+import { clock, systemClock } from './clock.js';
+import { ensureDir, listDir, tryUnlink, writeFileAtomic } from './fsx.js';
 import { liveness } from './liveness.js';
 import { HOST_ID_RE, hostId } from './host-id.js';
 
@@ -59,6 +60,8 @@ export interface LeaseOptions {
   ttlMs?: number;
   /** Called once, when the lease could not be renewed for ttl/2: the holder must stop its agents and write nothing more. */
   onFence?: (why: string) => void;
+  /** Renew from the main thread, on `clock`'s monotonic time (tests that move it); by default a worker thread renews on the system's. */
+  inProcess?: boolean;
 }
 
 let held: Lease | null = null;
@@ -66,34 +69,87 @@ let held: Lease | null = null;
 /** The lease this process holds, if any (locks and jobs it takes are named with it). */
 export const currentLease = (): Lease | null => held;
 
+/** What the renewal loop is given (all it uses: its source is sent to a worker thread). */
+interface RenewArgs {
+  file: string;
+  everyMs: number;
+  ttlMs: number;
+  record: Omit<LeaseRecord, 'counter' | 'wall'>;
+  /** [0]: monotonic ms of the last renewal; [1]: 0 running, 1 stopped itself (fenced), 2 asked to stop. */
+  state: BigInt64Array;
+  fs: typeof fs;
+  now: () => number;
+  wall: () => string;
+  setInterval: typeof setInterval;
+  clearInterval: typeof clearInterval;
+}
+
+/**
+ * Rewrites the lease every `everyMs` with the next counter. A renewal that
+ * starts, or ends, more than ttl/2 after the previous one stops the loop and
+ * marks the lease fenced: after a hang, another host may have judged it dead
+ * meanwhile, so it must not pass for continuity. Runs in a worker thread by
+ * default, so a main thread busy with slow synchronous file calls (an NFS
+ * mount under load) does not miss renewals; a hung mount hangs it too.
+ */
+function renewLoop(w: RenewArgs): void {
+  let counter = 1;
+  const timer = w.setInterval(() => {
+    if (Atomics.load(w.state, 1) !== 0n) return w.clearInterval(timer);
+    if (w.now() - Number(Atomics.load(w.state, 0)) > w.ttlMs / 2) return (Atomics.store(w.state, 1, 1n), w.clearInterval(timer));
+    try {
+      const text = Buffer.from(JSON.stringify({ ...w.record, counter: ++counter, wall: w.wall() }) + '\n');
+      const fd = w.fs.openSync(w.file, w.fs.constants.O_WRONLY); // no O_CREAT: a lease removed at stop stays removed
+      try {
+        w.fs.writeSync(fd, text, 0, text.length, 0);
+        w.fs.ftruncateSync(fd, text.length);
+      } finally {
+        w.fs.closeSync(fd); // on NFS, close sends the data: the renewal is visible once this returns
+      }
+    } catch {
+      return; // not renewed: the next try, or the fence once ttl/2 has passed
+    }
+    const done = w.now();
+    if (done - Number(Atomics.load(w.state, 0)) > w.ttlMs / 2) return (Atomics.store(w.state, 1, 1n), w.clearInterval(timer));
+    Atomics.store(w.state, 0, BigInt(Math.round(done)));
+  }, w.everyMs);
+}
+
 export class Lease {
   readonly id: string;
   readonly ttlMs: number;
   private readonly file: string;
-  private counter = 0;
-  private lastRenewed: number;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly state = new BigInt64Array(new SharedArrayBuffer(16));
+  private readonly mono: () => number;
+  private worker: Worker | null = null;
   private fencedBecause: string | null = null;
 
   private constructor(
     home: string,
-    private readonly role: string,
     private readonly opts: LeaseOptions,
   ) {
     this.ttlMs = opts.ttlMs ?? leaseTtlMs();
     this.id = `${hostId()}/${process.pid}-${randomBytes(4).toString('hex')}`;
     this.file = leaseFile(home, this.id);
-    this.lastRenewed = clock.mono();
+    this.mono = opts.inProcess ? clock.mono : systemClock.mono!;
   }
 
   /** Writes the first record and renews it until `stop()`; this process's current lease from now on. */
   static take(home: string, role: string, opts: LeaseOptions = {}): Lease {
-    const lease = new Lease(home, role, opts);
+    const lease = new Lease(home, opts);
     ensureDir(join(hostsDir(home), hostId()));
-    lease.write();
+    const record = { hostId: hostId(), host: hostname(), pid: process.pid, role, ttlMs: lease.ttlMs };
+    writeFileAtomic(lease.file, JSON.stringify({ ...record, counter: 1, wall: clock.iso() }) + '\n', { durable: false });
+    Atomics.store(lease.state, 0, BigInt(Math.round(lease.mono())));
     sweepOwnLeases(home, lease.id);
-    lease.timer = setInterval(() => lease.renew(), Math.max(100, Math.floor(lease.ttlMs / 15)));
-    lease.timer.unref();
+    const args = { file: lease.file, everyMs: Math.max(100, Math.floor(lease.ttlMs / 15)), ttlMs: lease.ttlMs, record, state: lease.state };
+    if (opts.inProcess) renewLoop({ ...args, fs, now: lease.mono, wall: clock.iso, setInterval, clearInterval });
+    else {
+      const boot = `const fs = require('node:fs'); const w = require('node:worker_threads').workerData;
+        (${renewLoop.toString()})({ ...w, fs, now: () => Number(process.hrtime.bigint() / 1000000n), wall: () => new Date().toISOString(), setInterval, clearInterval });`;
+      lease.worker = new Worker(boot, { eval: true, workerData: args });
+      lease.worker.unref();
+    }
     held = lease;
     return lease;
   }
@@ -101,9 +157,12 @@ export class Lease {
   /** Renewed within ttl/2 and not fenced: what it holds is still its own. Writers check this before every write that others could also make. */
   healthy(): boolean {
     if (this.fencedBecause) return false;
-    const gap = clock.mono() - this.lastRenewed;
-    if (gap <= this.ttlMs / 2) return true;
-    this.fence(`its lease was not renewed for ${Math.round(gap / 1000)} s (more than half of ${this.ttlMs / 1000} s)`);
+    if (Atomics.load(this.state, 1) === 1n) this.fence(`a renewal of its lease came more than half of ${this.ttlMs / 1000} s after the previous one`);
+    else {
+      const gap = this.mono() - Number(Atomics.load(this.state, 0));
+      if (gap <= this.ttlMs / 2) return true;
+      this.fence(`its lease was not renewed for ${Math.round(gap / 1000)} s (more than half of ${this.ttlMs / 1000} s)`);
+    }
     return false;
   }
 
@@ -113,43 +172,17 @@ export class Lease {
 
   /** Ends the lease: nothing it held may be judged by it any more (its holders released first). */
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    Atomics.store(this.state, 1, 2n);
+    void this.worker?.terminate();
+    this.worker = null;
     if (held === this) held = null;
     if (!this.fencedBecause) tryUnlink(this.file);
-  }
-
-  private renew(): void {
-    // checked before writing: a renewal after a long hang must not pass for continuity (another host may have judged us dead meanwhile)
-    if (!this.healthy()) return;
-    try {
-      this.write();
-    } catch {
-      /* not renewed: healthy() fences once ttl/2 has passed */
-    }
-  }
-
-  private write(): void {
-    this.counter++;
-    const record: LeaseRecord = { hostId: hostId(), host: hostname(), pid: process.pid, role: this.role, counter: this.counter, wall: clock.iso(), ttlMs: this.ttlMs };
-    const text = Buffer.from(JSON.stringify(record) + '\n');
-    const fd = fs.openSync(this.file, fs.constants.O_WRONLY | fs.constants.O_CREAT, FILE_MODE);
-    try {
-      fs.writeSync(fd, text, 0, text.length, 0);
-      fs.ftruncateSync(fd, text.length);
-    } finally {
-      fs.closeSync(fd); // on NFS, close sends the data: the renewal is visible once this returns
-    }
-    const now = clock.mono();
-    if (now - this.lastRenewed > this.ttlMs / 2) return this.fence(`renewing its lease took until ${Math.round((now - this.lastRenewed) / 1000)} s after the last renewal`);
-    this.lastRenewed = now;
   }
 
   private fence(why: string): void {
     if (this.fencedBecause) return;
     this.fencedBecause = why;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    Atomics.store(this.state, 1, 2n); // renewals stop: the lease must expire for the others
     this.opts.onFence?.(why);
   }
 }

@@ -146,7 +146,7 @@ export function acquireNamed(path: string, identityFile: string, identity: objec
     }
     // named before locked: whoever dies between the two leaves its own (dead) name on the lock, never a nameless one
     const name = JSON.stringify(identity) + '\n';
-    writeFileAtomic(identityFile, name);
+    writeFileAtomic(identityFile, name, { durable: false }); // a name lost to a power cut leaves a nameless lock: judged stale by its age
     const release = take(path, onCompromised);
     if (!release) return null;
     // released before unnamed, for the same reason: a holder killed in between leaves a free lock, never a nameless held one

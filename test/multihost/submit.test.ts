@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { waitFor } from '../support/wait.js';
+import { peakOverlap } from '../support/fleet.js';
 import { bedUp, EXPORT, herdOn, type Host } from './bed.js';
 
 const JOBS_PER_HOST = Number(process.env.HERDCTL_MULTIHOST_N ?? 250);
@@ -72,13 +73,7 @@ jobs: { max_concurrent: 3 }
     return { agent: f.split('.')[1], start: BigInt(s0.split(' ')[1]), end: BigInt(e0.split(' ')[1]) };
   });
   assert.equal(spans.length, submitted.length, 'every job ran its agent once');
-  const most = (which: typeof spans) => {
-    const edges = which.flatMap((x) => [[x.start, 1] as const, [x.end, -1] as const]).sort((p, q) => (p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : p[1] - q[1]));
-    let now = 0;
-    let max = 0;
-    for (const [, d] of edges) max = Math.max(max, (now += d));
-    return max;
-  };
+  const most = (which: typeof spans) => peakOverlap(which);
   const ranOn = new Set(submitted.map((id) => read(id).host));
   t.diagnostic(`ran on ${[...ranOn].join(' and ')}; at most ${most(spans)} at once, ${most(spans.filter((x) => x.agent === 'alpha'))} of alpha`);
   assert.ok(most(spans.filter((x) => x.agent === 'alpha')) <= 2 && most(spans.filter((x) => x.agent === 'beta')) <= 2, 'max_concurrent of an agent held across hosts');
