@@ -19,6 +19,7 @@ export const HOST_ID_RE = /^[a-z0-9][a-z0-9-]{7,63}$/;
 let cached: string | undefined;
 
 export function hostId(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.HERDCTL_HOST_ID) return resolveHostId(env); // read each time: cheap, and a process may set it (the bench's generator host)
   if (cached !== undefined && env === process.env) return cached;
   const id = resolveHostId(env);
   if (env === process.env) cached = id;
