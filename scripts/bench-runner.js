@@ -128,7 +128,9 @@ function makeLab(ctx, name, yaml) {
     output: (id) => join(home, 'jobs', id, 'output.jsonl'),
     job: (id) => JSON.parse(fs.readFileSync(join(home, 'jobs', id, 'job.json'), 'utf8')),
     ended: (id) => waitFor(`${id} to end`, () => (TERMINAL.has(lab.job(id).status) ? lab.job(id) : null), 120_000),
-    runnerUp: (agent) => fs.existsSync(join(home, 'locks', `runner-${agent}.lock`)),
+    /** This host's runner lock for the agent (locks/runner-<agent>@<host id>.lock), if it exists. */
+    runnerLock: (agent, ext = '.lock') => (fs.existsSync(join(home, 'locks')) ? fs.readdirSync(join(home, 'locks')).find((n) => n.startsWith(`runner-${agent}@`) && n.endsWith(ext)) : undefined),
+    runnerUp: (agent) => lab.runnerLock(agent) !== undefined,
     /** Resolves once no runner holds a lock here (an idle runner lingers ~1 s, then exits). */
     idle: (timeoutMs = 15_000) => {
       const locks = join(home, 'locks');
@@ -469,7 +471,7 @@ async function startFigures(ctx) {
     const s = await waitFor(`${prompt}'s agent`, () => readStamps(trace).get(prompt)?.S);
     let runnerUp = null;
     try {
-      runnerUp = fs.statSync(join(lab.home, 'locks', 'runner-start.json')).mtimeMs - r.t0;
+      runnerUp = fs.statSync(join(lab.home, 'locks', lab.runnerLock('start', '.json'))).mtimeMs - r.t0;
     } catch {
       /* gone already */
     }
