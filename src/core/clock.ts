@@ -46,3 +46,9 @@ export function useClock(c: Clock): () => void {
     current = prev;
   };
 }
+
+/**
+ * The clock of a worker thread, as source code (lease.ts's renewer): a worker
+ * cannot share this module's injected clock, and time is read nowhere else.
+ */
+export const WORKER_CLOCK_SOURCE = '{ mono: () => Number(process.hrtime.bigint() / 1000000n), iso: () => new Date().toISOString() }';

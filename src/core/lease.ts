@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { clock, systemClock } from './clock.js';
+import { clock, systemClock, WORKER_CLOCK_SOURCE } from './clock.js';
 import { ensureDir, listDir, tryUnlink, writeFileAtomic } from './fsx.js';
 import { liveness } from './liveness.js';
 import { HOST_ID_RE, hostId } from './host-id.js';
@@ -145,8 +145,8 @@ export class Lease {
     const args = { file: lease.file, everyMs: Math.max(100, Math.floor(lease.ttlMs / 15)), ttlMs: lease.ttlMs, record, state: lease.state };
     if (opts.inProcess) renewLoop({ ...args, fs, now: lease.mono, wall: clock.iso, setInterval, clearInterval });
     else {
-      const boot = `const fs = require('node:fs'); const w = require('node:worker_threads').workerData;
-        (${renewLoop.toString()})({ ...w, fs, now: () => Number(process.hrtime.bigint() / 1000000n), wall: () => new Date().toISOString(), setInterval, clearInterval });`;
+      const boot = `const fs = require('node:fs'); const w = require('node:worker_threads').workerData; const c = ${WORKER_CLOCK_SOURCE};
+        (${renewLoop.toString()})({ ...w, fs, now: c.mono, wall: c.iso, setInterval, clearInterval });`;
       lease.worker = new Worker(boot, { eval: true, workerData: args });
       lease.worker.unref();
     }

@@ -268,3 +268,31 @@ test(
     }
   },
 );
+
+test("a follower on one host sees another host's events by its timers, within the poll plus the client's attribute cache (3 s on the bed)", { timeout: 120_000 }, async (t) => {
+  bedUp();
+  const { home, config } = scratch(t, 'follow', `agents:\n  talk: { runtime: command, command: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do echo line $i; sleep 0.5; done"], workspace: /tmp }\n`);
+  const [id] = await submit('A', 'talk', 1, home, config);
+  const follower = onHost('B', [process.execPath, BIN, 'jobs', 'logs', id, '-f', '--json'], home, { env });
+  const seen: { seq: number; ts: string; at: number }[] = [];
+  let buf = '';
+  follower.stdout!.on('data', (b: Buffer) => {
+    buf += b;
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const e = JSON.parse(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+      seen.push({ seq: e.seq, ts: e.ts, at: Date.now() });
+    }
+  });
+  const code = await new Promise<number | null>((r) => follower.once('close', r));
+  assert.equal(code, 0);
+  assert.deepEqual(
+    seen.map((e) => e.seq),
+    seen.map((_, i) => i),
+    'every event once, in order',
+  );
+  assert.ok(seen.length >= 10, `start, 8 lines, complete: ${seen.length}`);
+  const lags = seen.map((e) => e.at - Date.parse(e.ts)); // one machine's clock on both hosts here
+  t.diagnostic(`lag behind the writer's stamp: max ${Math.max(...lags)} ms, median ${lags.sort((a, b) => a - b)[lags.length >> 1]} ms`);
+  assert.ok(Math.max(...lags) < 3_000 + 1_000, `within the attribute cache plus the poll: ${lags.join(', ')}`);
+});
