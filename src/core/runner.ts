@@ -99,8 +99,7 @@ export class Runner {
         /* the ticker covers it */
       }
     }
-    this.ticker = setInterval(() => this.tick(), this.opts.tickMs ?? 250);
-    this.lookAtHosts();
+    this.ticker = setInterval(() => this.tick(), this.opts.tickMs ?? 250); // the first tick looks at the other hosts
     const done = new Promise<void>((resolve) => (this.finished = resolve));
     this.kick();
     await done;
@@ -181,7 +180,16 @@ export class Runner {
     this.finished?.();
   }
 
+  /** Every 250 ms and on a cancel request. A read that fails (EIO from a loaded network mount) is logged; the next tick tries again. */
   private tick(): void {
+    try {
+      this.tickOnce();
+    } catch (e) {
+      this.diag.log('error', 'tick failed', { error: (e as NodeJS.ErrnoException).code ?? 'error' });
+    }
+  }
+
+  private tickOnce(): void {
     if (!this.lease.healthy()) return; // fenced by healthy(): nothing more is done
     const now = clock.now();
     for (const [id, why] of this.unfinished) {
@@ -384,7 +392,12 @@ export class Runner {
     a.proc?.clearTimers();
     if (!this.lease.healthy()) return; // fenced by healthy(): the end is another host's to write
     // the job's end is ours to write only while it is still ours (its lease is ours, and it is not ended): checked under its lock
-    const owned = ownEnd(this.store, a.job.id, this.lease.id);
+    let owned: ReturnType<typeof ownEnd>;
+    try {
+      owned = ownEnd(this.store, a.job.id, this.lease.id);
+    } catch {
+      owned = 'busy'; // the job's lock or job.json could not be read (EIO): try again
+    }
     if (owned === 'busy') return void setTimeout(() => this.end(a, ending), 25);
     let closedLog = false;
     try {
