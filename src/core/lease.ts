@@ -166,10 +166,6 @@ export class Lease {
     return false;
   }
 
-  get fenced(): string | null {
-    return this.fencedBecause;
-  }
-
   /** Ends the lease: nothing it held may be judged by it any more (its holders released first). */
   stop(): void {
     Atomics.store(this.state, 1, 2n);
