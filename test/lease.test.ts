@@ -2,7 +2,8 @@
 // judged dead only once its lease stayed unchanged for the lease time on this process's monotonic
 // clock — never by comparing its clock or a file's mtime with ours.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { systemClock, useClock } from '../src/core/clock.js';
@@ -83,6 +84,28 @@ test('fencing: a holder that could not renew for half the lease time is told onc
   assert.match(fences[0], /not renewed for 5 s/);
   lease.stop();
   assert.ok(existsSync(leaseFile(home, lease.id)), 'a fenced lease is left to expire');
+});
+
+test("a hung lease write with the main thread stuck too: the lease's own thread fences at half the lease time and SIGKILLs the guarded agents", async (t) => {
+  const home = tempHome(t);
+  mkdirSync(home, { recursive: true });
+  const lease = Lease.take(home, 'runner a', { ttlMs: 2000 });
+  const agent = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => agent.once('exit', (_code, signal) => resolve(signal)));
+  lease.guard(agent.pid!);
+  // the lease file becomes a FIFO nobody reads: the next renewal's open() hangs, as on a mount whose link is cut
+  const file = leaseFile(home, lease.id);
+  rmSync(file);
+  execFileSync('mkfifo', ['-m', '600', file]);
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1800); // this thread stuck in a synchronous call for most of the lease time
+    assert.equal(await exited, 'SIGKILL', 'killed by the renewal thread (this one was stuck)');
+    assert.equal(lease.healthy(), false);
+  } finally {
+    lease.stop();
+    agent.kill('SIGKILL');
+    closeSync(openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)); // lets the hung open() return (the test's files go after this)
+  }
 });
 
 test("another host's named lock: never taken while its lease renews, whatever its clock or the lock's mtime says; taken once the lease stopped for the lease time", (t) => {

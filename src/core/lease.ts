@@ -69,6 +69,9 @@ let held: Lease | null = null;
 /** The lease this process holds, if any (locks and jobs it takes are named with it). */
 export const currentLease = (): Lease | null => held;
 
+/** How many agent process groups one lease can guard (a runner's agents; far above any max_concurrent in use). */
+const GUARD_SLOTS = 4096;
+
 /** What the renewal loop is given (all it uses: its source is sent to a worker thread). */
 interface RenewArgs {
   file: string;
@@ -77,7 +80,10 @@ interface RenewArgs {
   record: Omit<LeaseRecord, 'counter' | 'wall'>;
   /** [0]: monotonic ms of the last renewal; [1]: 0 running, 1 stopped itself (fenced), 2 asked to stop. */
   state: BigInt64Array;
+  /** Process groups to SIGKILL when the loop fences (0: a free slot). */
+  guarded: Int32Array;
   fs: typeof fs;
+  kill: (pid: number, signal: NodeJS.Signals) => void;
   now: () => number;
   wall: () => string;
   setInterval: typeof setInterval;
@@ -85,33 +91,53 @@ interface RenewArgs {
 }
 
 /**
- * Rewrites the lease every `everyMs` with the next counter. A renewal that
- * starts, or ends, more than ttl/2 after the previous one stops the loop and
- * marks the lease fenced: after a hang, another host may have judged it dead
- * meanwhile, so it must not pass for continuity. Runs in a worker thread by
+ * Rewrites the lease every `everyMs` with the next counter, with calls that
+ * do not block the loop: a renewal stuck on a hung mount (a cut link) leaves
+ * the loop free to see the time pass. Once ttl/2 has passed since the last
+ * renewal, or a renewal ends later than that, the loop stops, marks the lease
+ * fenced and SIGKILLs the guarded process groups itself: the holder's main
+ * thread may be stuck in a synchronous call on the same mount, and from ttl
+ * on another host may end those agents' jobs. Runs in a worker thread by
  * default, so a main thread busy with slow synchronous file calls (an NFS
- * mount under load) does not miss renewals; a hung mount hangs it too.
+ * mount under load) does not miss renewals either.
  */
 function renewLoop(w: RenewArgs): void {
   let counter = 1;
+  let writing = false;
+  const last = () => Number(Atomics.load(w.state, 0));
+  const fence = () => {
+    w.clearInterval(timer);
+    if (Atomics.compareExchange(w.state, 1, 0n, 1n) !== 0n) return; // stopped meanwhile: the holder does its own
+    for (let i = 0; i < w.guarded.length; i++) {
+      const pgid = Atomics.load(w.guarded, i);
+      try {
+        if (pgid > 0) w.kill(-pgid, 'SIGKILL');
+      } catch {
+        /* gone already */
+      }
+    }
+  };
+  const renew = (done: (e: Error | null) => void) => {
+    const text = Buffer.from(JSON.stringify({ ...w.record, counter: ++counter, wall: w.wall() }) + '\n');
+    w.fs.open(w.file, w.fs.constants.O_WRONLY, (e, fd) => {
+      // no O_CREAT: a lease removed at stop stays removed
+      if (e) return done(e);
+      const close = (e1: Error | null) => w.fs.close(fd, (e2) => done(e1 ?? e2 ?? null)); // on NFS, close sends the data: the renewal is visible once it returns
+      w.fs.write(fd, text, 0, text.length, 0, (e1) => (e1 ? close(e1) : w.fs.ftruncate(fd, text.length, close)));
+    });
+  };
   const timer = w.setInterval(() => {
     if (Atomics.load(w.state, 1) !== 0n) return w.clearInterval(timer);
-    if (w.now() - Number(Atomics.load(w.state, 0)) > w.ttlMs / 2) return (Atomics.store(w.state, 1, 1n), w.clearInterval(timer));
-    try {
-      const text = Buffer.from(JSON.stringify({ ...w.record, counter: ++counter, wall: w.wall() }) + '\n');
-      const fd = w.fs.openSync(w.file, w.fs.constants.O_WRONLY); // no O_CREAT: a lease removed at stop stays removed
-      try {
-        w.fs.writeSync(fd, text, 0, text.length, 0);
-        w.fs.ftruncateSync(fd, text.length);
-      } finally {
-        w.fs.closeSync(fd); // on NFS, close sends the data: the renewal is visible once this returns
-      }
-    } catch {
-      return; // not renewed: the next try, or the fence once ttl/2 has passed
-    }
-    const done = w.now();
-    if (done - Number(Atomics.load(w.state, 0)) > w.ttlMs / 2) return (Atomics.store(w.state, 1, 1n), w.clearInterval(timer));
-    Atomics.store(w.state, 0, BigInt(Math.round(done)));
+    if (w.now() - last() > w.ttlMs / 2) return fence();
+    if (writing) return; // the last renewal has not come back (a hung mount): the line above fences in time
+    writing = true;
+    renew((e) => {
+      writing = false;
+      if (e || Atomics.load(w.state, 1) !== 0n) return; // not renewed: the next try, or the fence once ttl/2 has passed
+      const done = w.now();
+      if (done - last() > w.ttlMs / 2) return fence();
+      Atomics.store(w.state, 0, BigInt(Math.round(done)));
+    });
   }, w.everyMs);
 }
 
@@ -120,6 +146,7 @@ export class Lease {
   readonly ttlMs: number;
   private readonly file: string;
   private readonly state = new BigInt64Array(new SharedArrayBuffer(16));
+  private readonly guarded = new Int32Array(new SharedArrayBuffer(GUARD_SLOTS * 4));
   private readonly mono: () => number;
   private worker: Worker | null = null;
   private fencedBecause: string | null = null;
@@ -142,11 +169,12 @@ export class Lease {
     writeFileAtomic(lease.file, JSON.stringify({ ...record, counter: 1, wall: clock.iso() }) + '\n', { durable: false });
     Atomics.store(lease.state, 0, BigInt(Math.round(lease.mono())));
     sweepOwnLeases(home, lease.id);
-    const args = { file: lease.file, everyMs: Math.max(100, Math.floor(lease.ttlMs / 15)), ttlMs: lease.ttlMs, record, state: lease.state };
-    if (opts.inProcess) renewLoop({ ...args, fs, now: lease.mono, wall: clock.iso, setInterval, clearInterval });
+    const args = { file: lease.file, everyMs: Math.max(100, Math.floor(lease.ttlMs / 15)), ttlMs: lease.ttlMs, record, state: lease.state, guarded: lease.guarded };
+    if (opts.inProcess) renewLoop({ ...args, fs, kill: process.kill, now: lease.mono, wall: clock.iso, setInterval, clearInterval });
     else {
-      const boot = `const fs = require('node:fs'); const w = require('node:worker_threads').workerData; const c = ${WORKER_CLOCK_SOURCE};
-        (${renewLoop.toString()})({ ...w, fs, now: c.mono, wall: c.iso, setInterval, clearInterval });`;
+      // __name: the helper tsx's esbuild (keepNames) wraps renewLoop's inner functions in, under the test runner
+      const boot = `const __name = (f) => f; const fs = require('node:fs'); const w = require('node:worker_threads').workerData; const c = ${WORKER_CLOCK_SOURCE};
+        (${renewLoop.toString()})({ ...w, fs, kill: process.kill, now: c.mono, wall: c.iso, setInterval, clearInterval });`;
       lease.worker = new Worker(boot, { eval: true, workerData: args });
       lease.worker.unref();
     }
@@ -157,13 +185,26 @@ export class Lease {
   /** Renewed within ttl/2 and not fenced: what it holds is still its own. Writers check this before every write that others could also make. */
   healthy(): boolean {
     if (this.fencedBecause) return false;
-    if (Atomics.load(this.state, 1) === 1n) this.fence(`a renewal of its lease came more than half of ${this.ttlMs / 1000} s after the previous one`);
+    if (Atomics.load(this.state, 1) === 1n) this.fence(`its lease could not be renewed within half of ${this.ttlMs / 1000} s (its agents were killed then)`);
     else {
       const gap = this.mono() - Number(Atomics.load(this.state, 0));
       if (gap <= this.ttlMs / 2) return true;
       this.fence(`its lease was not renewed for ${Math.round(gap / 1000)} s (more than half of ${this.ttlMs / 1000} s)`);
     }
     return false;
+  }
+
+  /**
+   * An agent's process group, SIGKILLed by the renewal loop itself if it
+   * fences: that works while this thread is stuck. Unguard it as soon as the
+   * agent has exited, before its pid can be reused.
+   */
+  guard(pgid: number): void {
+    for (let i = 0; i < this.guarded.length; i++) if (Atomics.compareExchange(this.guarded, i, 0, pgid) === 0) return;
+  }
+
+  unguard(pgid: number): void {
+    for (let i = 0; i < this.guarded.length; i++) if (Atomics.compareExchange(this.guarded, i, pgid, 0) === pgid) return;
   }
 
   /** Ends the lease: nothing it held may be judged by it any more (its holders released first). */

@@ -311,6 +311,7 @@ export class Runner {
     try {
       a.proc = AgentProcess.start(this.spawn, spec, {
         spawned: (pid) => {
+          this.lease.guard(pid); // killed by the lease's own thread if it fences while this one is stuck
           a.job = { ...a.job, pid, pidStartTime: identify(pid).startTime };
           this.store.write(a.job);
           this.emit(a, { type: 'start', argv: spec.argv, cwd: spec.cwd, pid, runnerPid: process.pid, resumedSession: resume });
@@ -340,6 +341,7 @@ export class Runner {
 
   /** The agent exited and its output is read: classify, then end the job. */
   private settle(a: Active, exit: ProcessExit): void {
+    if (a.proc?.pid) this.lease.unguard(a.proc.pid); // its group is dead and about to be reaped: its id may be reused
     killMarked(a.job.id); // tools in process groups of their own (gemini's shell) outlive the agent's group
     for (const d of a.parser.flush?.() ?? []) this.emit(a, d);
     const ending = endingOf(a, exit);

@@ -183,6 +183,9 @@ test(
 
     const cutAt = Date.now();
     setLink('A', false);
+    // A's main thread may be stuck in a call on the cut mount: its lease's own thread kills the agents at T/2
+    await waitFor("A's agents killed while A is cut off", () => agents.every((pid) => !pidsOn('A', 'sleep 90').includes(pid)), T, 100);
+    t.diagnostic(`agents killed within ${Date.now() - cutAt} ms of the cut`);
     await waitFor("A's jobs failed by B", () => onA.every((id) => job(id)?.status === 'failed'), T + 10_000, 100);
     t.diagnostic(`failed ${Date.now() - cutAt} ms after the cut`);
     const ended = onA.map((id) => ({ json: readFileSync(join(dir, 'home', 'jobs', id, 'job.json'), 'utf8'), log: readFileSync(join(dir, 'home', 'jobs', id, 'output.jsonl'), 'utf8') }));
