@@ -107,7 +107,7 @@ test('workspace defaults to the config directory; relative ones resolve against 
 test('an empty file, a comment-only file and no file at all are configs without agents', () => {
   for (const c of [parseConfig('', 'herdctl.yaml'), parseConfig('# nothing yet\n', 'herdctl.yaml'), loadConfig(null)]) {
     assert.deepEqual(c.agents, {});
-    assert.deepEqual(c.jobs, { maxConcurrent: 4, heartbeatTimeoutMs: 0, cancelGraceMs: 30_000 });
+    assert.deepEqual(c.jobs, { maxConcurrent: 4, heartbeatTimeoutMs: 0, cancelGraceMs: 30_000, requeueOnHostLoss: false });
     assert.deepEqual(c.webhooks, { secret: null, retryMax: 8, retryBaseMs: 5_000, timeoutMs: 10_000 });
     assert.deepEqual(allSchedules(c), []);
   }
@@ -116,20 +116,21 @@ test('an empty file, a comment-only file and no file at all are configs without 
 
 test('jobs, quotas and webhooks sections, with durations in ms', () => {
   const c = parseConfig(
-    `jobs: { max_concurrent: 2, heartbeat_timeout: 5m, cancel_grace: 1m30s }
+    `jobs: { max_concurrent: 2, heartbeat_timeout: 5m, cancel_grace: 1m30s, requeue_on_host_loss: true }
 quotas:
   team: { tasks_per_hour: 10, tasks_total: 50 }
   open:
 webhooks: { secret: s3cret, retry_max: 0, retry_base: 2s, timeout: 500ms }
 agents:
   a: { quota_bucket: team, heartbeat_timeout: 1h, webhook_url: "https://example.com/hook", env: { A: "1" }, runtime: command, command: [make], prompt_arg: true }
+  b: { runtime: command, command: [make], requeue_on_host_loss: false }
 pricing:
   gpt-6.1-sol: { input: 1.25, output: 10 }
   gemini-3.8-flash: { input: 0.3, output: 2.5, cached_input: 0.075 }
 `,
     'herdctl.yaml',
   );
-  assert.deepEqual(c.jobs, { maxConcurrent: 2, heartbeatTimeoutMs: 300_000, cancelGraceMs: 90_000 });
+  assert.deepEqual(c.jobs, { maxConcurrent: 2, heartbeatTimeoutMs: 300_000, cancelGraceMs: 90_000, requeueOnHostLoss: true });
   assert.deepEqual(c.quotas, { team: { tasksPerHour: 10, tasksTotal: 50 }, open: { tasksPerHour: null, tasksTotal: null } });
   assert.deepEqual(c.webhooks, { secret: 's3cret', retryMax: 0, retryBaseMs: 2_000, timeoutMs: 500 });
   const a = c.agents.a;
@@ -138,6 +139,8 @@ pricing:
   assert.equal(a.webhookUrl, 'https://example.com/hook');
   assert.deepEqual(a.env, { A: '1' });
   assert.equal(a.promptArg, true);
+  assert.equal(a.requeueOnHostLoss, true, 'from jobs:');
+  assert.equal(c.agents.b.requeueOnHostLoss, false, "the agent's own wins");
   assert.deepEqual(c.pricing, { 'gpt-6.1-sol': { input: 1.25, output: 10 }, 'gemini-3.8-flash': { input: 0.3, output: 2.5, cachedInput: 0.075 } });
 });
 
@@ -390,7 +393,7 @@ jobs: { max_concurrent: 0, heartbeat_timeout: 0 }
 `,
     'herdctl.yaml',
   );
-  assert.deepEqual(c.jobs, { maxConcurrent: 0, heartbeatTimeoutMs: 0, cancelGraceMs: 30_000 });
+  assert.deepEqual(c.jobs, { maxConcurrent: 0, heartbeatTimeoutMs: 0, cancelGraceMs: 30_000, requeueOnHostLoss: false });
   const got = ['a', 'b', 'c', 'd', 'e'].map((n) => [n, getAgent(c, n).maxConcurrent, getAgent(c, n).heartbeatTimeoutMs]);
   assert.deepEqual(got, [
     ['a', 0, 0],

@@ -78,21 +78,33 @@ test("a job another host runs: left alone while that runner's lease renews, fail
   assert.equal(existsSync(join(f.home, 'active', id)), false);
 });
 
-test('a job another host claimed but never started goes back to the queue once its lease expired', (t) => {
-  const f = fixture(t);
-  const { id } = writeJob(f.home, { status: 'pending', createdAt: new Date().toISOString() });
-  mkdirSync(join(f.home, 'active'), { recursive: true });
-  writeFileSync(join(f.home, 'active', id), JSON.stringify({ pid: 777, startTime: 1, host: 'hostb', hostId: OTHER, bootId: 'b', lease: f.lease, by: 'runner' }));
-  assert.equal(recoverLostHosts(f.store).recovered, 0);
-  f.advance(30_000);
-  assert.equal(recoverLostHosts(f.store).recovered, 1);
-  assert.equal(existsSync(join(f.home, 'active', id)), false);
-  assert.deepEqual(
-    f.store.queue.pending('coder').map((m) => m.id),
-    [id],
-  );
-  assert.equal(readJob(f.home, id).status, 'pending');
-});
+for (const requeue of [false, true]) {
+  test(`a job another host claimed but never started, once its lease expired: ${requeue ? 'back to the queue with requeue_on_host_loss' : 'failed (host lost) by default'}`, (t) => {
+    const f = fixture(t);
+    const { id } = writeJob(f.home, { status: 'pending', createdAt: new Date().toISOString(), settings: requeue ? { requeueOnHostLoss: true } : {} });
+    mkdirSync(join(f.home, 'active'), { recursive: true });
+    writeFileSync(join(f.home, 'active', id), JSON.stringify({ pid: 777, startTime: 1, host: 'hostb', hostId: OTHER, bootId: 'b', lease: f.lease, by: 'runner' }));
+    assert.equal(recoverLostHosts(f.store).recovered, 0);
+    f.advance(30_000);
+    assert.equal(recoverLostHosts(f.store).recovered, 1);
+    assert.equal(recoverLostHosts(f.store).recovered, 0, 'once');
+    assert.equal(existsSync(join(f.home, 'active', id)), false);
+    const job = readJob(f.home, id);
+    assert.deepEqual(
+      f.store.queue.pending('coder').map((m) => m.id),
+      requeue ? [id] : [],
+    );
+    if (requeue) assert.equal(job.status, 'pending');
+    else {
+      assert.equal(job.status, 'failed');
+      assert.match(job.error, /^host hostb lost before the job started: .*requeue_on_host_loss: true/);
+      assert.deepEqual(
+        readLog(f.home, id).events.map((e) => e.type),
+        ['error', 'complete'],
+      );
+    }
+  });
+}
 
 test('claims are exclusive and name the claimant; a claimed job cannot be withdrawn, nor a withdrawn one claimed', (t) => {
   const f = fixture(t);

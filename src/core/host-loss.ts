@@ -4,13 +4,17 @@ import { holderDead } from './holder.js';
 import { isLeaseId, leaseWatch } from './lease.js';
 import { isThisHost } from './liveness.js';
 import { failJob, lostBecause } from './recovery.js';
+import { settingsOf } from './settings.js';
 import type { JobStore } from './store.js';
 
 /**
  * What a survivor does about another host that died or was cut off, once
  * the lease of its runner has expired as this process watched it (holder.ts):
- * a job that runner had claimed but not started goes back to the queue; a
- * job it was running fails ("host X lost"). Any number of survivors may look:
+ * a job it was running fails ("host X lost"); a job it had claimed but not
+ * started fails too, or goes back to the queue with `requeue_on_host_loss`.
+ * Only a job still `pending` counts as not started: the runner writes
+ * `running` before it spawns the agent, so a running job may have started
+ * one whose work (a push, a deploy) must not be done twice. Any number of survivors may look:
  * the job's lock and the queue marker's exclusive create let one of them act.
  * Runners call it from their tick; it reads active/ and the claimed jobs only.
  */
@@ -28,10 +32,10 @@ export function recoverLostHosts(store: JobStore): { recovered: number; watching
       else if (!why && isLeaseId(job.lease) && leaseWatch(store.paths.home).undecided(job.lease)) watching++;
     } else if (job.status === 'pending') {
       const claim = store.queue.claimOf(id);
-      if (claim?.by === 'runner' && !isThisHost(claim) && holderDead(store.paths.home, claim)) {
-        store.queue.requeue(job);
-        recovered++;
-      }
+      if (claim?.by !== 'runner' || isThisHost(claim) || !holderDead(store.paths.home, claim)) continue;
+      if (settingsOf(job).requeueOnHostLoss) store.queue.requeue(job);
+      else failJob(store, job, `host ${claim.host} lost before the job started: its runner there claimed it, then stopped renewing its lease (requeue_on_host_loss: true re-queues such jobs)`);
+      recovered++;
     }
   }
   return { recovered, watching };

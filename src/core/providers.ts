@@ -92,6 +92,7 @@ export function builtinAgent(config: Config, runtime: string, workspace: string)
     retryBackoffMs: 30_000,
     maxBudgetUsd: null,
     dailyBudgetUsd: null,
+    requeueOnHostLoss: config.jobs.requeueOnHostLoss,
     schedules: [],
     raw: { runtime },
   };

@@ -25,6 +25,8 @@ export interface Settings {
   retryBackoffMs: number;
   /** Spend cap of one job: the runtime's own flag where it has one, else herdctl stops the job (budget.ts). */
   maxBudgetUsd: number | null;
+  /** Claimed by a host that was lost before it started the job: back to the queue (true) or failed (host-loss.ts). */
+  requeueOnHostLoss: boolean;
   raw: Record<string, unknown>; // the agent's YAML block, env values removed
   pricing: Record<string, Price>; // the config's `pricing:` (cost estimates for CLIs that report none)
 }
@@ -41,6 +43,7 @@ export const DEFAULT_SETTINGS: Settings = {
   retries: 0,
   retryBackoffMs: 30_000,
   maxBudgetUsd: null,
+  requeueOnHostLoss: false,
   raw: {},
   pricing: {},
 };
@@ -81,6 +84,7 @@ export function snapshotSettings(config: Config, agent: AgentConfig): Settings &
     retries: agent.retries,
     retryBackoffMs: agent.retryBackoffMs,
     maxBudgetUsd: agent.maxBudgetUsd,
+    requeueOnHostLoss: agent.requeueOnHostLoss,
     raw: { ...raw, workspace: agent.workspace },
     pricing: config.pricing ?? {},
     envNames: Object.keys(agent.env),

@@ -35,6 +35,7 @@ function buildConfig(file: string | null, p: Parsed, input: unknown): Config {
     // off by default: a tool call can be silent for long (a 20-minute test run prints nothing in Claude's stream)
     heartbeatTimeoutMs: p.jobs.heartbeat_timeout ?? 0,
     cancelGraceMs: p.jobs.cancel_grace ?? 30_000,
+    requeueOnHostLoss: p.jobs.requeue_on_host_loss ?? false,
   };
   // Validation passed, so the input's agents are mappings (or null: `name:` with nothing under it).
   const rawAgents = (input as { agents?: Record<string, Record<string, unknown> | null> } | null)?.agents ?? {};
@@ -88,6 +89,7 @@ function buildAgent(name: string, parsed: ParsedAgent, raw: Record<string, unkno
     retryBackoffMs: a.retry_backoff ?? 30_000,
     maxBudgetUsd: a.max_budget_usd ?? null,
     dailyBudgetUsd: a.daily_budget_usd ?? null,
+    requeueOnHostLoss: a.requeue_on_host_loss ?? jobs.requeueOnHostLoss,
     schedules: Object.entries(a.schedules).map(([s, sc]) => buildSchedule(name, s, sc)),
     raw,
   };

@@ -162,6 +162,7 @@ function makeSchema() {
       retries: z.number(expected('an integer ≥ 0')).int().nonnegative().optional(),
       retry_backoff: duration().optional(),
       max_budget_usd: z.number(expected('an amount in US dollars above 0, like 2.50')).positive().optional(),
+      requeue_on_host_loss: bool().optional(),
       daily_budget_usd: z.number(expected('an amount in US dollars above 0, like 20')).positive().optional(),
       schedules: orEmpty(z.record(name('schedule'), orEmpty(scheduleSchema), expected('a mapping of schedule names to schedules'))),
     },
@@ -196,7 +197,12 @@ function makeSchema() {
     strictObject(
       {
         agents: orEmpty(z.record(name('agent'), orEmpty(agentSchema), expected('a mapping of agent names to agents'))),
-        jobs: orEmpty(strictObject({ max_concurrent: limit().optional(), heartbeat_timeout: offOrDuration().optional(), cancel_grace: duration().optional() }, 'a mapping of job settings')),
+        jobs: orEmpty(
+          strictObject(
+            { max_concurrent: limit().optional(), heartbeat_timeout: offOrDuration().optional(), cancel_grace: duration().optional(), requeue_on_host_loss: bool().optional() },
+            'a mapping of job settings',
+          ),
+        ),
         quotas: orEmpty(
           z.record(
             name('quota bucket'),

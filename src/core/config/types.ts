@@ -44,6 +44,7 @@ export interface AgentConfig {
   retryBackoffMs: number;
   maxBudgetUsd: number | null;
   dailyBudgetUsd: number | null;
+  requeueOnHostLoss: boolean; // the agent's own, else jobs.requeue_on_host_loss
   schedules: ScheduleConfig[];
   /** The block as written (snake_case): runtimes read their settings by YAML name. Its workspace is unresolved. */
   raw: Record<string, unknown>;
@@ -53,6 +54,8 @@ export interface JobsConfig {
   maxConcurrent: number;
   heartbeatTimeoutMs: number;
   cancelGraceMs: number;
+  /** A job a lost host had claimed but not started goes back to the queue (host-loss.ts); by default it fails. */
+  requeueOnHostLoss: boolean;
 }
 
 export interface QuotaConfig {
