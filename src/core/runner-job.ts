@@ -8,19 +8,20 @@ import type { AgentProcess, ProcessExit } from './agent-process.js';
 import { EventWriter } from './eventlog.js';
 import type { EventDraft, JobEvent } from './events.js';
 import { stoppingEvent } from './stopping.js';
-import type { Fields } from './diag.js';
+import type { Diag, Fields } from './diag.js';
 import { getRuntime } from './runtimes/index.js';
 import { RecapBuilder } from './recap.js';
 import { HumanLog } from './human-log.js';
 import { killGroup } from './platform/index.js';
 import { killMarked } from './proc-sweep.js';
 import { clock } from './clock.js';
-import type { Ending } from './finish.js';
+import { finishJob, type Ending } from './finish.js';
 import type { Job } from './job.js';
 import type { OutputParser, Runtime } from './runtimes/types.js';
 import { agentEnv, settingsOf, type Settings } from './settings.js';
 import type { JobStore } from './store.js';
-import { prepareWorktree } from './workflow.js';
+import { prepareWorktree, wrapUp } from './workflow.js';
+import { ownEnd } from './runner-support.js';
 
 export type StopReason = 'cancel' | 'timeout' | 'heartbeat' | 'limit';
 
@@ -138,4 +139,43 @@ export function endingOf(a: Active, exit: ProcessExit): Ending {
   else if (a.stoppedBy === 'limit') stopped(a.limitReason);
   else if (a.stoppedBy === 'heartbeat') stopped(`no output for ${Math.round(a.settings.heartbeatTimeoutMs! / 1000)}s (heartbeat_timeout): stopped by herdctl`);
   return ending;
+}
+
+/** What writeEnd did: ended the job; 'busy' (try again soon); 'lost' (ended elsewhere); or could not, with the error to retry with. */
+export type EndWritten = 'written' | 'busy' | 'lost' | { unfinished: string };
+
+/**
+ * Writes a job's end: its last events, recap and terminal job.json
+ * (finishJob), then closes its logs. Only while the job is still this
+ * runner's — not ended, and running under `lease` — checked under the job's
+ * lock (runner-support.ts ownEnd); a job ended elsewhere gets nothing more.
+ */
+export function writeEnd(store: JobStore, a: Active, ending: Ending, lease: string, diag: Diag): EndWritten {
+  let owned: ReturnType<typeof ownEnd>;
+  try {
+    owned = ownEnd(store, a.job.id, lease);
+  } catch {
+    owned = 'busy'; // the job's lock or job.json could not be read (EIO): try again
+  }
+  if (owned === 'busy') return 'busy';
+  let closedLog = false;
+  try {
+    if (owned === 'lost') {
+      diag.log('warn', 'job ended elsewhere: its end is not written here', { job: a.job.id });
+      return 'lost';
+    }
+    const done = finishJob(store, a.job, a.writer, a.recap, wrapUp(store, a.job, a.settings, ending, a.recap));
+    a.log.close({ seq: a.writer.seq - 1, ts: done.completedAt!, type: 'complete', status: done.status, exitReason: done.exitReason, error: done.error } as JobEvent);
+    closedLog = true;
+    diag.log('info', 'job ended', { job: done.id, status: done.status, exitReason: done.exitReason, events: a.writer.seq });
+    return 'written';
+  } catch (e) {
+    diag.log('error', 'could not end job', { job: a.job.id, error: (e as NodeJS.ErrnoException).code ?? 'error' });
+    return { unfinished: ending.error ?? `herdctl could not record the end of the job: ${(e as Error).message}` };
+  } finally {
+    if (typeof owned === 'function') owned();
+    if (owned === 'lost') a.writer.abandon();
+    else a.writer.close();
+    if (!closedLog) a.log.close();
+  }
 }

@@ -1,8 +1,8 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { EventDraft, JobEvent } from './events.js';
-import { finishJob, type Ending } from './finish.js';
-import { abandonActive, endingOf, openActive, planStart, stopActive, type Active, type StopReason } from './runner-job.js';
+import type { Ending } from './finish.js';
+import { abandonActive, endingOf, openActive, planStart, stopActive, writeEnd, type Active, type StopReason } from './runner-job.js';
 import { ensureDir, sweepTemps, tryUnlink } from './fsx.js';
 import { isTerminal } from './job.js';
 import { identify } from './liveness.js';
@@ -15,12 +15,12 @@ import { Diag } from './diag.js';
 import { readCancelRequest } from './cancel.js';
 import { deliverDue } from './webhooks.js';
 import { AgentProcess, type ProcessExit } from './agent-process.js';
-import { acquireRunnerLock, foldIndexOnIdle, ownEnd, recoverOwn, settleLeftovers, takeSlots, waitForRunnerLock } from './runner-support.js';
+import { acquireRunnerLock, foldIndexOnIdle, recoverOwn, settleLeftovers, takeSlots, waitForRunnerLock } from './runner-support.js';
 import { Lease } from './lease.js';
 import { HostWatch } from './host-loss.js';
 import { planFill } from './runner-policy.js';
 import { RunnerQueue } from './runner-queue.js';
-import { budgetStop, wrapUp } from './workflow.js';
+import { budgetStop } from './workflow.js';
 import { clock } from './clock.js';
 
 export interface RunnerOptions {
@@ -393,37 +393,14 @@ export class Runner {
     a.timers = [];
     a.proc?.clearTimers();
     if (!this.lease.healthy()) return; // fenced by healthy(): the end is another host's to write
-    // the job's end is ours to write only while it is still ours (its lease is ours, and it is not ended): checked under its lock
-    let owned: ReturnType<typeof ownEnd>;
-    try {
-      owned = ownEnd(this.store, a.job.id, this.lease.id);
-    } catch {
-      owned = 'busy'; // the job's lock or job.json could not be read (EIO): try again
-    }
-    if (owned === 'busy') return void setTimeout(() => this.end(a, ending), 25);
-    let closedLog = false;
-    try {
-      if (owned === 'lost') {
-        this.diag.log('warn', 'job ended elsewhere: its end is not written here', { job: a.job.id });
-        return;
-      }
-      const done = finishJob(this.store, a.job, a.writer, a.recap, wrapUp(this.store, a.job, a.settings, ending, a.recap));
-      a.log.close({ seq: a.writer.seq - 1, ts: done.completedAt!, type: 'complete', status: done.status, exitReason: done.exitReason, error: done.error } as JobEvent);
-      closedLog = true;
-      this.diag.log('info', 'job ended', { job: done.id, status: done.status, exitReason: done.exitReason, events: a.writer.seq });
+    const r = writeEnd(this.store, a, ending, this.lease.id, this.diag);
+    if (r === 'busy') return void setTimeout(() => this.end(a, ending), 25);
+    if (r === 'written') {
       // async: the next job starts meanwhile
       this.deliveries = Promise.all([this.deliveries, deliverDue(this.opts.home, { diag: this.diag }).catch(() => {})]);
-    } catch (e) {
-      this.diag.log('error', 'could not end job', { job: a.job.id, error: (e as NodeJS.ErrnoException).code ?? 'error' });
-      this.unfinished.set(a.job.id, ending.error ?? `herdctl could not record the end of the job: ${(e as Error).message}`); // retried each tick
-    } finally {
-      if (typeof owned === 'function') owned();
-      if (owned === 'lost') a.writer.abandon();
-      else a.writer.close();
-      if (!closedLog) a.log.close();
-      a.releaseSlot();
-      this.active.delete(a.job.id);
-      setImmediate(() => this.kick());
-    }
+    } else if (r !== 'lost') this.unfinished.set(a.job.id, r.unfinished); // retried each tick
+    a.releaseSlot();
+    this.active.delete(a.job.id);
+    setImmediate(() => this.kick());
   }
 }

@@ -171,7 +171,7 @@ test(
       // can take seconds to start two tsx-preloaded CLIs, and a loser that cannot judge waits 8 s)
       const refused = await Promise.race([Promise.race(pair.map((p) => p.exited)), sleep(20_000).then(() => null)]);
       if (refused) refusedAfter.push(Date.now() - Number(at));
-      await sleep(300);
+      await Promise.any(pair.map((p) => p.line(/"event":"start"/))).catch(() => {}); // the winner's start, however loaded the box
       const running = pair.filter((p) => p.out.some((l) => l.includes('"event":"start"')) && p.child.exitCode === null && p.child.signalCode === null);
       const label = `pair ${i + 1} (${crashed ? 'after a SIGKILLed scheduler' : 'fresh'})`;
       if (running.length !== 1) problems.push(`${label}: ${running.length} schedulers running`);
