@@ -82,7 +82,7 @@ export class Queue {
     const m = this.pending(agent).find((x) => x.id === id);
     if (!m || !this.takeClaim(id, 'cancel')) return null;
     const to = join(this.paths.agentQueue(agent), `.cancel-${m.name}`);
-    if (this.move(join(this.paths.agentQueue(agent), m.name), to)) return to;
+    if (renameIfThere(join(this.paths.agentQueue(agent), m.name), to)) return to;
     tryUnlink(this.paths.activeMarker(id));
     return null;
   }
@@ -131,9 +131,5 @@ export class Queue {
 
   drop(path: string): void {
     tryUnlink(path);
-  }
-
-  private move(from: string, to: string): boolean {
-    return renameIfThere(from, to);
   }
 }
