@@ -84,7 +84,7 @@ for (const requeue of [false, true]) {
     const { id } = writeJob(f.home, { status: 'pending', createdAt: new Date().toISOString(), settings: requeue ? { requeueOnHostLoss: true } : {} });
     mkdirSync(join(f.home, 'active'), { recursive: true });
     writeFileSync(join(f.home, 'active', id), JSON.stringify({ pid: 777, startTime: 1, host: 'hostb', hostId: OTHER, bootId: 'b', lease: f.lease, by: 'runner' }));
-    assert.equal(recoverLostHosts(f.store).recovered, 0);
+    assert.deepEqual(recoverLostHosts(f.store), { recovered: 0, watching: 1 }, 'a first look judges nothing, and asks to be watched');
     f.advance(30_000);
     assert.equal(recoverLostHosts(f.store).recovered, 1);
     assert.equal(recoverLostHosts(f.store).recovered, 0, 'once');

@@ -20,6 +20,8 @@ describe('worktree per job (real git repositories)', () => {
     const path = worktreePathFor(join(dir, 'home'), ID_A);
     const w = createWorktree(repo, path, branchFor(ID_A), null);
     assert.deepEqual(w, { worktree: path, branch: `herdctl/${ID_A}`, baseCommit: head, cwd: path });
+    // a claimant died after making it and before starting the agent: the re-queued job's next claimant uses it as it is
+    assert.deepEqual(createWorktree(repo, path, branchFor(ID_A), null), w);
     // the worktree holds the committed state, not the user's uncommitted work
     assert.equal(readFileSync(join(path, 'README.md'), 'utf8'), 'hello again\n');
     assert.ok(!existsSync(join(path, 'notes.txt')));
@@ -91,7 +93,7 @@ describe('worktree per job (real git repositories)', () => {
     const repo = makeUserRepo(join(dir, 'repo'));
     assert.throws(() => createWorktree(repo, worktreePathFor(home, ID_A), branchFor(ID_A), 'no-such-ref'), /unknown base "no-such-ref"/);
     git(repo, 'branch', branchFor(ID_A));
-    assert.throws(() => createWorktree(repo, worktreePathFor(home, ID_A), branchFor(ID_A), null), /already exists/);
+    assert.throws(() => createWorktree(repo, worktreePathFor(home, ID_A), branchFor(ID_A), null), /already exists/, "a branch of the job's name without its worktree");
     assert.throws(() => worktreePathFor(home, '../x'), /invalid job id/);
   });
 

@@ -32,7 +32,11 @@ export function recoverLostHosts(store: JobStore): { recovered: number; watching
       else if (!why && isLeaseId(job.lease) && leaseWatch(store.paths.home).undecided(job.lease)) watching++;
     } else if (job.status === 'pending') {
       const claim = store.queue.claimOf(id);
-      if (claim?.by !== 'runner' || isThisHost(claim) || !holderDead(store.paths.home, claim)) continue;
+      if (claim?.by !== 'runner' || isThisHost(claim)) continue;
+      if (!holderDead(store.paths.home, claim)) {
+        if (isLeaseId(claim.lease) && leaseWatch(store.paths.home).undecided(claim.lease)) watching++;
+        continue;
+      }
       if (settingsOf(job).requeueOnHostLoss) store.queue.requeue(job);
       else failJob(store, job, `host ${claim.host} lost before the job started: its runner there claimed it, then stopped renewing its lease (requeue_on_host_loss: true re-queues such jobs)`);
       recovered++;

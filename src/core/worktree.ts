@@ -55,11 +55,17 @@ export interface JobWorktree {
 /**
  * A new worktree at `path` on a new branch from `base` (a ref, resolved now).
  * Fails with git's message: not a repository, an unknown base, a branch that
- * exists already.
+ * exists already. A worktree already at `path` on `branch` was made by a
+ * claimant that died before its agent started (the job was re-queued): it is
+ * used as it is, its HEAD the base (no agent has committed on it).
  */
 export function createWorktree(workspace: string, path: string, branch: string, base: string | null, git: Git = runGit): JobWorktree {
   const top = repoTop(workspace, git);
   const prefix = git(['rev-parse', '--show-prefix'], workspace).trim();
+  const cwd = prefix ? join(path, prefix) : path;
+  if (isWorktreeOf(path, top, git) && git(['symbolic-ref', '--quiet', '--short', 'HEAD'], path).trim() === branch) {
+    return { worktree: path, branch, baseCommit: git(['rev-parse', 'HEAD'], path).trim(), cwd };
+  }
   let baseCommit: string;
   try {
     baseCommit = git(['rev-parse', '--verify', '--quiet', `${base ?? 'HEAD'}^{commit}`], top).trim();
@@ -68,7 +74,7 @@ export function createWorktree(workspace: string, path: string, branch: string, 
   }
   ensureDir(join(path, '..'));
   git(['worktree', 'add', '--quiet', '-b', branch, path, baseCommit], top);
-  return { worktree: path, branch, baseCommit, cwd: prefix ? join(path, prefix) : path };
+  return { worktree: path, branch, baseCommit, cwd };
 }
 
 /**

@@ -3,10 +3,12 @@
 // Every command run on a host also gets its own mount namespace where that
 // host's NFS mount is bound at /herd, so both hosts see the shared state dir at
 // the same path, as hosts mounting one export at one mount point do.
+import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, ROOT } from '../support/cli.js';
+import type { Json } from '../support/jobs.js';
 
 const SETUP = join(ROOT, 'fixtures', 'multihost', 'nfs-setup.sh');
 export const BED_ROOT = process.env.HERD_BED_ROOT ?? '/tmp/herd-multihost';
@@ -75,13 +77,29 @@ export function herdOn(host: Host, args: string[], home: string, opts: HostOpts 
   });
 }
 
-/** SIGKILL every process "on" a host (its herdctl processes, runners, agents), not its NFS client: the host died. */
-export function killHost(host: Host): number[] {
+/** Pids of a host's processes, not its NFS client. */
+function hostPids(host: Host): number[] {
   const client = Number(readFileSync(join(BED_ROOT, 'run', `nfsfuse-host${host}.pid`), 'utf8'));
-  const pids = execFileSync('ip', ['netns', 'pids', `herd${host}`], { encoding: 'utf8' })
+  return execFileSync('ip', ['netns', 'pids', `herd${host}`], { encoding: 'utf8' })
     .split('\n')
     .map(Number)
     .filter((p) => p > 0 && p !== client);
+}
+
+/** Pids of a host's processes whose command line (arguments joined by NULs) contains `text`. */
+export function pidsOn(host: Host, text: string): number[] {
+  return hostPids(host).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** SIGKILL every process "on" a host (its herdctl processes, runners, agents), not its NFS client: the host died. */
+export function killHost(host: Host): number[] {
+  const pids = hostPids(host);
   for (const p of pids) {
     try {
       process.kill(p, 'SIGKILL');
@@ -90,6 +108,26 @@ export function killHost(host: Host): number[] {
     }
   }
   return pids;
+}
+
+/** `herdctl run <agent>` n times on a host: the job ids. */
+export async function submitOn(host: Host, agent: string, n: number, home: string, config: string, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await herdOn(host, ['run', agent, '--config', config, '-p', `job ${i}`], home, { env });
+    assert.equal(r.code, 0, r.stderr);
+    ids.push(r.stdout.trim());
+  }
+  return ids;
+}
+
+/** A JSON file's content, or null while it is missing or half-written. */
+export function readJson(path: string): Json | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 /** Takes a host's network link down (its NFS client can no longer reach the server) or up again. */

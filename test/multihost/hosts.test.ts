@@ -1,51 +1,17 @@
 // Two hosts of the bed, one state dir: a host killed, a host cut off, clocks minutes apart.
 // The lease time is 6 s here ($HERDCTL_LEASE_MS), so "within T + 10 s" is 16 s.
 import assert from 'node:assert/strict';
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { waitFor } from '../support/wait.js';
 import type { Json } from '../support/jobs.js';
 import { BIN } from '../support/cli.js';
-import { bedUp, herdOn, killHost, onHost, scratch, setLink, type Host } from './bed.js';
+import { bedUp, herdOn, killHost, onHost, pidsOn, readJson, scratch, setLink, submitOn, type Host } from './bed.js';
 
 const T = 6000;
 const env = { HERDCTL_LEASE_MS: String(T) };
-
-const readJson = (path: string): Json | null => {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    return null;
-  }
-};
-
-async function submit(host: Host, agent: string, n: number, home: string, config: string): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = await herdOn(host, ['run', agent, '--config', config, '-p', `job ${i}`], home, { env });
-    assert.equal(r.code, 0, r.stderr);
-    ids.push(r.stdout.trim());
-  }
-  return ids;
-}
-
-/** Pids of a host's processes (not its NFS client) whose command line contains `text`. */
-function pidsOn(host: Host, text: string): number[] {
-  const client = Number(readFileSync(`/tmp/herd-multihost/run/nfsfuse-host${host}.pid`, 'utf8'));
-  return execFileSync('ip', ['netns', 'pids', `herd${host}`], { encoding: 'utf8' })
-    .split('\n')
-    .map(Number)
-    .filter((p) => p > 0 && p !== client)
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    });
-}
 
 function lines(path: string): Json[] {
   return readFileSync(path, 'utf8')
@@ -122,7 +88,7 @@ test(
     const b = scheduler('B', home, config);
     t.after(() => b.child.kill('SIGKILL'));
     await waitFor('B stands by', () => b.events.some((e) => e.event === 'standby'), 30_000);
-    const submitted = [...(await submit('A', 'slowa', 2, home, config)), ...(await submit('B', 'slowb', 2, home, config))];
+    const submitted = [...(await submitOn('A', 'slowa', 2, home, config, env)), ...(await submitOn('B', 'slowb', 2, home, config, env))];
     // any host serves any agent: where each job runs is the runners' choice
     await waitFor('all four running', () => submitted.every((id) => job(id)?.status === 'running'), 60_000);
     const onA = submitted.filter((id) => job(id)!.host === 'hostA');
@@ -175,8 +141,8 @@ test(
 `,
     );
     const job = (id: string) => readJson(join(dir, 'home', 'jobs', id, 'job.json'));
-    const onA = await submit('A', 'slowa', 2, home, config);
-    const onB = await submit('B', 'slowb', 2, home, config);
+    const onA = await submitOn('A', 'slowa', 2, home, config, env);
+    const onB = await submitOn('B', 'slowb', 2, home, config, env);
     await waitFor('both hosts run their jobs', () => [...onA, ...onB].every((id) => job(id)?.status === 'running'), 60_000);
     const agents = onA.map((id) => job(id)!.pid as number);
     assert.equal(pidsOn('A', 'runner-main').length, 1);
@@ -275,7 +241,7 @@ test(
 test("a follower on one host sees another host's events by its timers, within the poll plus the client's attribute cache (3 s on the bed)", { timeout: 120_000 }, async (t) => {
   bedUp();
   const { home, config } = scratch(t, 'follow', `agents:\n  talk: { runtime: command, command: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do echo line $i; sleep 0.5; done"], workspace: /tmp }\n`);
-  const [id] = await submit('A', 'talk', 1, home, config);
+  const [id] = await submitOn('A', 'talk', 1, home, config, env);
   const follower = onHost('B', [process.execPath, BIN, 'jobs', 'logs', id, '-f', '--json'], home, { env });
   const seen: { seq: number; ts: string; at: number }[] = [];
   let buf = '';
