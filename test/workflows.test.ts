@@ -2,7 +2,7 @@
 // CLI (built dist/), detached runners, the fake Claude CLI and command agents,
 // real git repositories in temp dirs.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { claudeAgent, commandAgent, fakeAgent } from './support/agents.js';
@@ -124,6 +124,34 @@ describe('isolation: worktree', () => {
       assert.equal(f.log(id).events.find((e) => e.type === 'start')!.cwd, join(f.home, 'worktrees', id));
     }
     assert.equal(checkoutDigest(repo), before);
+  });
+
+  it('a runner SIGKILLed between making the worktree and starting the agent: the job goes back to the queue, and the next runner uses that worktree and branch', async (t) => {
+    let repo = '';
+    let hang = '';
+    const f = fleet(t, ({ dir }) => {
+      repo = makeUserRepo(join(dir, 'repo'));
+      hang = join(dir, 'hang');
+      // while the flag is there, the hook (git worktree add runs it) writes its pid and sleeps: the runner waits in git
+      writeFileSync(join(repo, '.git', 'hooks', 'post-checkout'), `#!/bin/sh\nif [ -e ${JSON.stringify(hang)} ]; then echo $$ > ${JSON.stringify(`${hang}.pid`)}; exec sleep 60; fi\n`, {
+        mode: 0o755,
+      });
+      writeFileSync(hang, '');
+      return `agents:\n${commandAgent('w', repo, ['sh', '-c', 'echo ran'], '    isolation: worktree\n')}${JOBS}`;
+    });
+    const id = await f.submit('w');
+    const hook = Number(await waitFor('the hook sleeping', () => (existsSync(`${hang}.pid`) ? readFileSync(`${hang}.pid`, 'utf8').trim() || undefined : undefined), 30_000));
+    const runner = JSON.parse(readFileSync(join(f.home, 'active', id), 'utf8')).pid as number;
+    assert.equal(f.job(id).status, 'pending', 'claimed, agent not started');
+    process.kill(runner, 'SIGKILL');
+    rmSync(hang);
+    process.kill(hook, 'SIGKILL');
+    assert.equal((await f.cli(['jobs', 'show', id])).code, 0); // the next command that looks starts a runner, which re-queues the job
+    const done = await waitTerminal(f, id);
+    assert.equal(done.status, 'completed', done.error);
+    assert.equal(done.branch, `herdctl/${id}`);
+    assert.equal(done.worktree, join(f.home, 'worktrees', id));
+    assert.equal(f.log(id).events.filter((e) => e.type === 'start').length, 1, 'one start');
   });
 });
 
