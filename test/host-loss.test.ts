@@ -8,6 +8,7 @@ import { systemClock, useClock } from '../src/core/clock.js';
 import { Lease, leaseFile } from '../src/core/lease.js';
 import { listHosts } from '../src/core/hosts.js';
 import { recoverLostHosts } from '../src/core/host-loss.js';
+import { recoverIfLost } from '../src/core/recovery.js';
 import { ownEnd } from '../src/core/runner-support.js';
 import { JobStore } from '../src/core/store.js';
 import { readJob, readLog, writeJob } from './support/jobs.js';
@@ -76,6 +77,13 @@ test("a job another host runs: left alone while that runner's lease renews, fail
     'the late write went to the old file',
   );
   assert.equal(existsSync(join(f.home, 'active', id)), false);
+  // the cut-off host's replace of job.json was still in flight: it lands after the end and says `running` again
+  const failed = readFileSync(join(f.home, 'jobs', id, 'job.json'), 'utf8');
+  writeFileSync(join(f.home, 'jobs', id, 'job.json'), JSON.stringify({ ...JSON.parse(failed), status: 'running', completedAt: null, exitReason: null, error: null }));
+  const healed = recoverIfLost(f.store, f.store.read(id));
+  assert.equal(healed.status, 'failed', 'a command that looks once ends it again from its log');
+  assert.match(healed.error!, /host hostb lost/, "the log's complete event decides");
+  assert.equal(readLog(f.home, id).events.filter((e) => e.type === 'complete').length, 1, 'no second complete event');
 });
 
 for (const requeue of [false, true]) {

@@ -1,6 +1,7 @@
+import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { diag } from './diag.js';
-import { detachFromOldWriter, EventWriter, readLog } from './eventlog.js';
+import { detachFromOldWriter, EventWriter, readLog, tailStart } from './eventlog.js';
 import { isTerminal, transition, type Job } from './job.js';
 import type { JobEvent } from './events.js';
 import { finishJob, type Ending } from './finish.js';
@@ -30,6 +31,9 @@ const agentOf = (job: Job): ProcIdentity | null => (job.pid && job.host ? { pid:
  * looks once leaves it to a watcher that lives that long (any runner).
  */
 export function lostBecause(store: JobStore, job: Job): string | null {
+  // a job's claim goes only after its terminal job.json: `running` without it, over a log that ends with
+  // `complete`, is an end overwritten by a late write from a cut-off host (docs/multihost.md, Limits)
+  if (!fs.existsSync(store.paths.activeMarker(job.id)) && endsComplete(store.paths.outputFile(job.id))) return 'its log says it ended; job.json said running (a late write)';
   const runner = runnerOf(job);
   if (!runner) return 'the job is running but names no runner (copied in, or written by hand): nothing will finish it';
   if (!isThisHost(runner) && !job.lease) {
@@ -40,6 +44,12 @@ export function lostBecause(store: JobStore, job: Job): string | null {
   } else if (holderState(store.paths.home, { ...runner, lease: job.lease ?? null }) !== 'dead') return null;
   if (isThisHost(runner)) return `runner pid ${runner.pid} on ${runner.host} was lost (it died without finishing the job)`;
   return `host ${runner.host} lost: its runner (pid ${runner.pid}) stopped renewing its lease`;
+}
+
+/** Whether a log's last whole line is its `complete` event. */
+function endsComplete(path: string): boolean {
+  for (const l of readLog(path, tailStart(path, 1))) if (l.event?.type === 'complete') return true;
+  return false;
 }
 
 /**
