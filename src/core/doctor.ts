@@ -94,7 +94,7 @@ function clockCheck(home: string, skew: (home: string) => { skewMs: number; unce
   return {
     name: 'clock',
     status: 'info',
-    detail: `${detail}: until host leases land, a lock's heartbeat is judged against each host's own clock, so hosts sharing this dir must agree within seconds (docs/multihost.md)`,
+    detail: `${detail}: herdctl corrects file ages for it and judges other hosts by their leases on its own clock, but schedules fire by the serving host's clock and job times are each host's (docs/multihost.md)`,
     fix: 'run an NTP client (chrony, systemd-timesyncd) on every host and the file server',
   };
 }
