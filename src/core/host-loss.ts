@@ -14,9 +14,11 @@ import type { JobStore } from './store.js';
  * started fails too, or goes back to the queue with `requeue_on_host_loss`.
  * Only a job still `pending` counts as not started: the runner writes
  * `running` before it spawns the agent, so a running job may have started
- * one whose work (a push, a deploy) must not be done twice. Any number of survivors may look:
- * the job's lock and the queue marker's exclusive create let one of them act.
- * Runners call it from their tick; it reads active/ and the claimed jobs only.
+ * one whose work (a push, a deploy) must not be done twice. Any number of
+ * survivors may look: the job's lock and the queue marker's exclusive create
+ * let one of them act. Runners call it from their tick; it reads active/ and
+ * the claimed jobs only. A claim still to be judged counts as `watching`:
+ * the runner that looks stays up until its lease is renewed or expires.
  */
 export function recoverLostHosts(store: JobStore): { recovered: number; watching: number } {
   let recovered = 0;
