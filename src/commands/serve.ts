@@ -19,14 +19,8 @@ export default class Serve extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Serve);
     const { data, view } = await serve(flags, this.ctx(flags.home));
-    if (this.jsonEnabled()) {
-      // one line, so a supervising process can read it as soon as the server listens
-      process.stdout.write(JSON.stringify(data) + '\n');
-    } else {
-      this.log(serveView(data!));
-      if (view!.exposed) this.warn(exposedWarning(flags.host));
-    }
-    await new Promise<void>((resolve) => {
+    // listening before the banner: a supervisor that stops us as soon as it reads it finds the handler in place
+    const stopped = new Promise<void>((resolve) => {
       // The listeners stay on: a lock library's signal-exit hook re-raises the signal once it sees
       // no other listener, which would kill us mid-close. A second signal quits at once.
       let stopping = false;
@@ -38,5 +32,13 @@ export default class Serve extends BaseCommand {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    if (this.jsonEnabled()) {
+      // one line, so a supervising process can read it as soon as the server listens
+      process.stdout.write(JSON.stringify(data) + '\n');
+    } else {
+      this.log(serveView(data!));
+      if (view!.exposed) this.warn(exposedWarning(flags.host));
+    }
+    await stopped;
   }
 }
