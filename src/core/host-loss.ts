@@ -50,7 +50,7 @@ export function recoverLostHosts(store: JobStore): { recovered: number; watching
 /** recoverLostHosts at most every `everyMs` (a tenth of the lease time): what runners and schedulers call on each tick. */
 export class HostWatch {
   private last = -Infinity;
-  /** Other hosts' running jobs whose silent lease is still to be judged: the watcher should stay up. */
+  /** Other hosts' running or claimed jobs whose silent lease is still to be judged: the watcher should stay up. */
   watching = 0;
 
   constructor(

@@ -102,7 +102,7 @@ export class Scheduler {
     this.store.init();
     this.seat = await Seat.take(this.store, {
       onStandby: (who) => this.emit({ event: 'standby', pid: who.pid, host: who.host, hostId: who.hostId ?? null }),
-      onLost: (why) => this.lost(why),
+      onLost: (how, why) => this.lost(how, why),
       onWatchError: (reason) => this.emit({ event: 'error', reason }),
       stopped: () => this.stopped,
     });
@@ -127,9 +127,9 @@ export class Scheduler {
   }
 
   /** Fenced, or the lock was taken: stop now, writing nothing more (seat.ts). */
-  private lost(why: string): void {
+  private lost(how: 'fenced' | 'lock lost', why: string): void {
     this.emit({ event: 'error', reason: why });
-    this.stop(why.startsWith('fenced') ? 'fenced' : 'lock lost');
+    this.stop(how);
   }
 
   private emit(e: EventBody): void {

@@ -8,7 +8,7 @@ export interface SeatHooks {
   /** Another host's scheduler serves: this one stands by. */
   onStandby: (who: Holder) => void;
   /** The lease lapsed (fenced) or the lock was taken: stop, writing nothing more. */
-  onLost: (why: string) => void;
+  onLost: (how: 'fenced' | 'lock lost', why: string) => void;
   onWatchError: (message: string) => void;
   stopped: () => boolean;
 }
@@ -33,15 +33,15 @@ export class Seat {
   /** The seat, or null when stopped while standing by; throws `conflict` when this host's own scheduler serves. */
   static async take(store: JobStore, hooks: SeatHooks): Promise<Seat | null> {
     let seat: Seat | null = null;
-    const lost = (why: string) => {
+    const lost = (how: 'fenced' | 'lock lost', why: string) => {
       if (seat) seat.release = null; // not released: releasing writes, and the lock is judged by the lease now
-      hooks.onLost(why);
+      hooks.onLost(how, why);
     };
-    const lease = Lease.take(store.paths.home, 'scheduler', { onFence: (why) => lost(`fenced: ${why}; stopping so that a scheduler on another host can take over`) });
+    const lease = Lease.take(store.paths.home, 'scheduler', { onFence: (why) => lost('fenced', `fenced: ${why}; stopping so that a scheduler on another host can take over`) });
     seat = new Seat(store, lease);
     const s = seat;
     try {
-      s.release = await acquireScheduler(store.paths.home, () => lost('the scheduler lock was lost (another scheduler took it over); stopping'), {
+      s.release = await acquireScheduler(store.paths.home, () => lost('lock lost', 'the scheduler lock was lost (another scheduler took it over); stopping'), {
         onStandby: hooks.onStandby,
         stopped: hooks.stopped,
         meanwhile: () => s.watchHosts(hooks.onWatchError),
