@@ -471,10 +471,7 @@ test('a rebuild writes the days before yesterday as per-day segments (few files)
   const at = (ms: number) => new Date(ms).toISOString();
   // the old jobs' hours start at 01:00 UTC of their day, so that a run late in the day cannot spill them into the next
   const dayStart = (daysAgo: number) => Math.floor((Date.now() - daysAgo * DAY) / DAY) * DAY + 3_600_000;
-  const old = [0, 1, 2, 3].flatMap((h) => [
-    writeJob(home, { createdAt: at(dayStart(5) + h * 3_600_000) }).id,
-    writeJob(home, { createdAt: at(dayStart(9) + h * 3_600_000), status: 'running' }).id,
-  ]);
+  const old = [0, 1, 2, 3].flatMap((h) => [writeJob(home, { createdAt: at(dayStart(5) + h * 3_600_000) }).id, writeJob(home, { createdAt: at(dayStart(9) + h * 3_600_000), status: 'running' }).id]);
   const recent = [1, 2, 3].map((h) => writeJob(home, { createdAt: at(Date.now() - h * 3_600_000) }).id);
   const rows = new JobStore(home).list({ limit: 100 });
   assert.deepEqual(ids(rows), [...recent, ...old].sort().reverse(), 'every job, newest first');
