@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { environmentError, HerdError, isEnvironmentError, isErrno } from './errors.js';
 import { checkIdInput, idPrefixAt, idTime, isJobId, newJobId } from './ids.js';
-import { isTerminal, normalizeJob, transition, validateJob, TERMINAL, type Job, type JobStatus, type Transition } from './job.js';
+import { isTerminal, normalizeJob, transition, TERMINAL, type Job, type JobStatus, type Transition } from './job.js';
 import { Paths } from './paths.js';
+import { readJobFile, type ReadResult } from './job-file.js';
 import { JobIndex, entryLine, markerLine } from './index-log.js';
 import { createExclusive, ensureDir, fsyncDir, io, listDir, listDirTyped, removeTree, sweepTemps, tempPath, tryUnlink, writeFileAtomic } from './fsx.js';
 import { tryLockSync } from './lock.js';
@@ -39,8 +40,6 @@ export interface NewJob {
   baseCommit?: string | null;
 }
 
-export type ReadResult = { job: Job } | { problem: string } | null;
-
 export interface ListFilter {
   status?: JobStatus;
   agent?: string;
@@ -65,29 +64,6 @@ export interface JobsListView {
   more?: number;
 }
 
-/** A job.json is a few kB; one this large is not ours, and is reported rather than parsed. */
-const MAX_JOB_BYTES = 16 * 1024 * 1024;
-const tooLarge = (file: string, size: number): ReadResult => ({ problem: `${file} is ${size} bytes; a job.json is never that large` });
-const SMALL = Buffer.allocUnsafe(64 * 1024);
-
-/**
- * A file's text, or its size when it is over MAX_JOB_BYTES bytes (never read
- * whole). One read into a shared buffer answers for any job.json under 64 kB
- * with no fstat: a rebuild of 100k jobs spends its time in the kernel, not in
- * extra calls. Links are not followed.
- */
-function readSmall(file: string): string | number {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-  try {
-    const got = fs.readSync(fd, SMALL, 0, SMALL.length, 0);
-    if (got < SMALL.length) return SMALL.toString('utf8', 0, got);
-    const size = fs.fstatSync(fd).size;
-    if (size > MAX_JOB_BYTES) return size;
-    return fs.readFileSync(fd, 'utf8');
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 /** A creation whose job.json is not there yet after this long was abandoned. */
 const CREATION_GRACE_MS = 60_000;
 
@@ -189,39 +165,9 @@ export class JobStore {
     }
   }
 
-  /**
-   * Reads job.json: the job, a problem (corrupt / unreadable), or null when
-   * the directory is not there. `realDir`: the caller's readdir said the job's
-   * directory is a directory, not a link (a rebuild of 100k jobs spares 100k lstats).
-   */
+  /** job.json read and checked (job-file.ts): the job, a problem, or null when there is none. */
   tryRead(id: string, realDir = false): ReadResult {
-    const file = this.paths.jobFile(id);
-    let text: string;
-    try {
-      // herdctl never follows a link out of the state dir: a linked job dir or job.json is reported, never read or written through
-      if (!realDir && fs.lstatSync(this.paths.job(id)).isSymbolicLink()) return { problem: `${this.paths.job(id)} is a symbolic link; herdctl does not follow links in jobs/` };
-      const read = readSmall(file);
-      if (typeof read === 'number') return tooLarge(file, read);
-      text = read;
-    } catch (e) {
-      // a directory without job.json is not a job (a creation in flight, or one that failed)
-      if (isErrno(e, 'ENOENT')) return null;
-      if (isErrno(e, 'ELOOP')) return { problem: `${file} is a symbolic link; herdctl does not follow links in jobs/` };
-      if (isErrno(e, 'EISDIR', 'EACCES', 'ENOTDIR')) return { problem: `${file} cannot be read (${(e as NodeJS.ErrnoException).code})` };
-      throw e;
-    }
-    if (text.trim() === '') return { problem: `${file} is empty` };
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (e) {
-      return { problem: `${file} is not valid JSON (${(e as Error).message})` };
-    }
-    const why = validateJob(parsed);
-    if (why) return { problem: `${file} is not a job: ${why}` };
-    const job = normalizeJob(parsed as Record<string, unknown>);
-    if (job.id !== id) return { problem: `${file} says its id is ${JSON.stringify(job.id)}, but it lives in ${id}/` };
-    return { job };
+    return readJobFile(this.paths, id, realDir);
   }
 
   read(id: string): Job {
