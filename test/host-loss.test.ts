@@ -1,13 +1,14 @@
 // Another host's lost jobs (src/core/host-loss.ts), claims that name their claimant (queue.ts), and the
 // check a runner makes before writing a job's end (runner-support.ts ownEnd).
 import assert from 'node:assert/strict';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { systemClock, useClock } from '../src/core/clock.js';
 import { Lease, leaseFile } from '../src/core/lease.js';
 import { listHosts } from '../src/core/hosts.js';
 import { recoverLostHosts } from '../src/core/host-loss.js';
+import { removeJobs } from '../src/core/prune.js';
 import { recoverIfLost } from '../src/core/recovery.js';
 import { ownEnd } from '../src/core/runner-support.js';
 import { JobStore } from '../src/core/store.js';
@@ -77,9 +78,26 @@ test("a job another host runs: left alone while that runner's lease renews, fail
     'the late write went to the old file',
   );
   assert.equal(existsSync(join(f.home, 'active', id)), false);
-  // the cut-off host's replace of job.json was still in flight: it lands after the end and says `running` again
+  // the cut-off host's replace of job.json was still in flight: it lands after the end, saying `running` again, or its own end
   const failed = readFileSync(join(f.home, 'jobs', id, 'job.json'), 'utf8');
-  writeFileSync(join(f.home, 'jobs', id, 'job.json'), JSON.stringify({ ...JSON.parse(failed), status: 'running', completedAt: null, exitReason: null, error: null }));
+  assert.equal(readFileSync(join(f.home, 'ends', `${id}.json`), 'utf8'), failed, 'the end is kept');
+  const late = {
+    running: { ...JSON.parse(failed), status: 'running', completedAt: null, exitReason: null, error: null },
+    completed: { ...JSON.parse(failed), status: 'completed', exitReason: 'success', error: null },
+  };
+  for (const [what, json] of Object.entries(late)) {
+    writeFileSync(join(f.home, 'jobs', id, 'job.json'), JSON.stringify(json));
+    assert.equal(new JobStore(f.home).read(id).status, 'failed', `a late ${what} job.json: any read sees the kept end`);
+    assert.equal(readFileSync(join(f.home, 'jobs', id, 'job.json'), 'utf8'), failed, `a late ${what} job.json: put back`);
+  }
+  const rows = new JobStore(f.home).list({ limit: 10 });
+  assert.deepEqual(
+    rows.map((r) => 'job' in r && r.job.status),
+    ['failed'],
+  );
+  // the survivor died before it kept the end: a late `running` is still ended again from the log by the next command that looks
+  rmSync(join(f.home, 'ends', `${id}.json`));
+  writeFileSync(join(f.home, 'jobs', id, 'job.json'), JSON.stringify(late.running));
   const healed = recoverIfLost(f.store, f.store.read(id));
   assert.equal(healed.status, 'failed', 'a command that looks once ends it again from its log');
   assert.match(healed.error!, /host hostb lost/, "the log's complete event decides");
@@ -110,6 +128,9 @@ for (const requeue of [false, true]) {
         readLog(f.home, id).events.map((e) => e.type),
         ['error', 'complete'],
       );
+      assert.ok(existsSync(join(f.home, 'ends', `${id}.json`)), 'its end is kept: the lost runner may still have had a write on its way');
+      removeJobs(f.store, [f.store.read(id)], false);
+      assert.equal(existsSync(join(f.home, 'ends', `${id}.json`)), false, 'the kept end goes with the job');
     }
   });
 }

@@ -40,7 +40,7 @@ export function recoverLostHosts(store: JobStore): { recovered: number; watching
         continue;
       }
       if (settingsOf(job).requeueOnHostLoss) store.queue.requeue(job);
-      else failJob(store, job, `host ${claim.host} lost before the job started: its runner there claimed it, then stopped renewing its lease (requeue_on_host_loss: true re-queues such jobs)`);
+      else failJob(store, job, `host ${claim.host} lost before the job started: its runner there claimed it, then stopped renewing its lease (requeue_on_host_loss: true re-queues such jobs)`, true);
       recovered++;
     }
   }

@@ -29,6 +29,9 @@ function readSmall(file: string): string | number {
     fs.closeSync(fd);
   }
 }
+/** A job.json's text: herdctl writes every one this way (the kept copy of an end is compared by it). */
+export const jobText = (job: Job): string => JSON.stringify(job, null, 2) + '\n';
+
 /**
  * Reads job.json: the job, a problem (corrupt / unreadable), or null when
  * the directory is not there. `realDir`: the caller's readdir said the job's
@@ -50,6 +53,11 @@ export function readJobFile(paths: Paths, id: string, realDir = false): ReadResu
     if (isErrno(e, 'EISDIR', 'EACCES', 'ENOTDIR')) return { problem: `${file} cannot be read (${(e as NodeJS.ErrnoException).code})` };
     throw e;
   }
+  return parseJobText(file, text, id);
+}
+
+/** The job in a job.json's text (`file` names it in a problem), checked to be the job `id`. */
+export function parseJobText(file: string, text: string, id: string): { job: Job } | { problem: string } {
   if (text.trim() === '') return { problem: `${file} is empty` };
   let parsed: unknown;
   try {

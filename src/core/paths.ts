@@ -22,6 +22,7 @@ export class Paths {
   readonly serveToken: string;
   readonly secrets: string;
   readonly hosts: string;
+  readonly ends: string;
 
   constructor(readonly home: string) {
     this.jobs = join(home, 'jobs');
@@ -40,11 +41,12 @@ export class Paths {
     this.serveToken = join(home, 'serve.token');
     this.secrets = join(home, 'secrets'); // per-job env values (job-env.ts)
     this.hosts = join(home, 'hosts'); // each host's leases (lease.ts)
+    this.ends = join(home, 'ends'); // lost hosts' jobs' ends, kept (kept-ends.ts)
   }
 
   /** Directories outside jobs/ where files are replaced atomically (a writer killed mid-replace leaves its temp file). */
   replacedFileDirs(): string[] {
-    return [this.locks, this.active, this.quotas, this.cache, this.scheduler, join(this.webhooks, 'pending')];
+    return [this.locks, this.active, this.quotas, this.cache, this.scheduler, this.ends, join(this.webhooks, 'pending')];
   }
 
   job(id: string): string {
@@ -72,6 +74,10 @@ export class Paths {
   }
   runnerLog(agent: string, host = hostId()): string {
     return join(this.logs, `runner-${checkName(agent, 'agent')}@${host}.log`);
+  }
+  /** The kept copy of the end a survivor wrote for a lost host's job. */
+  keptEnd(id: string): string {
+    return join(this.ends, `${this.job(id).slice(this.jobs.length + 1)}.json`);
   }
   /** A claim: the job's marker once a runner took it from the queue. */
   activeMarker(id: string): string {

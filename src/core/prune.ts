@@ -85,6 +85,7 @@ function remove(store: JobStore, jobs: PrunedJob[], now: number, deleteBranch: b
     for (const [j, to] of moved) {
       releaseJobFiles(store, to, deleteBranch);
       deleteTree(to);
+      store.ends.drop(j.id);
       try {
         tryUnlink(store.paths.agentLog(j.agent, j.id));
       } catch {

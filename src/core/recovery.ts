@@ -76,9 +76,11 @@ export function recoverIfLost(store: JobStore, job: Job): Job {
  * Ends a job whose writer is gone: kills its orphaned agent group, appends
  * the error and the one `complete` event (or finalizes from the one already
  * there), writes the recap and the terminal job.json. A per-job lock keeps
- * two recovering commands from both doing it.
+ * two recovering commands from both doing it. `elsewhere`: the job's writer
+ * was another host's (a claim it never started); a running job's runner
+ * says so itself. Such a job's end is also kept (kept-ends.ts).
  */
-export function failJob(store: JobStore, job: Job, why: string): Job {
+export function failJob(store: JobStore, job: Job, why: string, elsewhere = false): Job {
   const release = tryLockSync(store.paths.home, store.paths.jobLock(job.id));
   if (!release) return job; // someone else is recovering it right now
   try {
@@ -86,7 +88,8 @@ export function failJob(store: JobStore, job: Job, why: string): Job {
     if (isTerminal(fresh.status)) return fresh;
     const agent = agentOf(fresh);
     const runner = runnerOf(fresh);
-    if (runner && !isThisHost(runner)) {
+    const remote = elsewhere || (runner !== null && !isThisHost(runner));
+    if (remote) {
       // another host's runner, judged gone by its lease, may only be cut off: its temp files go (a replace it
       // still sends fails), and the log is replaced by a copy (what it still appends lands in the old one)
       sweepTemps(store.paths.job(job.id), Infinity);
@@ -110,12 +113,14 @@ export function failJob(store: JobStore, job: Job, why: string): Job {
         const t = { to: complete.status as Ending['status'], exitReason: complete.exitReason as Ending['exitReason'], error: (complete.error as string | null) ?? null };
         const done = store.commit(fresh, { ...t, patch: { recap: recap.build(transition(fresh, { ...t, at: complete.ts })) } }, w.seq);
         diag().log('info', 'lost job finalized from its complete event', { job: done.id, agent: done.agent, status: done.status });
+        if (remote) store.ends.keep(done);
         return done;
       }
       w.append({ type: 'error', message: why, fatal: true });
       const done = finishJob(store, fresh, w, recap, { status: 'failed', exitReason: 'error', error: why });
       diag().log('info', 'lost job failed', { job: done.id, agent: done.agent, runnerPid: fresh.runnerPid, host: fresh.host, events: w.seq });
       humanLog(store, done, `failed: ${why}`);
+      if (remote) store.ends.keep(done); // a late replace from the lost host cannot make another end stick
       return done;
     } finally {
       w.close();

@@ -4,7 +4,8 @@ import { environmentError, HerdError, isEnvironmentError, isErrno } from './erro
 import { checkIdInput, idPrefixAt, idTime, isJobId, newJobId } from './ids.js';
 import { isTerminal, normalizeJob, transition, TERMINAL, type Job, type JobStatus, type Transition } from './job.js';
 import { Paths } from './paths.js';
-import { readJobFile, type ReadResult } from './job-file.js';
+import { jobText, readJobFile, type ReadResult } from './job-file.js';
+import { KeptEnds } from './kept-ends.js';
 import { JobIndex, entryLine, markerLine } from './index-log.js';
 import { createExclusive, ensureDir, fsyncDir, io, listDir, listDirTyped, removeTree, sweepTemps, tempPath, tryUnlink, writeFileAtomic } from './fsx.js';
 import { tryLockSync } from './lock.js';
@@ -72,6 +73,7 @@ export class JobStore {
   readonly paths: Paths;
   readonly index: JobIndex;
   readonly queue: Queue;
+  readonly ends: KeptEnds;
 
   constructor(
     home: string,
@@ -80,6 +82,7 @@ export class JobStore {
     this.paths = new Paths(home);
     this.index = new JobIndex(this.paths.index, this.paths.jobs);
     this.queue = new Queue(this.paths);
+    this.ends = new KeptEnds(this.paths);
   }
 
   /** Creates the home (0700) on first write. */
@@ -165,9 +168,9 @@ export class JobStore {
     }
   }
 
-  /** job.json read and checked (job-file.ts): the job, a problem, or null when there is none. */
+  /** job.json read and checked (job-file.ts): the job, a problem, or null when there is none; a lost host's job as its kept end says. */
   tryRead(id: string, realDir = false): ReadResult {
-    return readJobFile(this.paths, id, realDir);
+    return this.ends.check(id, readJobFile(this.paths, id, realDir));
   }
 
   read(id: string): Job {
@@ -179,7 +182,7 @@ export class JobStore {
 
   /** Replaces job.json; only the job's single writer calls this. */
   write(job: Job): void {
-    writeFileAtomic(this.paths.jobFile(job.id), JSON.stringify(job, null, 2) + '\n');
+    writeFileAtomic(this.paths.jobFile(job.id), jobText(job));
   }
 
   /** Moves a job through the state machine and records it: job.json first, then the derived index and markers. */
