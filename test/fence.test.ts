@@ -16,7 +16,8 @@ test('a runner stopped past half its lease fences itself when it wakes: its agen
   assert.equal(run.code, 0, run.stderr);
   const id = run.stdout.trim();
   await waitStatus(f, id, ['running']);
-  await waitFor('the agent started', () => (f.job(id).pid ? true : null));
+  // job.json gets the agent's pid just before its start event is appended: wait for both
+  await waitFor('the agent started', () => (f.job(id).pid && readFileSync(join(f.home, 'jobs', id, 'output.jsonl'), 'utf8').includes('"type":"start"') ? true : null));
   const { runnerPid, pid: agentPid } = f.job(id);
   const leases = join(f.home, 'hosts', 'h-test-suite');
   const lease = readdirSync(leases).find((n) => n.startsWith(`${runnerPid}-`));

@@ -8,7 +8,10 @@ import { systemClock, useClock } from '../src/core/clock.js';
 import { Lease, leaseFile } from '../src/core/lease.js';
 import { listHosts } from '../src/core/hosts.js';
 import { recoverLostHosts } from '../src/core/host-loss.js';
+import { EventWriter } from '../src/core/eventlog.js';
+import { finishJob } from '../src/core/finish.js';
 import { removeJobs } from '../src/core/prune.js';
+import { RecapBuilder } from '../src/core/recap.js';
 import { recoverIfLost } from '../src/core/recovery.js';
 import { ownEnd } from '../src/core/runner-support.js';
 import { JobStore } from '../src/core/store.js';
@@ -183,4 +186,21 @@ test('hosts: every host with its leases (aged by the file clock), state and runn
   );
   assert.equal(r.hosts[1].host, 'hostb');
   assert.ok(r.hosts[1].leases[0].ageMs! >= 119_000, `aged ${r.hosts[1].leases[0].ageMs}`);
+});
+
+test("a runner fenced while its end's job.json was on its way writes nothing after it: no index line, no claim removed (the survivor's to do)", (t) => {
+  const f = fixture(t);
+  const id = f.runningThere();
+  const w = EventWriter.open(f.store.paths.outputFile(id));
+  t.after(() => w.close());
+  const done = finishJob(f.store, f.store.read(id), w, new RecapBuilder(), { status: 'completed', exitReason: 'success', error: null }, () => false);
+  assert.equal(done.status, 'completed');
+  assert.equal(readJob(f.home, id).status, 'completed', 'the write itself went (it was on its way)');
+  assert.ok(existsSync(join(f.home, 'active', id)), 'the claim is left');
+  const index = join(f.home, 'index');
+  const lines = (existsSync(index) ? readdirSync(index) : [])
+    .filter((n) => n.startsWith('seg-'))
+    .flatMap((n) => readFileSync(join(index, n), 'utf8').split('\n'))
+    .filter((l) => l.startsWith(id));
+  assert.deepEqual(lines, [], 'no index line');
 });

@@ -28,8 +28,11 @@ export interface Ending {
  * first, then job.json becomes terminal (with its recap): a crash between
  * the two leaves a complete event that recovery finalizes from, never a
  * second one. A webhook delivery is recorded before both (see enqueueWebhook).
+ * `own`: asked again once job.json is written, by a runner whose lease may
+ * have lapsed while that write waited on a hung mount (the write may land
+ * late, on another host's end: kept-ends.ts); if not, nothing more is written.
  */
-export function finishJob(store: JobStore, job: Job, w: EventWriter, recap: RecapBuilder, end: Ending): Job {
+export function finishJob(store: JobStore, job: Job, w: EventWriter, recap: RecapBuilder, end: Ending, own: () => boolean = () => true): Job {
   const patch: Partial<Job> = { ...end.extra };
   if (end.summary !== undefined) patch.summary = end.summary;
   if (end.usage !== undefined) patch.usage = end.usage;
@@ -50,7 +53,8 @@ export function finishJob(store: JobStore, job: Job, w: EventWriter, recap: Reca
     durationMs: preview.startedAt && preview.completedAt ? Date.parse(preview.completedAt) - Date.parse(preview.startedAt) : null,
   });
   w.flush(true);
-  const done = store.commit(job, t, w.seq);
+  const done = store.commit(job, t, w.seq, own);
+  if (!own()) return done;
   // whoever ends the job (its runner, a canceller, a recovering command) leaves a delivery pending: a worker sends it
   if (delivery) kickDeliveries(store.paths.home);
   try {

@@ -22,6 +22,7 @@ import { agentEnv, settingsOf, type Settings } from './settings.js';
 import type { JobStore } from './store.js';
 import { prepareWorktree, wrapUp } from './workflow.js';
 import { ownEnd } from './runner-support.js';
+import type { Lease } from './lease.js';
 
 export type StopReason = 'cancel' | 'timeout' | 'heartbeat' | 'limit';
 
@@ -150,10 +151,10 @@ export type EndWritten = 'written' | 'busy' | 'lost' | { unfinished: string };
  * runner's — not ended, and running under `lease` — checked under the job's
  * lock (runner-support.ts ownEnd); a job ended elsewhere gets nothing more.
  */
-export function writeEnd(store: JobStore, a: Active, ending: Ending, lease: string, diag: Diag): EndWritten {
+export function writeEnd(store: JobStore, a: Active, ending: Ending, lease: Pick<Lease, 'id' | 'healthy'>, diag: Diag): EndWritten {
   let owned: ReturnType<typeof ownEnd>;
   try {
-    owned = ownEnd(store, a.job.id, lease);
+    owned = ownEnd(store, a.job.id, lease.id);
   } catch {
     owned = 'busy'; // the job's lock or job.json could not be read (EIO): try again
   }
@@ -164,7 +165,12 @@ export function writeEnd(store: JobStore, a: Active, ending: Ending, lease: stri
       diag.log('warn', 'job ended elsewhere: its end is not written here', { job: a.job.id });
       return 'lost';
     }
-    const done = finishJob(store, a.job, a.writer, a.recap, wrapUp(store, a.job, a.settings, ending, a.recap));
+    const done = finishJob(store, a.job, a.writer, a.recap, wrapUp(store, a.job, a.settings, ending, a.recap), () => lease.healthy());
+    if (!lease.healthy()) {
+      // fenced while job.json was on its way (a hung mount): it may land on another host's end, which readers put back
+      diag.log('warn', "fenced while writing the job's end: nothing more written", { job: a.job.id });
+      return 'lost';
+    }
     a.log.close({ seq: a.writer.seq - 1, ts: done.completedAt!, type: 'complete', status: done.status, exitReason: done.exitReason, error: done.error } as JobEvent);
     closedLog = true;
     diag.log('info', 'job ended', { job: done.id, status: done.status, exitReason: done.exitReason, events: a.writer.seq });

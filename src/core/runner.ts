@@ -393,7 +393,7 @@ export class Runner {
     a.timers = [];
     a.proc?.clearTimers();
     if (!this.lease.healthy()) return; // fenced by healthy(): the end is another host's to write
-    const r = writeEnd(this.store, a, ending, this.lease.id, this.diag);
+    const r = writeEnd(this.store, a, ending, this.lease, this.diag);
     if (r === 'busy') return void setTimeout(() => this.end(a, ending), 25);
     if (r === 'written') {
       // async: the next job starts meanwhile

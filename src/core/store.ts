@@ -185,11 +185,15 @@ export class JobStore {
     writeFileAtomic(this.paths.jobFile(job.id), jobText(job));
   }
 
-  /** Moves a job through the state machine and records it: job.json first, then the derived index and markers. */
-  commit(job: Job, t: Omit<Transition, 'at'> & { at?: string }, events = 0): Job {
+  /**
+   * Moves a job through the state machine and records it: job.json first,
+   * then the derived index and markers — unless `own()` says, after the
+   * write, that the job is no longer the writer's (finish.ts).
+   */
+  commit(job: Job, t: Omit<Transition, 'at'> & { at?: string }, events = 0, own: () => boolean = () => true): Job {
     const next = transition(job, { ...t, at: t.at ?? clock.isoAt(this.now()) });
     this.write(next);
-    if (isTerminal(next.status)) {
+    if (isTerminal(next.status) && own()) {
       this.index.append(next.id, entryLine(next, events));
       tryUnlink(this.paths.activeMarker(next.id));
     }
