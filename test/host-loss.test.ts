@@ -188,19 +188,33 @@ test('hosts: every host with its leases (aged by the file clock), state and runn
   assert.ok(r.hosts[1].leases[0].ageMs! >= 119_000, `aged ${r.hosts[1].leases[0].ageMs}`);
 });
 
-test("a runner fenced while its end's job.json was on its way writes nothing after it: no index line, no claim removed (the survivor's to do)", (t) => {
-  const f = fixture(t);
-  const id = f.runningThere();
-  const w = EventWriter.open(f.store.paths.outputFile(id));
-  t.after(() => w.close());
-  const done = finishJob(f.store, f.store.read(id), w, new RecapBuilder(), { status: 'completed', exitReason: 'success', error: null }, () => false);
-  assert.equal(done.status, 'completed');
-  assert.equal(readJob(f.home, id).status, 'completed', 'the write itself went (it was on its way)');
-  assert.ok(existsSync(join(f.home, 'active', id)), 'the claim is left');
-  const index = join(f.home, 'index');
-  const lines = (existsSync(index) ? readdirSync(index) : [])
-    .filter((n) => n.startsWith('seg-'))
-    .flatMap((n) => readFileSync(join(index, n), 'utf8').split('\n'))
-    .filter((l) => l.startsWith(id));
-  assert.deepEqual(lines, [], 'no index line');
-});
+// finishJob asks `own` (the runner's lease) before the end's job.json (1), just before its rename (2), before the
+// index line and the claim's removal (3), and before waking others (4): a fence at any of them stops every write after it
+for (const [yes, status, indexed] of [
+  [0, 'running', false],
+  [1, 'running', false],
+  [2, 'completed', false],
+  [Infinity, 'completed', true],
+] as const) {
+  test(`a runner fenced while writing its end (own() says no after ${yes} yes): job.json ${status}, ${indexed ? 'indexed, claim removed' : 'no index line, claim left to the survivor'}`, (t) => {
+    const f = fixture(t);
+    const id = f.runningThere();
+    const w = EventWriter.open(f.store.paths.outputFile(id));
+    t.after(() => w.close());
+    let calls = 0;
+    finishJob(f.store, f.store.read(id), w, new RecapBuilder(), { status: 'completed', exitReason: 'success', error: null }, () => calls++ < yes);
+    assert.equal(readJob(f.home, id).status, status);
+    assert.deepEqual(
+      readdirSync(join(f.home, 'jobs', id)).filter((n) => n.startsWith('.tmp-')),
+      [],
+      'no temp file left',
+    );
+    assert.equal(existsSync(join(f.home, 'active', id)), !indexed, 'the claim');
+    const index = join(f.home, 'index');
+    const lines = (existsSync(index) ? readdirSync(index) : [])
+      .filter((n) => n.startsWith('seg-'))
+      .flatMap((n) => readFileSync(join(index, n), 'utf8').split('\n'))
+      .filter((l) => l.startsWith(id));
+    assert.equal(lines.length, indexed ? 1 : 0, `index lines: ${lines.join(' | ')}`);
+  });
+}

@@ -28,9 +28,11 @@ export interface Ending {
  * first, then job.json becomes terminal (with its recap): a crash between
  * the two leaves a complete event that recovery finalizes from, never a
  * second one. A webhook delivery is recorded before both (see enqueueWebhook).
- * `own`: asked again once job.json is written, by a runner whose lease may
- * have lapsed while that write waited on a hung mount (the write may land
- * late, on another host's end: kept-ends.ts); if not, nothing more is written.
+ * `own`: a runner's lease, asked again before job.json is replaced and
+ * after, since each write may have waited on a hung mount past the fence;
+ * once it says no, nothing more is written (the job's end is the host's
+ * that judges it lost). A write the kernel already had on its way may still
+ * land late, on that host's end: kept-ends.ts puts that end back.
  */
 export function finishJob(store: JobStore, job: Job, w: EventWriter, recap: RecapBuilder, end: Ending, own: () => boolean = () => true): Job {
   const patch: Partial<Job> = { ...end.extra };
@@ -53,6 +55,7 @@ export function finishJob(store: JobStore, job: Job, w: EventWriter, recap: Reca
     durationMs: preview.startedAt && preview.completedAt ? Date.parse(preview.completedAt) - Date.parse(preview.startedAt) : null,
   });
   w.flush(true);
+  if (!own()) return job;
   const done = store.commit(job, t, w.seq, own);
   if (!own()) return done;
   // whoever ends the job (its runner, a canceller, a recovering command) leaves a delivery pending: a worker sends it

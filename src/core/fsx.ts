@@ -127,9 +127,11 @@ export function fileClockNow(dir: string): number {
  * write, fsync, rename over, fsync the directory. A crash at any step leaves
  * the old file or the new one, never a torn one; a leftover temp file is
  * ignored by readers and swept by `sweepTemps`. `durable: false` skips both
- * fsyncs, for a cache that may be lost but never torn.
+ * fsyncs, for a cache that may be lost but never torn. `own`: asked just
+ * before the rename, by a writer that may have lost the file meanwhile (a
+ * fenced runner): if false, nothing replaces `path` and false is returned.
  */
-export function writeFileAtomic(path: string, text: string, { durable = true } = {}): void {
+export function writeFileAtomic(path: string, text: string, { durable = true, own }: { durable?: boolean; own?: () => boolean } = {}): boolean {
   const tmp = tempPath(path);
   const fd = io.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, FILE_MODE);
   try {
@@ -141,6 +143,10 @@ export function writeFileAtomic(path: string, text: string, { durable = true } =
     throw e;
   }
   io.closeSync(fd);
+  if (own && !own()) {
+    tryUnlink(tmp);
+    return false;
+  }
   try {
     io.renameSync(tmp, path);
   } catch (e) {
@@ -148,6 +154,7 @@ export function writeFileAtomic(path: string, text: string, { durable = true } =
     throw e;
   }
   if (durable) fsyncDir(dirname(path));
+  return true;
 }
 
 /**

@@ -180,19 +180,20 @@ export class JobStore {
     return r.job;
   }
 
-  /** Replaces job.json; only the job's single writer calls this. */
-  write(job: Job): void {
-    writeFileAtomic(this.paths.jobFile(job.id), jobText(job));
+  /** Replaces job.json; only the job's single writer calls this. `own`: see writeFileAtomic (false: not written). */
+  write(job: Job, own?: () => boolean): boolean {
+    return writeFileAtomic(this.paths.jobFile(job.id), jobText(job), { own });
   }
 
   /**
    * Moves a job through the state machine and records it: job.json first,
-   * then the derived index and markers — unless `own()` says, after the
-   * write, that the job is no longer the writer's (finish.ts).
+   * then the derived index and markers. `own()` is asked before job.json is
+   * replaced and again after (finish.ts): once it says the job is no longer
+   * the writer's, nothing more is written, and a job not written is returned as it was.
    */
   commit(job: Job, t: Omit<Transition, 'at'> & { at?: string }, events = 0, own: () => boolean = () => true): Job {
     const next = transition(job, { ...t, at: t.at ?? clock.isoAt(this.now()) });
-    this.write(next);
+    if (!this.write(next, own)) return job;
     if (isTerminal(next.status) && own()) {
       this.index.append(next.id, entryLine(next, events));
       tryUnlink(this.paths.activeMarker(next.id));
