@@ -2,7 +2,7 @@
 // time kills its agents and writes nothing more, because from the full lease time on another host may
 // end its jobs. Here the runner is stopped (SIGSTOP) past that point and let go again.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fleet, waitStatus } from './support/fleet.js';
@@ -22,6 +22,9 @@ test('a runner stopped past half its lease fences itself when it wakes: its agen
   const leases = join(f.home, 'hosts', 'h-test-suite');
   const lease = readdirSync(leases).find((n) => n.startsWith(`${runnerPid}-`));
   assert.ok(lease, 'the runner holds a lease');
+  const human = join(f.home, 'logs', 's', `${id}.log`);
+  await waitFor('the human log has the start', () => (existsSync(human) && readFileSync(human, 'utf8').length > 0 ? true : null));
+  const humanBefore = readFileSync(human, 'utf8');
   const logBefore = readFileSync(join(f.home, 'jobs', id, 'output.jsonl'), 'utf8');
   const jobBefore = readFileSync(join(f.home, 'jobs', id, 'job.json'), 'utf8');
 
@@ -35,6 +38,7 @@ test('a runner stopped past half its lease fences itself when it wakes: its agen
   await waitGone([runnerPid], 'the fenced runner');
   assert.equal(alive(agentPid), false, 'its agent was killed');
   assert.equal(readFileSync(join(f.home, 'jobs', id, 'output.jsonl'), 'utf8'), logBefore, 'no event written after the fence');
+  assert.equal(readFileSync(human, 'utf8'), humanBefore, 'nor a line of its human log');
   assert.equal(readFileSync(join(f.home, 'jobs', id, 'job.json'), 'utf8'), jobBefore, 'job.json untouched: its end is for whoever judges the runner lost');
   assert.match(readFileSync(join(f.home, 'logs', 'runner-s@h-test-suite.log'), 'utf8'), /runner fenced/);
 

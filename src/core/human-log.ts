@@ -37,6 +37,12 @@ export class HumanLog {
     }
   }
 
+  /** Closes with nothing more written: a fenced runner's job, or one ended elsewhere, may be another host's to log now. */
+  abandon(): void {
+    this.lines = [];
+    this.close();
+  }
+
   /** Flushes, then the closing line (the complete event, which the log shows even if its flush failed before). */
   close(last?: JobEvent): void {
     if (last) this.lines.push(this.format(last));

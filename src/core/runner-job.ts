@@ -80,6 +80,7 @@ export function abandonActive(a: Active): void {
   for (const t of a.timers) clearTimeout(t);
   a.watcher?.close();
   a.writer.abandon();
+  a.log.abandon();
 }
 
 export interface Active {
@@ -160,14 +161,16 @@ export function writeEnd(store: JobStore, a: Active, ending: Ending, lease: Pick
   }
   if (owned === 'busy') return 'busy';
   let closedLog = false;
+  let elsewhere = owned === 'lost'; // the job's end is another's: nothing more of this runner's is written for it
   try {
-    if (owned === 'lost') {
+    if (elsewhere) {
       diag.log('warn', 'job ended elsewhere: its end is not written here', { job: a.job.id });
       return 'lost';
     }
     const done = finishJob(store, a.job, a.writer, a.recap, wrapUp(store, a.job, a.settings, ending, a.recap), () => lease.healthy());
     if (!lease.healthy()) {
-      // fenced while job.json was on its way (a hung mount): it may land on another host's end, which readers put back
+      // fenced while writing it (a hung mount): a rename already on its way may land on another host's end, which readers put back
+      elsewhere = true;
       diag.log('warn', "fenced while writing the job's end: nothing more written", { job: a.job.id });
       return 'lost';
     }
@@ -180,8 +183,12 @@ export function writeEnd(store: JobStore, a: Active, ending: Ending, lease: Pick
     return { unfinished: ending.error ?? `herdctl could not record the end of the job: ${(e as Error).message}` };
   } finally {
     if (typeof owned === 'function') owned();
-    if (owned === 'lost') a.writer.abandon();
-    else a.writer.close();
-    if (!closedLog) a.log.close();
+    if (elsewhere) {
+      a.writer.abandon();
+      a.log.abandon();
+    } else {
+      a.writer.close();
+      if (!closedLog) a.log.close();
+    }
   }
 }
