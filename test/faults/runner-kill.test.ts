@@ -7,7 +7,7 @@ import { assertState, assertUntouched, snapshotTree } from './checker.js';
 import { commandAgent, nodeAgent } from '../support/agents.js';
 import { hasStackTrace } from '../support/cli.js';
 import { events, tryReadJob } from '../support/jobs.js';
-import { pidsMentioning } from '../support/procs.js';
+import { pidsMentioning, waitGone } from '../support/procs.js';
 import { waitFor } from '../support/wait.js';
 import { cli, iterations, sandbox } from './harness.js';
 import { seededRandom } from '../support/seed.js';
@@ -48,7 +48,8 @@ async function once(t: import('node:test').TestContext, n: number, random: () =>
   await sleep(random() * 2500);
   const runners = pidsMentioning(sb.home).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('runner-main'));
   for (const pid of runners) process.kill(pid, 'SIGKILL');
-  await sleep(20); // let the kernel finish the kill before we read
+  // a process in an uninterruptible call (an fsync on a busy disk) dies only when it returns: until then it is alive to any look
+  await waitGone(runners, 'the killed runner');
   const job = tryReadJob(sb.home, id)!;
   const complete = events(sb.home, id).find((e) => e.type === 'complete');
   const seen: Seen = ['completed', 'failed', 'cancelled'].includes(job.status as string) ? 'terminal' : complete ? 'complete-logged' : (job.status as Seen);
