@@ -218,3 +218,16 @@ for (const [yes, status, indexed] of [
     assert.equal(lines.length, indexed ? 1 : 0, `index lines: ${lines.join(' | ')}`);
   });
 }
+
+test('a runner fenced while writing `running` (own() says no at the rename): job.json stays pending and the job comes back as it was, so no agent is started', (t) => {
+  const f = fixture(t);
+  const { id } = writeJob(f.home, { status: 'pending', createdAt: new Date().toISOString() });
+  const job = f.store.read(id);
+  const back = f.store.commit(job, { to: 'running', patch: { lease: f.lease } }, 0, () => false);
+  assert.equal(back, job);
+  assert.equal(readJob(f.home, id).status, 'pending');
+  assert.deepEqual(
+    readdirSync(join(f.home, 'jobs', id)).filter((n) => n.startsWith('.tmp-')),
+    [],
+  );
+});

@@ -55,13 +55,13 @@ export function openActive(store: JobStore, job: Job, releaseSlot: () => void, o
 }
 
 /** Stops a job's agent by escalation (agent-process.ts), each step an event; a cancel is first recorded in job.json, whose readers then show `stopping`. */
-export function stopActive(store: JobStore, a: Active, why: StopReason, on: { warn: (msg: string, fields: Fields) => void; step: (e: EventDraft) => void }): void {
+export function stopActive(store: JobStore, a: Active, why: StopReason, on: { own: () => boolean; warn: (msg: string, fields: Fields) => void; step: (e: EventDraft) => void }): void {
   if (!a.proc?.pid) return;
   if (why === 'cancel') {
     // job.json keeps `running` (docs/formats.md); readers show it as stopping
     a.job = { ...a.job, cancelRequestedAt: a.cancelRequestedAt ?? clock.isoAt(store.now()) };
     try {
-      store.write(a.job);
+      store.write(a.job, on.own);
     } catch (e) {
       // only the display suffers (no `stopping`): the stop itself goes on
       on.warn('could not record cancelRequestedAt', { job: a.job.id, error: (e as NodeJS.ErrnoException).code ?? 'error' });
