@@ -29,6 +29,7 @@ function readSmall(file: string): string | number {
     fs.closeSync(fd);
   }
 }
+
 /** A job.json's text: herdctl writes every one this way (the kept copy of an end is compared by it). */
 export const jobText = (job: Job): string => JSON.stringify(job, null, 2) + '\n';
 

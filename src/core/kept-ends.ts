@@ -45,8 +45,12 @@ export class KeptEnds {
     const kept = text === null ? null : parseJobText(this.paths.keptEnd(id), text, id);
     if (!kept || !('job' in kept)) return read; // pruned meanwhile, or torn: job.json as it is
     if ('job' in read && jobText(read.job) === text) return read;
-    writeFileAtomic(this.paths.jobFile(id), text!);
-    diag().log('warn', "a late write replaced a lost host's job end: the kept end is put back", { job: id });
+    try {
+      writeFileAtomic(this.paths.jobFile(id), text!);
+      diag().log('warn', "a late write replaced a lost host's job end: the kept end is put back", { job: id });
+    } catch {
+      /* pruned meanwhile, or not writable here: this read still gets the kept end, the next one tries again */
+    }
     return kept;
   }
 
