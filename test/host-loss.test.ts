@@ -134,6 +134,9 @@ for (const requeue of [false, true]) {
       assert.ok(existsSync(join(f.home, 'ends', `${id}.json`)), 'its end is kept: the lost runner may still have had a write on its way');
       removeJobs(f.store, [f.store.read(id)], false);
       assert.equal(existsSync(join(f.home, 'ends', `${id}.json`)), false, 'the kept end goes with the job');
+      writeFileSync(join(f.home, 'ends', `${id}.json`), '{}'); // a prune that crashed between the job and its copy
+      removeJobs(f.store, [], false);
+      assert.deepEqual(readdirSync(join(f.home, 'ends')), [], "the next prune removes a gone job's copy");
     }
   });
 }

@@ -1,6 +1,8 @@
+import * as fs from 'node:fs';
 import { clock } from './clock.js';
 import { diag } from './diag.js';
 import { ensureDir, listDir, readIfExists, tryUnlink, writeFileAtomic } from './fsx.js';
+import { isJobId } from './ids.js';
 import { jobText, parseJobText, type ReadResult } from './job-file.js';
 import type { Job } from './job.js';
 import type { Paths } from './paths.js';
@@ -36,6 +38,14 @@ export class KeptEnds {
   drop(id: string): void {
     tryUnlink(this.paths.keptEnd(id));
     this.listing?.ids.delete(id);
+  }
+
+  /** Removes the copies whose job is gone (a prune that crashed between the two). */
+  sweep(): void {
+    for (const name of listDir(this.paths.ends)) {
+      const id = name.slice(0, -'.json'.length);
+      if (name.endsWith('.json') && isJobId(id) && !fs.existsSync(this.paths.job(id))) this.drop(id);
+    }
   }
 
   /** What a read of job.json gave, or the kept end when job.json (still there) is not that end: then job.json is put back. */

@@ -117,9 +117,10 @@ function dropEmptySegments(store: JobStore, removed: PrunedJob[], now: number): 
   }
 }
 
-/** What a crashed prune left in trash/: already out of jobs/, so safe to delete whenever. */
+/** What a crashed prune left in trash/ (already out of jobs/, so safe to delete whenever), and kept ends of jobs gone. */
 function sweepTrash(store: JobStore): void {
   for (const name of listDir(trashDir(store))) deleteTree(join(trashDir(store), name));
+  store.ends.sweep();
 }
 
 /** What a pruned job had outside its dir goes with it: its worktree, its --env values (read from its job.json, already in trash/). */
