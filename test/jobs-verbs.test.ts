@@ -45,7 +45,7 @@ describe('jobs rm', () => {
     const ids = (JSON.parse(list.stdout) as { id: string }[]).map((j) => j.id);
     assert.ok(!ids.includes(done) && !ids.includes(a) && ids.includes(b));
 
-    await runnersGone(f.home); // rm is like prune: never under a job's feet, but the iso runner may still be lingering
+    await runnersGone(f.home, 30_000, 'iso'); // rm is like prune: never under a job's feet, but the iso runner may still be lingering (the long one runs on)
     const del = await f.cli(['jobs', 'rm', b, '--delete-branch']);
     assert.equal(del.code, 0, del.stderr);
     assert.match(del.stdout, new RegExp(`removed ${b}`));

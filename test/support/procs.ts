@@ -120,9 +120,10 @@ export function deadIdentity(): ProcIdentity {
   return { pid, startTime: 1, host: thisHost(), bootId: bootId() };
 }
 
-/** Waits until no runner holds its lock in `home` (the runners a test started went idle), at most `timeoutMs`; never fails. */
-export async function runnersGone(home: string, timeoutMs = 30_000): Promise<void> {
+/** Waits until no runner (of `agent`, if given) holds its lock in `home` (the runners a test started went idle), at most `timeoutMs`; never fails. */
+export async function runnersGone(home: string, timeoutMs = 30_000, agent?: string): Promise<void> {
   const locks = join(home, 'locks');
-  const busy = () => existsSync(locks) && readdirSync(locks).some((n) => n.startsWith('runner-') && n.endsWith('.lock'));
+  const prefix = agent ? `runner-${agent}@` : 'runner-';
+  const busy = () => existsSync(locks) && readdirSync(locks).some((n) => n.startsWith(prefix) && n.endsWith('.lock'));
   await waitFor('runners to go idle', () => !busy(), timeoutMs, 100).catch(() => undefined);
 }
