@@ -185,6 +185,9 @@ test(
     }
     t.diagnostic(`refusals ${refusedAfter.map((ms) => `${ms} ms`).join(', ')} after the common start`);
     assert.deepEqual(problems, [], 'one scheduler per state dir');
+    // the files are checked at rest: a runner may still be ending a job the winners scheduled (its complete event is
+    // written before its terminal job.json)
+    await waitFor('the scheduled jobs ended', () => jobIds(sb.home).every((id) => ['completed', 'failed', 'cancelled'].includes(String(tryReadJob(sb.home, id)?.status))), 60_000);
     assertState(sb.home);
   },
 );
