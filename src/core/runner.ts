@@ -57,6 +57,8 @@ export class Runner {
   private deliveries: Promise<unknown> = Promise.resolve();
   private lease!: Lease;
   private fencedBecause: string | null = null;
+  /** Whether the jobs are still this runner's: asked again around each job.json write, since one may hang past the fence. */
+  private readonly own = (): boolean => this.lease.healthy();
   private hosts!: HostWatch; // other hosts' lost jobs (host-loss.ts); while one's lease is still to be judged, this runner stays up
 
   private readonly queued: RunnerQueue;
@@ -302,18 +304,17 @@ export class Runner {
     a.parser = runtime.parser(prepared.parserContext);
     a.model = typeof prepared.parserContext.agent?.model === 'string' ? prepared.parserContext.agent.model : null;
     const me = identify(process.pid);
-    const own = () => this.lease.healthy(); // asked again around each job.json write: one may hang past the fence
-    if (!own()) return; // fenced: the claim is recovered by another host
+    if (!this.own()) return; // fenced: the claim is recovered by another host
     const patched = { ...patch, sessionId, runnerPid: me.pid, runnerStartTime: me.startTime, host: me.host, hostId: me.hostId, bootId: me.bootId, lease: this.lease.id };
-    job = this.store.commit(job, { to: 'running', patch: patched }, 0, own);
-    if (!own()) return; // fenced while writing `running`: no agent is started
+    job = this.store.commit(job, { to: 'running', patch: patched }, 0, this.own);
+    if (!this.own()) return; // fenced while writing `running`: no agent is started
     a.job = job;
     try {
       a.proc = AgentProcess.start(this.spawn, spec, {
         spawned: (pid) => {
           this.lease.guard(pid); // killed by the lease's own thread if it fences while this one is stuck
           a.job = { ...a.job, pid, pidStartTime: identify(pid).startTime };
-          this.store.write(a.job, own);
+          this.store.write(a.job, this.own);
           this.emit(a, { type: 'start', argv: spec.argv, cwd: spec.cwd, pid, runnerPid: process.pid, resumedSession: resume });
           if (settings.timeoutMs) a.timers.push(setTimeout(() => this.stop(a, 'timeout'), settings.timeoutMs));
         },
@@ -381,7 +382,7 @@ export class Runner {
     a.stoppedBy = why;
     this.diag.log('info', 'stopping job', { job: a.job.id, why });
     stopActive(this.store, a, why, {
-      own: () => this.lease.healthy(),
+      own: this.own,
       warn: (msg, fields) => this.diag.log('warn', msg, fields),
       step: (e) => this.active.get(a.job.id) === a && this.emit(a, e),
     });
